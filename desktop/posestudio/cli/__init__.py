@@ -43,6 +43,8 @@ def _window_parser() -> argparse.ArgumentParser:
         description="Open the Pose Studio window. Subcommands: " + ", ".join(SUBCOMMANDS) + " (see `posestudio COMMAND -h`).",
     )
     parser.add_argument("--version", action="version", version=f"posestudio {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check that every bundled model loads and runs, and that video decoding and encoding work")
     parser.add_argument("videos", nargs="*", metavar="VIDEO", help="video file(s) to open")
     return parser
 
@@ -59,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
             print("\nsubcommands:\n  " + "\n  ".join(f"posestudio {name} -h" for name in SUBCOMMANDS))
             return 0
         args = _window_parser().parse_args(argv)
+        if args.self_test:
+            from posestudio.selftest import run_self_test
+
+            return run_self_test()
         from posestudio.app.launch import launch
 
         return launch(args.videos)
