@@ -28,12 +28,12 @@ SUBCOMMANDS = {
 EXIT_USAGE = 2
 
 
-def _subcommand_parser() -> argparse.ArgumentParser:
+def _subcommand_parser(name: str) -> argparse.ArgumentParser:
+    # Only the chosen subcommand's module is imported, so `posestudio models list` stays quick.
     parser = argparse.ArgumentParser(prog="posestudio", description="Pose Studio: movement analysis in video.")
     parser.add_argument("--version", action="version", version=f"posestudio {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in SUBCOMMANDS.values():
-        importlib.import_module(f"posestudio.cli.{module_name}").register(sub)
+    importlib.import_module(f"posestudio.cli.{SUBCOMMANDS[name]}").register(sub)
     return parser
 
 
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging()
     try:
         if argv and argv[0] in SUBCOMMANDS:
-            args = _subcommand_parser().parse_args(argv)
+            args = _subcommand_parser(argv[0]).parse_args(argv)
             return int(args.func(args) or 0)
         if argv and argv[0] in ("-h", "--help") and len(argv) == 1:
             _window_parser().print_help()
