@@ -1,0 +1,298 @@
+"""Draw skeletons, angle labels, a time stamp, a title and a small angle plot on RGB frames with OpenCV.
+
+Used by the video export; the palette is plain data so the window can draw with the same colours.
+Everything that does not change per frame (colours, line widths, the plot's curves) is computed once,
+so drawing a frame costs a few dozen cv2 calls on small regions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import cv2
+import numpy as np
+
+# Side colours (RGB). Left = orange, right = azure, centre = light grey: distinct for colour-blind viewers
+# (orange/blue) and readable on both dark and bright footage thanks to the dark outline drawn under them.
+LEFT_RGB = (255, 140, 0)
+RIGHT_RGB = (0, 170, 255)
+CENTER_RGB = (225, 225, 225)
+SIDE_COLOURS: dict[str, tuple[int, int, int]] = {"left": LEFT_RGB, "right": RIGHT_RGB, "center": CENTER_RGB}
+OUTLINE_RGB = (20, 20, 20)
+FADED_GREY = (128, 128, 128)
+FADED_KEEP = 0.35  # share of the side colour kept for joints below the confidence threshold
+PLOT_COLOURS = ((255, 140, 0), (0, 170, 255), (120, 220, 90), (230, 90, 200), (250, 220, 60), (160, 160, 255))
+
+_SHIFT = 4  # cv2 sub-pixel precision: coordinates are multiplied by 2**_SHIFT
+_ONE = 1 << _SHIFT
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def faded(rgb: Sequence[int], keep: float = FADED_KEEP) -> tuple[int, int, int]:
+    """The colour used for a low-confidence joint: mostly grey, a hint of its side colour."""
+    return tuple(int(round(keep * c + (1 - keep) * g)) for c, g in zip(rgb, FADED_GREY))  # type: ignore[return-value]
+
+
+def side_colour(side: str, confident: bool = True) -> tuple[int, int, int]:
+    rgb = SIDE_COLOURS.get(side, CENTER_RGB)
+    return rgb if confident else faded(rgb)
+
+
+@dataclass
+class OverlayOptions:
+    """What to burn into each frame."""
+
+    skeleton: bool = True
+    angles: bool = True            # angle values next to the joints
+    timestamp: bool = True
+    plot: bool = False             # small angle plot with a moving cursor
+    plot_angles: tuple[str, ...] = ()  # angles in the plot; empty = the first two labelled ones
+    title: str | None = None
+    min_score: float = 0.3         # joints below this are drawn faded and their angles hidden
+
+
+@dataclass(frozen=True)
+class AngleLabel:
+    """Where an angle's value is written: at the mean position of `anchor` keypoints, in `side`'s colour."""
+
+    name: str
+    anchor: tuple[int, ...]
+    side: str
+
+
+def angle_labels_for(keypoint_set, angle_defs: Iterable) -> list[AngleLabel]:
+    """Labels for angle definitions (anything with .name, .kind, .keypoints): joint angles sit at their vertex.
+
+    Only the three-point (joint) angles get a label by default elsewhere; segment angles are anchored at
+    the middle of their keypoints so they can be labelled too when asked.
+    """
+    labels = []
+    for angle in angle_defs:
+        try:
+            idx = tuple(keypoint_set.index(n) for n in angle.keypoints)
+        except (KeyError, ValueError):
+            continue
+        anchor = (idx[1],) if angle.kind == "three_point" and len(idx) == 3 else idx
+        sides = {keypoint_set.side(i) for i in anchor}
+        side = sides.pop() if len(sides) == 1 else "center"
+        if angle.name.startswith("left_"):
+            side = "left"
+        elif angle.name.startswith("right_"):
+            side = "right"
+        labels.append(AngleLabel(angle.name, anchor, side))
+    return labels
+
+
+def format_time(seconds: float) -> str:
+    minutes, secs = divmod(max(0.0, float(seconds)), 60.0)
+    return f"{int(minutes)}:{secs:06.3f}"
+
+
+class _PlotPanel:
+    """A small plot of a few angle curves over the exported range; the cursor is drawn per frame."""
+
+    def __init__(self, width: int, height: int, times: np.ndarray, series: dict[str, np.ndarray], font_scale: float,
+                 thickness: int):
+        self.w, self.h = width, height
+        self.times = np.asarray(times, dtype=np.float64)
+        self.t0 = float(self.times[0]) if len(self.times) else 0.0
+        span = float(self.times[-1] - self.t0) if len(self.times) > 1 else 1.0
+        self.span = span if span > 0 else 1.0
+        self.font_scale = font_scale * 0.8
+        self.thickness = thickness
+        self.pad = max(4, int(round(height * 0.08)))
+        values = [v for v in series.values() if np.isfinite(v).any()]
+        lo = float(min(np.nanmin(v) for v in values)) if values else 0.0
+        hi = float(max(np.nanmax(v) for v in values)) if values else 180.0
+        if hi - lo < 10.0:
+            mid = (hi + lo) / 2
+            lo, hi = mid - 5.0, mid + 5.0
+        self.lo, self.hi = lo, hi
+        self.series = series
+        self.colours = {name: PLOT_COLOURS[i % len(PLOT_COLOURS)] for i, name in enumerate(series)}
+        self.image = np.zeros((height, width, 3), np.uint8)
+        self.image[:] = (24, 24, 24)
+        self._draw_curves()
+
+    def x_of(self, t: float) -> float:
+        return self.pad + (t - self.t0) / self.span * (self.w - 2 * self.pad)
+
+    def y_of(self, v: np.ndarray | float):
+        return self.h - self.pad - (np.asarray(v) - self.lo) / (self.hi - self.lo) * (self.h - 2 * self.pad)
+
+    def _draw_curves(self) -> None:
+        img = self.image
+        cv2.rectangle(img, (0, 0), (self.w - 1, self.h - 1), (90, 90, 90), 1, cv2.LINE_AA)
+        xs = self.x_of(self.times)
+        for name, values in self.series.items():
+            ys = self.y_of(values)
+            ok = np.isfinite(ys)
+            # break the polyline at gaps so missing frames are not bridged
+            runs = np.split(np.arange(len(ys)), np.where(np.diff(ok.astype(np.int8)) != 0)[0] + 1)
+            for run in runs:
+                if len(run) < 2 or not ok[run[0]]:
+                    continue
+                pts = np.round(np.stack([xs[run], ys[run]], axis=1) * _ONE).astype(np.int32)
+                cv2.polylines(img, [pts], False, self.colours[name], self.thickness, cv2.LINE_AA, _SHIFT)
+        fs, th = self.font_scale, max(1, self.thickness // 2)
+        line_h = int(cv2.getTextSize("Ag", _FONT, fs, th)[0][1] * 1.6)
+        cv2.putText(img, f"{self.hi:.0f}", (3, 3 + line_h), _FONT, fs, (170, 170, 170), th, cv2.LINE_AA)
+        cv2.putText(img, f"{self.lo:.0f}", (3, self.h - 5), _FONT, fs, (170, 170, 170), th, cv2.LINE_AA)
+        y = 3 + line_h
+        for name in self.series:
+            (tw, _), _ = cv2.getTextSize(name, _FONT, fs, th)
+            cv2.putText(img, name, (self.w - tw - 6, y), _FONT, fs, self.colours[name], th, cv2.LINE_AA)
+            y += line_h
+
+    def draw(self, frame: np.ndarray, x0: int, y0: int, t: float, frame_pos: int | None) -> None:
+        roi = frame[y0:y0 + self.h, x0:x0 + self.w]
+        cv2.addWeighted(self.image, 0.8, roi, 0.2, 0.0, dst=roi)  # a little of the picture shows through
+        x = int(round((x0 + self.x_of(t)) * _ONE))
+        cv2.line(frame, (x, y0 * _ONE), (x, (y0 + self.h - 1) * _ONE), (255, 255, 255), 1, cv2.LINE_AA, _SHIFT)
+        if frame_pos is None:
+            return
+        for name, values in self.series.items():
+            v = values[frame_pos] if 0 <= frame_pos < len(values) else np.nan
+            if np.isfinite(v):
+                centre = (x, int(round((y0 + float(self.y_of(v))) * _ONE)))
+                cv2.circle(frame, centre, (self.thickness + 2) * _ONE, self.colours[name], -1, cv2.LINE_AA, _SHIFT)
+
+
+@dataclass
+class FrameRenderer:
+    """Draws overlays on frames of one size. Build once per export; call `draw` per frame.
+
+    keypoint_set: has .edges and .side(i) (posestudio.core.skeleton.KeypointSet).
+    labels: which angles are written at the joints; their values come per frame in the same order.
+    plot_times / plot_series: the exported range's timestamps and the curves for the small plot.
+    """
+
+    width: int
+    height: int
+    keypoint_set: object
+    options: OverlayOptions = field(default_factory=OverlayOptions)
+    labels: Sequence[AngleLabel] = ()
+    plot_times: np.ndarray | None = None
+    plot_series: dict[str, np.ndarray] | None = None
+
+    def __post_init__(self) -> None:
+        ks = self.keypoint_set
+        short = min(self.width, self.height)
+        # widths scale with the picture: ~2 px lines at 480p, ~4 px at 1080p
+        self.line = max(1, int(round(short / 240)))
+        self.radius = max(2, int(round(short / 160)))
+        self.font_scale = max(0.35, short / 900)
+        self.text_th = max(1, int(round(short / 500)))
+        self.edges = np.asarray(ks.edges, dtype=np.int32).reshape(-1, 2)
+        n = len(ks.names)
+        sides = [ks.side(i) for i in range(n)]
+        self.joint_rgb = [side_colour(s) for s in sides]
+        self.joint_faded = [side_colour(s, False) for s in sides]
+        # an edge takes the side of its endpoints when both agree, else the centre colour (e.g. hips line)
+        edge_sides = [sides[a] if sides[a] == sides[b] else "center" for a, b in self.edges]
+        self.edge_rgb = [side_colour(s) for s in edge_sides]
+        self.edge_faded = [side_colour(s, False) for s in edge_sides]
+        self.panel = None
+        if self.options.plot and self.plot_times is not None and self.plot_series:
+            pw = max(120, int(self.width * 0.32))
+            ph = max(60, int(self.height * 0.22))
+            self.panel = _PlotPanel(pw, ph, self.plot_times, self.plot_series, self.font_scale, self.line)
+        self.margin = max(4, int(round(short * 0.02)))
+
+    # -- pieces --------------------------------------------------------------------------------------
+    def _text(self, frame, text: str, org: tuple[int, int], rgb, scale: float | None = None) -> None:
+        scale = self.font_scale if scale is None else scale
+        th = self.text_th
+        cv2.putText(frame, text, org, _FONT, scale, OUTLINE_RGB, th + 2 * max(1, th), cv2.LINE_AA)
+        cv2.putText(frame, text, org, _FONT, scale, rgb, th, cv2.LINE_AA)
+
+    def _boxed_text(self, frame, text: str, org: tuple[int, int], scale: float) -> None:
+        th = self.text_th
+        (tw, tht), base = cv2.getTextSize(text, _FONT, scale, th)
+        x, y = org
+        p = max(2, tht // 3)
+        x0, y0, x1, y1 = max(0, x - p), max(0, y - tht - p), min(self.width, x + tw + p), min(self.height, y + base + p)
+        roi = frame[y0:y1, x0:x1]
+        roi //= 3  # darken in place: cheap and keeps the picture faintly visible
+        cv2.putText(frame, text, (x, y), _FONT, scale, (255, 255, 255), th, cv2.LINE_AA)
+
+    def _skeleton(self, frame, kps: np.ndarray) -> None:
+        min_score = self.options.min_score
+        xy = kps[:, :2]
+        finite = np.isfinite(xy).all(axis=1) & np.isfinite(kps[:, 2])
+        sure = finite & (kps[:, 2] >= min_score)
+        pts = np.zeros((len(kps), 2), np.int32)
+        pts[finite] = np.round(xy[finite] * _ONE).astype(np.int32)
+        line = self.line
+        # faded parts first so confident ones are drawn on top
+        for pass_sure in (False, True):
+            for e, (a, b) in enumerate(self.edges):
+                if not (finite[a] and finite[b]):
+                    continue
+                both = bool(sure[a] and sure[b])
+                if both != pass_sure:
+                    continue
+                pa, pb = (int(pts[a, 0]), int(pts[a, 1])), (int(pts[b, 0]), int(pts[b, 1]))
+                if both:
+                    cv2.line(frame, pa, pb, OUTLINE_RGB, line + 2, cv2.LINE_AA, _SHIFT)
+                    cv2.line(frame, pa, pb, self.edge_rgb[e], line, cv2.LINE_AA, _SHIFT)
+                else:
+                    cv2.line(frame, pa, pb, self.edge_faded[e], max(1, line // 2), cv2.LINE_AA, _SHIFT)
+        r = self.radius * _ONE
+        for i in np.flatnonzero(finite):
+            c = (int(pts[i, 0]), int(pts[i, 1]))
+            if sure[i]:
+                cv2.circle(frame, c, r + _ONE, OUTLINE_RGB, -1, cv2.LINE_AA, _SHIFT)
+                cv2.circle(frame, c, r, self.joint_rgb[i], -1, cv2.LINE_AA, _SHIFT)
+            else:
+                cv2.circle(frame, c, max(_ONE, r // 2), self.joint_faded[i], -1, cv2.LINE_AA, _SHIFT)
+
+    def _angle_labels(self, frame, kps: np.ndarray, values: Sequence[float]) -> None:
+        min_score = self.options.min_score
+        off = self.radius + self.line + 2
+        for label, value in zip(self.labels, values):
+            if not np.isfinite(value):
+                continue
+            anchor = kps[list(label.anchor)]
+            if not (np.isfinite(anchor).all() and (anchor[:, 2] >= min_score).all()):
+                continue
+            x, y = anchor[:, :2].mean(axis=0)
+            text = f"{value:.0f}"
+            org = (int(x) + off, int(y) - off)
+            self._text(frame, text, org, side_colour(label.side))
+            # Hershey fonts have no degree sign: a small ring after the number
+            (tw, tht), _ = cv2.getTextSize(text, _FONT, self.font_scale, self.text_th)
+            ring = max(2, tht // 4)
+            centre = (org[0] + tw + ring + 1, org[1] - tht + ring)
+            cv2.circle(frame, centre, ring, OUTLINE_RGB, self.text_th + 2, cv2.LINE_AA)
+            cv2.circle(frame, centre, ring, side_colour(label.side), self.text_th, cv2.LINE_AA)
+
+    # -- public ----------------------------------------------------------------------------------------
+    def draw(self, frame: np.ndarray, *, time_s: float, people: np.ndarray | None = None,
+             angle_values: np.ndarray | None = None, plot_pos: int | None = None) -> np.ndarray:
+        """Draw on `frame` (RGB uint8, this renderer's size) in place and return it.
+
+        people: (P, K, 3) x, y, score in this frame's pixels (NaN where absent).
+        angle_values: (P, len(labels)) degrees, NaN where undefined.
+        plot_pos: index of this frame within plot_times (for the cursor's value dots).
+        """
+        opts = self.options
+        if people is not None:
+            for p, kps in enumerate(people):
+                if not np.isfinite(kps[:, :2]).any():
+                    continue
+                if opts.skeleton:
+                    self._skeleton(frame, kps)
+                if opts.angles and angle_values is not None and len(self.labels):
+                    self._angle_labels(frame, kps, angle_values[p])
+        m = self.margin
+        if opts.title:
+            scale = self.font_scale * 1.2
+            (_, th), _ = cv2.getTextSize(opts.title, _FONT, scale, self.text_th)
+            self._boxed_text(frame, opts.title, (m, m + th), scale)
+        if opts.timestamp:
+            self._boxed_text(frame, format_time(time_s), (m, self.height - m), self.font_scale)
+        if self.panel is not None:
+            self.panel.draw(frame, self.width - self.panel.w - m, self.height - self.panel.h - m, time_s, plot_pos)
+        return frame
