@@ -1,0 +1,317 @@
+"""Open a video file with PyAV: real metadata, exact frame N, fast sequential reading, upright RGB frames.
+
+Threading: a VideoSource is meant for one reading thread. `frame_at` is guarded by a lock so a stray
+call from another thread is safe, but two threads seeking one source take turns; give each reading
+thread its own VideoSource (opening is cheap). `frames()` opens its own decoder, so a running
+iterator does not disturb `frame_at` and vice versa.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import numpy as np
+
+from posestudio.core.errors import VideoOpenError
+from posestudio.core.video_index import FrameIndex, build_index, decode_frames
+
+log = logging.getLogger(__name__)
+
+# Reading forward this many frames is cheaper than a seek + decode from the keyframe.
+_SEQUENTIAL_WINDOW = 8
+_FINGERPRINT_CHUNK = 1 << 20
+
+
+def fingerprint(path: Path) -> str:
+    """sha1 of the size and the first and last MiB: cheap on big files, stable across copies and renames."""
+    size = path.stat().st_size
+    digest = hashlib.sha1(f"{size}:".encode())
+    with open(path, "rb") as fh:
+        digest.update(fh.read(_FINGERPRINT_CHUNK))
+        if size > _FINGERPRINT_CHUNK:
+            fh.seek(max(_FINGERPRINT_CHUNK, size - _FINGERPRINT_CHUNK))
+            digest.update(fh.read(_FINGERPRINT_CHUNK))
+    return digest.hexdigest()
+
+
+def _check_file(path: Path) -> None:
+    name = path.name or str(path)
+    if not path.exists():
+        raise VideoOpenError(f"'{name}' does not exist; check the file name or pick another file.")
+    if path.is_dir():
+        raise VideoOpenError(f"'{name}' is a folder, not a video file; pick a video file inside it.")
+    try:
+        with open(path, "rb") as fh:
+            empty = not fh.read(1)
+    except OSError as exc:
+        log.warning("cannot read %s", path, exc_info=True)
+        raise VideoOpenError(
+            f"'{name}' cannot be read ({exc.strerror or 'system error'}); check the file's permissions and try again."
+        ) from None
+    if empty:
+        raise VideoOpenError(f"'{name}' is empty (0 bytes); pick another file.")
+
+
+def _unreadable(path: Path) -> VideoOpenError:
+    return VideoOpenError(
+        f"'{path.name}' is not a video Pose Studio can read (it may be damaged, incomplete or in an unsupported "
+        "format); try another file or convert it with ffmpeg."
+    )
+
+
+def _quarter_turns(rotation: float) -> int:
+    """Counterclockwise quarter turns (0-3) from a display-matrix angle; np.rot90 turns counterclockwise too."""
+    return int(round(rotation / 90.0)) % 4
+
+
+class _Reader:
+    """One decoder positioned somewhere in the stream; returns the frame with a given index exactly."""
+
+    def __init__(self, path: Path, index: FrameIndex, threaded: bool):
+        self._path = path
+        self._index = index
+        self._threaded = threaded
+        self._container = None
+        self._frames: Iterator | None = None
+        self._pending = None  # (frame, key) decoded past a missing target, handed out next
+        self._next = -1  # index the decoder will produce next (-1: unknown, must seek)
+        self._count = 0  # frames produced since the start (only used when pts are not usable)
+        self.errors: list[str] = []
+
+    def _open(self) -> None:
+        self.close()
+        self._container = av.open(str(self._path))
+        stream = self._container.streams.video[0]
+        if self._threaded:
+            stream.thread_type = "AUTO"  # frame threading is bit-exact; it only adds latency, fine when sequential
+        self._stream = stream
+
+    def close(self) -> None:
+        self._frames = None
+        self._pending = None
+        self._next = -1
+        if self._container is not None:
+            self._container.close()
+            self._container = None
+
+    def _restart_at(self, seek_pts: int | None) -> None:
+        """Position before `seek_pts` (a keyframe's pts), or at the very start when None."""
+        if seek_pts is None or self._container is None:
+            self._open()  # reopening is the one way to the start that works on every demuxer
+        else:
+            self._container.seek(int(seek_pts), stream=self._stream, backward=True, any_frame=False)
+        self._frames = decode_frames(self._container, self._stream, self.errors)
+        self._pending = None
+        self._count = 0
+        self._next = 0 if seek_pts is None else -1
+
+    def _key(self, frame) -> int | None:
+        if self._index.seekable:
+            return frame.pts
+        self._count += 1
+        return self._count - 1
+
+    def _seek_points(self, target: int) -> list[int | None]:
+        if not (self._index.seekable and self._index.seek_ok):
+            return [None]
+        keys = self._index.keyframes
+        k = int(np.searchsorted(keys, target, side="right")) - 1
+        # Try the keyframe before the target, then earlier ones (some demuxers land late), then the start;
+        # the first keyframe is reached by reopening, which is cheap and right on every demuxer.
+        points: list[int | None] = [int(keys[j]) for j in range(k, max(k - 2, 0), -1)]
+        return points + [None]
+
+    def _forward_is_cheaper(self, i: int) -> bool:
+        """Reading on from the current position beats a seek when close, or when no keyframe lies between."""
+        if i - self._next <= _SEQUENTIAL_WINDOW or not self._index.seekable:
+            return i - self._next <= _SEQUENTIAL_WINDOW
+        keys = self._index.keyframes
+        start, target = self._index.pts[self._next], self._index.pts[i]
+        return not np.any((keys > start) & (keys <= target))
+
+    def read(self, i: int):
+        target = int(self._index.pts[i])
+        if self._frames is not None and 0 <= self._next <= i and self._forward_is_cheaper(i):
+            frame = self._scan(target, after_seek=False)
+            if frame is not None:
+                self._next = i + 1
+                return frame
+        for point in self._seek_points(target):
+            self._restart_at(point)
+            frame = self._scan(target, after_seek=point is not None)
+            if frame is not None:
+                self._next = i + 1
+                return frame
+        raise RuntimeError(f"frame {i} (pts {target}) of {self._path} could not be decoded")
+
+    def _scan(self, target: int, after_seek: bool):
+        """Decode forward to the frame whose key is `target`. None means: landed past it, seek earlier."""
+        previous = None
+        while True:
+            if self._pending is not None:
+                (frame, key), self._pending = self._pending, None
+            else:
+                frame = next(self._frames, None)
+                if frame is None:
+                    break
+                key = self._key(frame)
+                if key is None:
+                    continue
+            if key < target:
+                previous = frame
+            elif key == target:
+                return frame
+            elif previous is None and after_seek:
+                return None  # the seek landed after the target
+            else:
+                # The target's packet did not decode (damaged file): show the frame before it.
+                log.warning("frame pts %s of %s is missing; using a neighbour", target, self._path)
+                self._pending = (frame, key)
+                return previous if previous is not None else frame
+        if previous is not None:
+            log.warning("frame pts %s of %s is missing at the end; using the one before", target, self._path)
+            self._frames = None
+            return previous
+        return None
+
+
+class VideoSource:
+    """A video file opened for reading upright RGB frames; see the module docstring about threads."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        _check_file(self.path)
+        t0 = time.perf_counter()
+        try:
+            self._probe()
+        except VideoOpenError:
+            raise
+        except Exception:
+            log.exception("cannot open %s as a video", self.path)
+            raise _unreadable(self.path) from None
+        self._lock = threading.Lock()
+        self._reader = _Reader(self.path, self._index, threaded=False)
+        self._cache: tuple[int, np.ndarray] | None = None
+        try:
+            first = self._reader.read(0)
+            self.rotation = _quarter_turns(first.rotation) * 90
+            rgb = self._to_rgb(first)
+        except Exception:
+            log.exception("cannot decode the first frame of %s", self.path)
+            self._reader.close()
+            raise _unreadable(self.path) from None
+        self._cache = (0, rgb)
+        self.height, self.width = rgb.shape[:2]
+        self.fingerprint = fingerprint(self.path)
+        log.info(
+            "opened %s: %dx%d rot %d, %d frames (%s), %.3f fps, %s, %.3f s",
+            self.path, self.width, self.height, self.rotation, self.frame_count, self._index.method,
+            self.fps, self.codec, time.perf_counter() - t0,
+        )
+
+    def _probe(self) -> None:
+        with av.open(str(self.path)) as container:
+            if not container.streams.video:
+                raise VideoOpenError(f"'{self.path.name}' has no video stream (it may be audio only); pick a video file.")
+            stream = container.streams.video[0]
+            self.codec = stream.codec_context.name
+            self.has_audio = bool(container.streams.audio)
+            time_base = stream.time_base
+            nominal = stream.average_rate or stream.guessed_rate or stream.base_rate
+            if stream.duration:
+                declared = float(stream.duration * time_base)
+            elif container.duration:
+                declared = container.duration / 1e6
+            else:
+                declared = None
+        self._index = index = build_index(str(self.path))
+        n = len(index.pts)
+        if n == 0:
+            raise VideoOpenError(
+                f"'{self.path.name}' has no frames that can be decoded; try another file or convert it with ffmpeg."
+            )
+        self.frame_count = n
+        if index.seekable and time_base:
+            self.timestamps = (index.pts - index.pts[0]).astype(np.float64) * float(time_base)
+        else:  # no usable pts: evenly spaced at the nominal rate
+            self.timestamps = np.arange(n, dtype=np.float64) / float(nominal or 30)
+        span = self.timestamps[-1]
+        # Average over the real timestamps; a single frame has none, so the stream's rate (or 30) stands in.
+        self.fps = (n - 1) / span if n > 1 and span > 0 else float(nominal or 30)
+        if index.last_duration and time_base:
+            last = index.last_duration * float(time_base)
+        else:
+            last = 1.0 / float(nominal) if nominal else 1.0 / self.fps
+        self.duration = float(span + last)
+        short = declared is not None and self.duration < declared - max(3.0 / self.fps, 0.02 * declared)
+        if short:
+            self.note = f"The file ends early: {n} frames could be read."
+        elif index.damaged:
+            self.note = f"The file is damaged in places: {n} frames could be read."
+        else:
+            self.note = None
+
+    def _to_rgb(self, frame) -> np.ndarray:
+        rgb = frame.to_ndarray(format="rgb24")
+        turns = self.rotation // 90
+        return np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb
+
+    def frame_at(self, index: int) -> np.ndarray:
+        """The index-th decodable frame as upright RGB (H, W, 3) uint8; IndexError when out of range."""
+        index = int(index)
+        if index < 0:
+            index += self.frame_count
+        if not 0 <= index < self.frame_count:
+            raise IndexError(f"frame {index} is out of range (the video has {self.frame_count} frames)")
+        with self._lock:
+            if self._cache is not None and self._cache[0] == index:
+                return self._cache[1].copy()
+            rgb = self._to_rgb(self._reader.read(index))
+            self._cache = (index, rgb)
+            return rgb.copy()
+
+    def frames(self, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, float, np.ndarray]]:
+        """Yield (index, seconds, upright RGB) for frames start..stop-1, decoding sequentially."""
+        stop = self.frame_count if stop is None else min(int(stop), self.frame_count)
+        start = max(0, int(start))
+        if start >= stop:
+            return
+        reader = _Reader(self.path, self._index, threaded=True)
+        try:
+            for i in range(start, stop):
+                yield i, float(self.timestamps[i]), self._to_rgb(reader.read(i))
+        finally:
+            reader.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._reader.close()
+            self._cache = None
+
+    def __enter__(self) -> VideoSource:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"VideoSource({str(self.path)!r}, {self.width}x{self.height}, {self.frame_count} frames, {self.fps:.3f} fps)"
+
+
+def probe(path) -> VideoSource:
+    """Open `path` (same as VideoSource(path)); raises VideoOpenError with a sentence for the user."""
+    return VideoSource(path)
+
+
+def decode_fps(path) -> float:
+    """Frames per second of a sequential decode of every frame to upright RGB (the open is not timed)."""
+    with VideoSource(path) as source:
+        t0 = time.perf_counter()
+        n = sum(1 for _ in source.frames())
+        return n / max(time.perf_counter() - t0, 1e-9)
