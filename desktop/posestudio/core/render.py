@@ -64,8 +64,8 @@ class AngleLabel:
 def angle_labels_for(keypoint_set, angle_defs: Iterable) -> list[AngleLabel]:
     """Labels for angle definitions (anything with .name, .kind, .keypoints): joint angles sit at their vertex.
 
-    Only the three-point (joint) angles get a label by default elsewhere; segment angles are anchored at
-    the middle of their keypoints so they can be labelled too when asked.
+    Angles naming points the set lacks (e.g. virtual centres) are skipped; segment angles sit at the
+    middle of their keypoints.
     """
     labels = []
     for angle in angle_defs:
@@ -73,7 +73,14 @@ def angle_labels_for(keypoint_set, angle_defs: Iterable) -> list[AngleLabel]:
             idx = tuple(keypoint_set.index(n) for n in angle.keypoints)
         except (KeyError, ValueError):
             continue
-        anchor = (idx[1],) if angle.kind == "three_point" and len(idx) == 3 else idx
+        # a joint angle's vertex is the keypoint its two segments share (the middle one of three points)
+        shared = [i for i in dict.fromkeys(idx) if idx.count(i) > 1]
+        if angle.kind == "three_point" and len(idx) == 3:
+            anchor = (idx[1],)
+        elif shared:
+            anchor = (shared[0],)
+        else:
+            anchor = tuple(dict.fromkeys(idx))
         sides = {keypoint_set.side(i) for i in anchor}
         side = sides.pop() if len(sides) == 1 else "center"
         if angle.name.startswith("left_"):
