@@ -1,0 +1,202 @@
+"""Cleaning angle tracks: single-frame outliers, short gaps, zero-lag Butterworth low-pass, velocity.
+
+Everything works with the real timestamps (variable frame rate, dropped frames) and keeps NaN where there
+is no data: long gaps are never invented. Functions take (F,) tracks; (F, N) arrays are done column by column.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+import numpy as np
+from scipy import signal
+from scipy.interpolate import CubicSpline
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CUTOFF_HZ = 6.0
+DEFAULT_ORDER = 4
+DEFAULT_MAX_GAP_S = 0.25
+
+
+def _per_column(func):
+    """Let a function written for one (F,) track accept (F, N) arrays."""
+    @functools.wraps(func)
+    def wrapper(values, *args, **kwargs):
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim == 1:
+            return func(values, *args, **kwargs)
+        flat = values.reshape(values.shape[0], -1)
+        out = np.stack([func(flat[:, j], *args, **kwargs) for j in range(flat.shape[1])], axis=1)
+        return out.reshape(values.shape)
+    return wrapper
+
+
+def finite_runs(values: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) index pairs of the contiguous finite stretches of a 1-D array."""
+    ok = np.concatenate([[False], np.isfinite(values), [False]])
+    edges = np.flatnonzero(np.diff(ok.astype(np.int8)))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+
+
+def _timestamps(timestamps, n: int) -> np.ndarray:
+    t = np.asarray(timestamps, dtype=np.float64)
+    if t.shape != (n,):
+        raise ValueError(f"timestamps must have shape ({n},), got {t.shape}")
+    return t
+
+
+@_per_column
+def fill_gaps(values: np.ndarray, timestamps, max_gap_s: float = DEFAULT_MAX_GAP_S,
+              method: str = "cubic") -> np.ndarray:
+    """Interpolate NaN stretches lasting at most `max_gap_s` between two valid samples.
+
+    method "cubic" (a cubic through the few samples either side of the gap; linear when there are fewer
+    than two on a side) or "linear".
+    A gap's length is the time with no data: from the last valid sample before it to the first after it,
+    minus one typical frame interval (so at 30 fps, 0.25 s fills up to 7 missing frames). Gaps at the start
+    or the end are never filled (no extrapolation).
+    """
+    x = values.copy()
+    t = _timestamps(timestamps, x.size)
+    ok = np.isfinite(x)
+    if ok.sum() < 2 or ok.all():
+        return x
+    dt = float(np.median(np.diff(t))) if t.size > 1 else 0.0
+    for start, stop in finite_runs(np.where(ok, np.nan, 0.0)):  # runs of missing samples
+        if start == 0 or stop == x.size:
+            continue
+        before, after = start - 1, stop
+        if t[after] - t[before] - dt <= max_gap_s + 1e-9:
+            x[start:stop] = _bridge(t, x, ok, before, after, method)
+    return x
+
+
+def _bridge(t, x, ok, before, after, method):
+    """Values for the gap between samples `before` and `after`: a cubic through up to 3 valid samples on
+    each side (follows the curve into the gap, so a peak inside a short gap is not flattened), or linear."""
+    gap = slice(before + 1, after)
+    if method == "cubic":
+        left = [i for i in range(before, max(-1, before - 3), -1) if ok[i]]
+        left = left[:next((k for k in range(len(left)) if left[k] != before - k), len(left))]
+        right = [i for i in range(after, min(len(x), after + 3)) if ok[i]]
+        right = right[:next((k for k in range(len(right)) if right[k] != after + k), len(right))]
+        if len(left) >= 2 and len(right) >= 2:
+            idx = np.array(left[::-1] + right)
+            return CubicSpline(t[idx], x[idx])(t[gap])
+    return np.interp(t[gap], [t[before], t[after]], [x[before], x[after]])
+
+
+@_per_column
+def reject_outliers(values: np.ndarray, timestamps=None, threshold: float = 6.0,
+                    min_jump: float = 10.0) -> np.ndarray:
+    """Set single-frame spikes to NaN (fill_gaps then bridges them).
+
+    A sample is a spike when both neighbours are valid, it sits on the same side of both and more than
+    `min_jump` (value units, degrees for angles) away from each, and its distance from the line through
+    the neighbours exceeds `threshold` times the track's robust spread of that distance (median absolute
+    deviation), so the sharp but genuine peaks of fast movements survive.
+    """
+    x = values.copy()
+    n = x.size
+    if n < 3:
+        return x
+    t = np.arange(n, dtype=np.float64) if timestamps is None else _timestamps(timestamps, n)
+    prev, mid, nxt = x[:-2], x[1:-1], x[2:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = (t[1:-1] - t[:-2]) / (t[2:] - t[:-2])
+        resid = mid - (prev + (nxt - prev) * frac)
+        valid = np.isfinite(resid)
+        if valid.sum() < 3:
+            return x
+        med = np.median(resid[valid])
+        spread = 1.4826 * np.median(np.abs(resid[valid] - med))
+        d_prev, d_next = mid - prev, mid - nxt
+        spike = (valid & (np.abs(resid) > max(threshold * spread, min_jump))
+                 & (np.abs(d_prev) > min_jump) & (np.abs(d_next) > min_jump)
+                 & (np.sign(d_prev) == np.sign(d_next)))
+    x[1:-1][spike] = np.nan
+    return x
+
+
+def _sos_padlen(sos: np.ndarray) -> int:
+    # the default edge padding of scipy.signal.sosfiltfilt
+    return 3 * (2 * len(sos) + 1 - min((sos[:, 2] == 0).sum(), (sos[:, 5] == 0).sum()))
+
+
+@_per_column
+def butterworth(values: np.ndarray, timestamps, cutoff_hz: float = DEFAULT_CUTOFF_HZ,
+                order: int = DEFAULT_ORDER) -> np.ndarray:
+    """Zero-lag low-pass: a Butterworth of `order` run forwards and backwards (sosfiltfilt).
+
+    Filtered per contiguous finite run, at the sampling rate of that run's real timestamps. Irregular
+    timestamps are resampled onto a uniform grid for filtering and interpolated back. Runs too short for
+    the filter's edge padding, or sampled too slowly for the cutoff, are returned unfiltered.
+    Note filtfilt squares the magnitude response: the gain at the cutoff is 0.5 (-6 dB).
+    """
+    x = values.copy()
+    t = _timestamps(timestamps, x.size)
+    for start, stop in finite_runs(x):
+        if stop - start < 2:
+            continue
+        tr, xr = t[start:stop], x[start:stop]
+        dt = np.diff(tr)
+        step = float(np.median(dt))
+        if step <= 0:
+            continue
+        fs = 1.0 / step
+        wn = cutoff_hz / (fs / 2.0)
+        if not 0 < wn < 1:
+            log.debug("cutoff %.2f Hz not below Nyquist of %.2f Hz; run left unfiltered", cutoff_hz, fs / 2)
+            continue
+        sos = signal.butter(order, wn, btype="low", output="sos")
+        regular = np.all(np.abs(dt - step) <= 0.02 * step)
+        if regular:
+            grid, y = tr, xr
+        else:
+            count = int(np.floor((tr[-1] - tr[0]) / step + 1e-9)) + 1
+            grid = tr[0] + step * np.arange(count)
+            # a cubic keeps peaks that fall between irregular samples (linear would clip them)
+            y = CubicSpline(tr, xr)(grid) if tr.size >= 4 else np.interp(grid, tr, xr)
+        if y.size <= _sos_padlen(sos):
+            continue
+        filtered = signal.sosfiltfilt(sos, y)
+        if regular:
+            x[start:stop] = filtered
+        else:
+            # back to the real timestamps; the last one may fall just past the grid
+            x[start:stop] = CubicSpline(grid, filtered)(tr) if grid.size >= 4 else np.interp(tr, grid, filtered)
+    return x
+
+
+@_per_column
+def smooth(values: np.ndarray, timestamps, cutoff_hz: float | None = DEFAULT_CUTOFF_HZ,
+           order: int = DEFAULT_ORDER, max_gap_s: float = DEFAULT_MAX_GAP_S,
+           outliers: bool = True) -> np.ndarray:
+    """Outlier rejection, gap filling, then the zero-lag Butterworth (skipped when cutoff_hz is None or 0).
+
+    Returns a new array; the input (the raw track) is never modified.
+    """
+    x = np.array(values, dtype=np.float64)
+    if outliers:
+        x = reject_outliers(x, timestamps)
+    if max_gap_s and max_gap_s > 0:
+        x = fill_gaps(x, timestamps, max_gap_s)
+    if cutoff_hz:
+        x = butterworth(x, timestamps, cutoff_hz, order)
+    return x
+
+
+@_per_column
+def angular_velocity(values: np.ndarray, timestamps) -> np.ndarray:
+    """Time derivative (units per second, deg/s for angles), central differences on the real timestamps.
+
+    Computed per finite run so a gap never leaks into its neighbours; lone samples get NaN.
+    """
+    t = _timestamps(timestamps, values.size)
+    out = np.full(values.size, np.nan)
+    for start, stop in finite_runs(values):
+        if stop - start >= 2:
+            out[start:stop] = np.gradient(values[start:stop], t[start:stop])
+    return out

@@ -1,0 +1,108 @@
+"""Summary numbers for one angle track: extremes, range of motion, repetitions, gait cadence."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import signal
+
+SUMMARY_KEYS = ("samples", "min", "max", "range", "mean", "std", "t_min", "t_max",
+                "reps", "period_s", "cycles_per_min")
+
+
+def _window(values, timestamps, t0, t1) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asarray(values, dtype=np.float64)
+    t = np.asarray(timestamps, dtype=np.float64)
+    if x.shape != t.shape:
+        raise ValueError("values and timestamps must have the same length")
+    keep = np.ones(t.size, dtype=bool)
+    if t0 is not None:
+        keep &= t >= t0 - 1e-9
+    if t1 is not None:
+        keep &= t <= t1 + 1e-9
+    return x[keep], t[keep]
+
+
+def find_repetitions(values, timestamps, min_prominence: float | None = None, peaks: str = "max",
+                     min_period_s: float = 0.25) -> np.ndarray:
+    """Indices of the repetition peaks (maxima, or minima with peaks="min").
+
+    A peak counts when it stands out by `min_prominence` (default: the larger of 10 and 40 % of the track's
+    5-95 % range, so noise and small secondary bumps such as the stance-phase knee flexion are ignored) and
+    lies at least `min_period_s` after the previous one. Interior NaN stretches are bridged for the search;
+    peaks that fall on them are dropped.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    t = np.asarray(timestamps, dtype=np.float64)
+    ok = np.isfinite(x)
+    if ok.sum() < 3:
+        return np.zeros(0, dtype=int)
+    filled = x.copy()
+    filled[~ok] = np.interp(t[~ok], t[ok], x[ok], left=np.nan, right=np.nan)
+    first, last = np.flatnonzero(ok)[[0, -1]]
+    y = filled[first:last + 1] * (-1.0 if peaks == "min" else 1.0)
+    if min_prominence is None:
+        lo, hi = np.percentile(x[ok], [5, 95])
+        min_prominence = max(10.0, 0.4 * (hi - lo))
+    step = float(np.median(np.diff(t))) if t.size > 1 else 1.0
+    distance = max(1, int(round(min_period_s / step))) if step > 0 else 1
+    idx, _ = signal.find_peaks(y, prominence=min_prominence, distance=distance)
+    idx = idx + first
+    return idx[ok[idx]]
+
+
+def summarise(values, timestamps, t0: float | None = None, t1: float | None = None,
+              min_prominence: float | None = None, peaks: str = "max") -> dict:
+    """Numbers for one angle over the clip or the time range [t0, t1] (seconds).
+
+    Keys: samples (valid ones), min, max, range (of motion), mean, std, t_min, t_max (seconds of the first
+    min / max), reps (repetition peaks, see find_repetitions), rep_times (list, seconds), period_s (median
+    time between peaks) and cycles_per_min. Values are NaN (reps 0) when there is no data.
+    """
+    x, t = _window(values, timestamps, t0, t1)
+    ok = np.isfinite(x)
+    out: dict = {k: float("nan") for k in SUMMARY_KEYS}
+    out.update(samples=int(ok.sum()), reps=0, rep_times=[])
+    if not ok.any():
+        return out
+    i_min, i_max = int(np.nanargmin(x)), int(np.nanargmax(x))
+    out.update(min=float(x[i_min]), max=float(x[i_max]), range=float(x[i_max] - x[i_min]),
+               mean=float(np.nanmean(x)), std=float(np.nanstd(x)), t_min=float(t[i_min]), t_max=float(t[i_max]))
+    reps = find_repetitions(x, t, min_prominence, peaks)
+    out["reps"] = int(reps.size)
+    out["rep_times"] = [float(v) for v in t[reps]]
+    if reps.size >= 2:
+        period = float(np.median(np.diff(t[reps])))
+        out.update(period_s=period, cycles_per_min=60.0 / period)
+    return out
+
+
+def gait_cadence(left_knee, right_knee, timestamps, t0: float | None = None, t1: float | None = None,
+                 min_prominence: float | None = None) -> dict:
+    """Steps and cadence from the knee flexion tracks of a walk or run.
+
+    Each swing-phase knee flexion peak is one step of that leg. The stride time is the median time between
+    one knee's peaks; cadence (steps per minute) = 2 * 60 / stride time, averaged over the knees that have
+    at least two peaks (a far leg hidden in a side view then does not halve the result).
+    Returns steps (peaks over both knees), stride_time_s, cadence_spm (NaN when it cannot be told).
+    """
+    steps, strides = 0, []
+    for track in (left_knee, right_knee):
+        if track is None:
+            continue
+        x, t = _window(track, timestamps, t0, t1)
+        idx = find_repetitions(x, t, min_prominence, "max")
+        steps += idx.size
+        if idx.size >= 2:
+            strides.append(float(np.median(np.diff(t[idx]))))
+    stride = float(np.mean(strides)) if strides else float("nan")
+    return {"steps": steps, "stride_time_s": stride,
+            "cadence_spm": 120.0 / stride if strides else float("nan")}
+
+
+def coverage(values) -> float:
+    """Fraction of frames with a value (how much of the clip the angle could be measured on)."""
+    x = np.asarray(values, dtype=np.float64)
+    return float(np.isfinite(x).mean()) if x.size else 0.0
+
+
+__all__ = ["summarise", "find_repetitions", "gait_cadence", "coverage", "SUMMARY_KEYS"]

@@ -1,0 +1,76 @@
+"""One call from keypoints to every angle's raw, filtered and velocity tracks (window, CLI, exports)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .angles import AngleDef, available_angles, compute_angles, default_angle
+from .filtering import DEFAULT_MAX_GAP_S, DEFAULT_ORDER, angular_velocity, smooth
+from .summary import gait_cadence, summarise
+
+
+@dataclass
+class AngleTable:
+    """Angle tracks of one person. `raw` is straight from the keypoints; `filtered` is cleaned (outliers,
+    short gaps, low-pass) when smoothing was on, else a copy of raw; `velocity` (deg/s) is from `filtered`."""
+
+    timestamps: np.ndarray
+    angles: dict[str, AngleDef]
+    raw: dict[str, np.ndarray]
+    filtered: dict[str, np.ndarray]
+    velocity: dict[str, np.ndarray]
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.angles)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.angles
+
+    def columns(self, raw: bool = True, velocity: bool = True) -> dict[str, np.ndarray]:
+        """Ordered export columns: NAME (filtered), NAME_raw, NAME_velocity for each angle."""
+        out: dict[str, np.ndarray] = {}
+        for name in self.angles:
+            out[name] = self.filtered[name]
+            if raw:
+                out[f"{name}_raw"] = self.raw[name]
+            if velocity:
+                out[f"{name}_velocity"] = self.velocity[name]
+        return out
+
+    def summary(self, t0: float | None = None, t1: float | None = None, filtered: bool = True) -> dict[str, dict]:
+        """summarise() of every angle over [t0, t1]."""
+        src = self.filtered if filtered else self.raw
+        return {name: summarise(src[name], self.timestamps, t0, t1) for name in self.angles}
+
+    def gait(self, t0: float | None = None, t1: float | None = None) -> dict:
+        """Steps and cadence from the knee curves (NaN cadence if the knees are not in the table)."""
+        return gait_cadence(self.filtered.get("left_knee"), self.filtered.get("right_knee"),
+                            self.timestamps, t0, t1)
+
+
+def angle_table(keypoints: np.ndarray, timestamps, keypoint_names, angles=None, min_score: float = 0.3,
+                smoothing: bool = True, cutoff_hz: float = 6.0, order: int = DEFAULT_ORDER,
+                max_gap_s: float = DEFAULT_MAX_GAP_S) -> AngleTable:
+    """Angles of one person (keypoints (F, K, 3)) with raw, filtered and velocity tracks per angle name.
+
+    angles: AngleDefs or default names (None = all the keypoint set allows); see compute_angles.
+    """
+    t = np.asarray(timestamps, dtype=np.float64)
+    kp = np.asarray(keypoints)
+    if kp.shape[0] != t.size:
+        raise ValueError(f"{kp.shape[0]} frames of keypoints but {t.size} timestamps")
+    if angles is None:
+        angles = available_angles(keypoint_names)
+    else:
+        angles = [default_angle(a) if isinstance(a, str) else a for a in angles]
+    raw = compute_angles(kp, keypoint_names, angles, min_score)
+    table_defs = {a.name: a for a in angles}
+    filtered = {n: smooth(v, t, cutoff_hz, order, max_gap_s) if smoothing else v.copy() for n, v in raw.items()}
+    velocity = {n: angular_velocity(v, t) for n, v in filtered.items()}
+    settings = {"min_score": min_score, "smoothing": smoothing, "cutoff_hz": cutoff_hz, "order": order,
+                "max_gap_s": max_gap_s}
+    return AngleTable(t, table_defs, raw, filtered, velocity, settings)

@@ -1,0 +1,148 @@
+"""Gap filling, outlier rejection, zero-lag Butterworth on real timestamps, velocity."""
+
+import numpy as np
+import pytest
+
+from posestudio.core.kinematics import angular_velocity, butterworth, fill_gaps, reject_outliers, smooth
+
+FS = 30.0
+
+
+def clock(seconds=10.0, fs=FS):
+    return np.arange(int(seconds * fs)) / fs
+
+
+def sine(t, hz, amp=1.0):
+    return amp * np.sin(2 * np.pi * hz * t)
+
+
+def test_butterworth_keeps_slow_sine_amplitude_and_phase():
+    t = clock()
+    slow = sine(t, 1.0, 40.0)
+    out = butterworth(slow, t, cutoff_hz=6.0, order=4)
+    inner = slice(30, -30)  # away from the edges
+    assert np.max(np.abs(out[inner])) == pytest.approx(40.0, rel=0.02)
+    assert np.max(np.abs(out[inner] - slow[inner])) < 0.02 * 40  # same phase: pointwise close
+    lags = np.arange(-5, 6)
+    best = lags[np.argmax([np.dot(np.roll(out, k)[inner], slow[inner]) for k in lags])]
+    assert best == 0
+
+
+def test_butterworth_removes_fast_sine():
+    t = clock()
+    fast = sine(t, 12.0, 10.0)
+    out = butterworth(fast, t, cutoff_hz=6.0)
+    assert np.max(np.abs(out[30:-30])) < 0.05 * 10
+    mixed = butterworth(sine(t, 1.0, 40.0) + fast, t)
+    assert np.max(np.abs(mixed[30:-30] - sine(t, 1.0, 40.0)[30:-30])) < 0.03 * 40
+
+
+def test_irregular_timestamps_use_real_time():
+    rng = np.random.default_rng(1)
+    t = clock(8.0) + rng.uniform(-0.004, 0.004, int(8 * FS))
+    keep = np.sort(rng.choice(t.size, int(t.size * 0.85), replace=False))  # dropped frames
+    t = np.sort(t[keep])
+    t[t.size // 2:] += 0.1  # a stall in the recording
+    slow = sine(t, 1.0, 40.0)
+    noisy = slow + rng.normal(0, 2.0, t.size)
+    inner = slice(25, -25)
+    clean = butterworth(slow, t)
+    assert np.max(np.abs(clean[inner] - slow[inner])) < 0.02 * 40  # amplitude and phase at the real times
+    out = butterworth(noisy, t)
+    assert np.std(out[inner] - slow[inner]) < 0.8 * np.std(noisy[inner] - slow[inner])  # 6 of ~15 Hz passes ~63 %
+    # a 4 Hz movement (below the 6 Hz cutoff) survives on these timestamps
+    mid = butterworth(sine(t, 4.0, 10.0), t)
+    assert np.max(np.abs(mid[inner])) > 8.0
+
+
+def test_cutoff_is_in_hertz_of_the_real_frame_rate():
+    t = clock(6.0, fs=60.0)  # at 60 fps a filter that assumed 30 fps would pass 12 Hz
+    out = butterworth(sine(t, 12.0, 10.0) + sine(t, 1.0, 40.0), t, cutoff_hz=6.0)
+    assert np.max(np.abs(out[60:-60] - sine(t, 1.0, 40.0)[60:-60])) < 0.03 * 40
+
+
+def test_short_run_left_unfiltered_and_nan_kept():
+    t = clock(3.0)
+    x = sine(t, 12.0, 5.0)
+    x[10] = np.nan  # a 10-frame run before the gap, too short for the filter's padding
+    out = butterworth(x, t)
+    np.testing.assert_array_equal(out[:10], x[:10])
+    assert np.isnan(out[10])
+    assert np.max(np.abs(out[30:-30])) < 0.5  # the long run was filtered
+
+
+def test_gap_filling_limits():
+    t = clock(4.0)
+    x = 2.0 * t + 5.0
+    x[20:25] = np.nan    # 5 frames, 0.17 s: filled
+    x[50:57] = np.nan    # 7 frames, 0.23 s: filled (limit 0.25 s)
+    x[70:79] = np.nan    # 9 frames, 0.3 s: left empty
+    x[:3] = np.nan       # edges: never extrapolated
+    x[-2:] = np.nan
+    out = fill_gaps(x, t, max_gap_s=0.25)
+    np.testing.assert_allclose(out[20:25], 2.0 * t[20:25] + 5.0)
+    np.testing.assert_allclose(out[50:57], 2.0 * t[50:57] + 5.0)
+    assert np.isnan(out[70:79]).all()
+    assert np.isnan(out[:3]).all() and np.isnan(out[-2:]).all()
+    assert np.isnan(x[20:25]).all()  # input untouched
+
+
+def test_outlier_spike_removed_but_sharp_peaks_kept():
+    rng = np.random.default_rng(2)
+    t = clock(6.0)
+    truth = 60 + 50 * np.sin(2 * np.pi * 1.5 * t) ** 3  # fast, peaky like a running knee
+    x = truth + rng.normal(0, 1.0, t.size)
+    assert np.isfinite(reject_outliers(x, t)).all()  # nothing genuine flagged
+    x[47] += 45.0
+    x[120] -= 35.0
+    cleaned = reject_outliers(x, t)
+    assert np.isnan(cleaned[[47, 120]]).all()
+    assert np.isfinite(np.delete(cleaned, [47, 120])).all()
+    smoothed = smooth(x, t)
+    assert abs(smoothed[47] - truth[47]) < 4.0 and abs(smoothed[120] - truth[120]) < 4.0
+    assert abs(butterworth(x, t)[47] - truth[47]) > abs(smoothed[47] - truth[47])  # the rejection mattered
+
+
+def test_smooth_keeps_long_gaps_empty():
+    t = clock(6.0)
+    x = sine(t, 1.0, 30.0)
+    x[60:90] = np.nan  # 1 s missing
+    x[120:123] = np.nan
+    out = smooth(x, t)
+    assert np.isnan(out[60:90]).all()
+    assert np.isfinite(out[120:123]).all()
+    assert np.max(np.abs(out[100:150] - sine(t, 1.0, 30.0)[100:150])) < 1.0
+
+
+def test_velocity_of_ramp_equals_slope():
+    rng = np.random.default_rng(3)
+    t = np.cumsum(rng.uniform(0.02, 0.05, 100))
+    x = 3.0 + 25.0 * t
+    np.testing.assert_allclose(angular_velocity(x, t), 25.0, rtol=1e-9)
+    x[40:43] = np.nan
+    x[70] = np.nan
+    x[72] = np.nan  # lone sample at 71
+    v = angular_velocity(x, t)
+    np.testing.assert_allclose(v[np.isfinite(x) & ~np.isin(np.arange(100), [71])], 25.0, rtol=1e-9)
+    assert np.isnan(v[[40, 41, 42, 70, 71, 72]]).all()
+
+
+def test_two_dimensional_input_is_per_column():
+    t = clock(4.0)
+    x = np.stack([sine(t, 1.0, 10.0), 5.0 * t], axis=1)
+    v = angular_velocity(x, t)
+    assert v.shape == x.shape
+    np.testing.assert_allclose(v[:, 1], 5.0, rtol=1e-9)
+    assert smooth(x, t).shape == x.shape
+
+
+def test_cubic_gap_fill_follows_a_peak():
+    t = clock(3.0)
+    x = sine(t, 1.0, 40.0)
+    gap = slice(5, 11)  # around the peak at 0.25 s (frame 7.5)
+    holed = x.copy()
+    holed[gap] = np.nan
+    cubic = fill_gaps(holed, t)
+    linear = fill_gaps(holed, t, method="linear")
+    assert np.max(np.abs(cubic[gap] - x[gap])) < 1.0
+    assert np.max(np.abs(linear[gap] - x[gap])) > 3.0

@@ -1,0 +1,82 @@
+"""Summary numbers, repetition counting and cadence on signals whose answers are known."""
+
+import numpy as np
+import pytest
+
+from posestudio.core.kinematics import angle_table, gait_cadence, summarise
+from posestudio.core.kinematics.angles import COCO17_NAMES
+
+
+def test_summary_of_known_sine():
+    t = np.arange(0, 10, 1 / 30)
+    x = 10 + 30 * np.sin(2 * np.pi * 0.5 * t)  # 5 cycles, max at 0.5 s, min at 1.5 s
+    s = summarise(x, t)
+    assert s["max"] == pytest.approx(40.0, abs=0.05) and s["t_max"] == pytest.approx(0.5, abs=1 / 30)
+    assert s["min"] == pytest.approx(-20.0, abs=0.05) and s["t_min"] == pytest.approx(1.5, abs=1 / 30)
+    assert s["range"] == pytest.approx(60.0, abs=0.1)
+    assert s["mean"] == pytest.approx(10.0, abs=0.1)
+    assert s["reps"] == 5 and s["period_s"] == pytest.approx(2.0, abs=0.05)
+    assert s["cycles_per_min"] == pytest.approx(30.0, abs=1.0)
+    part = summarise(x, t, t0=2.0, t1=6.0)
+    assert part["reps"] == 2 and part["rep_times"] == pytest.approx([2.5, 4.5], abs=0.04)
+    assert part["samples"] == pytest.approx(121, abs=1)
+
+
+def test_reps_ignore_noise_and_small_bumps_and_gaps():
+    rng = np.random.default_rng(4)
+    t = np.arange(0, 12, 1 / 30)
+    cycles = 7
+    phase = 2 * np.pi * cycles * t / 12
+    x = 40 - 40 * np.cos(phase) + 6 * np.sin(3 * phase) ** 2 + rng.normal(0, 1.5, t.size)
+    x[100:104] = np.nan
+    assert summarise(x, t)["reps"] in (cycles - 1, cycles)  # a peak at the very edge may not count
+    assert summarise(x, t, min_prominence=1.0)["reps"] > cycles  # what the prominence threshold protects from
+    flat = rng.normal(20, 1.0, t.size)
+    assert summarise(flat, t)["reps"] == 0
+
+
+def test_empty_summary():
+    t = np.arange(5) / 30
+    s = summarise(np.full(5, np.nan), t)
+    assert s["samples"] == 0 and s["reps"] == 0 and np.isnan(s["max"])
+
+
+def test_gait_cadence_from_both_knees():
+    t = np.arange(0, 6, 1 / 30)
+    stride = 0.72
+    left = 45 - 40 * np.cos(2 * np.pi * t / stride)
+    right = 45 - 40 * np.cos(2 * np.pi * (t - stride / 2) / stride)
+    g = gait_cadence(left, right, t)
+    assert g["stride_time_s"] == pytest.approx(stride, abs=0.04)
+    assert g["cadence_spm"] == pytest.approx(120 / stride, rel=0.05)
+    assert g["steps"] >= 15  # 6 s / 0.72 s per leg, two legs
+    hidden = gait_cadence(left, np.full(t.size, np.nan), t)
+    assert hidden["cadence_spm"] == pytest.approx(g["cadence_spm"], rel=0.05)
+
+
+def test_angle_table_keeps_raw_beside_filtered():
+    rng = np.random.default_rng(5)
+    f = 90
+    t = np.arange(f) / 30
+    kp = np.zeros((f, 17, 3))
+    kp[..., 2] = 0.9
+    idx = {n: i for i, n in enumerate(COCO17_NAMES)}
+    knee = np.radians(40 + 30 * np.sin(2 * np.pi * t))
+    kp[:, idx["left_hip"], :2] = (100, 100)
+    kp[:, idx["left_knee"], :2] = (100, 200)
+    kp[:, idx["left_ankle"], 0] = 100 + 100 * np.sin(knee) + rng.normal(0, 2, f)
+    kp[:, idx["left_ankle"], 1] = 200 + 100 * np.cos(knee)
+    table = angle_table(kp, t, COCO17_NAMES, angles=["left_knee", "left_thigh"])
+    assert table.names == ["left_knee", "left_thigh"]
+    cols = table.columns()
+    assert list(cols) == ["left_knee", "left_knee_raw", "left_knee_velocity",
+                          "left_thigh", "left_thigh_raw", "left_thigh_velocity"]
+    truth = np.degrees(knee)
+    raw_err = np.abs(table.raw["left_knee"] - truth)[10:-10].mean()
+    filt_err = np.abs(table.filtered["left_knee"] - truth)[10:-10].mean()
+    assert filt_err < raw_err  # filtering removed noise, and raw stayed raw
+    velocity_err = table.velocity["left_knee"][10:-10] - np.gradient(truth, t)[10:-10]
+    assert np.abs(velocity_err).mean() < 0.1 * np.abs(np.gradient(truth, t)).max()
+    plain = angle_table(kp, t, COCO17_NAMES, angles=["left_knee"], smoothing=False)
+    np.testing.assert_array_equal(plain.filtered["left_knee"], plain.raw["left_knee"])
+    assert table.summary()["left_knee"]["max"] == pytest.approx(70, abs=3)
