@@ -1,0 +1,28 @@
+"""Pose estimators behind one interface; `create_estimator(model_id)` picks the implementation."""
+
+from __future__ import annotations
+
+from posestudio.core.errors import PoseStudioError
+from posestudio.core.pose.base import Person, PoseEstimator
+
+__all__ = ["Person", "PoseEstimator", "create_estimator", "ESTIMATOR_IDS"]
+
+ESTIMATOR_IDS = ("movenet-lightning", "movenet-thunder", "movenet-multipose",
+                 "blazepose-lite", "blazepose-full", "blazepose-heavy")
+
+
+def create_estimator(model_id: str, threads: int | None = None) -> PoseEstimator:
+    """A fresh estimator for one of ESTIMATOR_IDS (raises ModelMissingError if its file is not built)."""
+    if model_id in ("movenet-lightning", "movenet-thunder"):
+        from posestudio.core.pose.movenet import MoveNetSingle
+
+        return MoveNetSingle(model_id, threads=threads)
+    if model_id == "movenet-multipose":
+        from posestudio.core.pose.movenet import MoveNetMultiPose
+
+        return MoveNetMultiPose(model_id, threads=threads)
+    if model_id in ("blazepose-lite", "blazepose-full", "blazepose-heavy"):
+        from posestudio.core.pose import blazepose  # lazy: its own helper module, heavier set-up
+
+        return blazepose.BlazePose(model_id, threads=threads)
+    raise PoseStudioError(f"Unknown pose model '{model_id}'; choose one of: {', '.join(ESTIMATOR_IDS)}.")
