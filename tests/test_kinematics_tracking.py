@@ -90,3 +90,13 @@ def test_person_at_picks_the_clicked_person():
     assert person_at(people, 300, 210) == 1
     assert person_at(people, 95, 150) == 0
     assert person_at(people, 200, 50) is None
+
+
+def test_update_takes_timestamps_and_boxes():
+    tracker = PersonTracker(fps=30)
+    first = tracker.update([figure(100, 200)], 0.0)  # timestamp in place of boxes
+    box = np.array([60.0, 90.0, 140.0, 310.0])
+    again = tracker.update([figure(104, 200)], [box], timestamp=1 / 30)
+    assert first == again
+    # 3 s later by the clock (frame counts would say 1/30 s): the track has expired
+    assert tracker.update([figure(108, 200)], timestamp=3.0) != first

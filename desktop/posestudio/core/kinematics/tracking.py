@@ -114,7 +114,13 @@ class PersonTracker:
         return w * dist + (1 - w) * (1 - iou) + 0.2 * lost  # prefer tracks seen just now
 
     def update(self, keypoints_list, boxes=None, timestamp: float | None = None) -> list[int]:
-        """Ids (one per person given, same order) for this frame's people; -1 for an empty entry."""
+        """Ids (one per person given, same order) for this frame's people; -1 for an empty entry.
+
+        boxes: one (x0, y0, x1, y1) or None per person (None: taken from the keypoints). A number given in
+        place of boxes is taken as the timestamp, so update(keypoints, t) works too.
+        """
+        if boxes is not None and np.ndim(boxes) == 0:
+            boxes, timestamp = None, float(boxes)
         self._frame += 1
         now = float(timestamp) if timestamp is not None else self._frame / self.fps
         people = []
@@ -125,6 +131,7 @@ class PersonTracker:
                 box = box_from_keypoints(kp, self.min_score)
             ok = _valid(kp, self.min_score)
             people.append(None if box is None else (np.where(ok[:, None], kp[:, :2], np.nan), ok, box))
+        self._tracks = [t for t in self._tracks if now - t.time <= self.max_lost_s + 1e-9]
         ids = [-1] * len(people)
         present = [j for j, p in enumerate(people) if p is not None]
         matched: set[int] = set()
@@ -144,7 +151,6 @@ class PersonTracker:
                 self._next_id += 1
                 self._tracks.append(track)
                 ids[j] = track.id
-        self._tracks = [t for t in self._tracks if now - t.time <= self.max_lost_s + 1e-9]
         self._last_time = now
         return ids
 
