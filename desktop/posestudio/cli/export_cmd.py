@@ -134,24 +134,10 @@ def plan_jobs(args) -> list[Job]:
                 not args.raw, not args.no_audio, args.long) for v, o, d in zip(videos, outs, datas)]
 
 
-def get_analysis(source, model_id: str, progress=None, cancel=None):
-    """The cached analysis of this video with this model, else a fresh one (then saved to the cache)."""
-    from posestudio.core.analysis import analyse_video, load_cached, save_cached
-
-    result = load_cached(source, model_id)
-    if result is not None:
-        return result
-    result = analyse_video(source, model_id, progress=progress, cancel=cancel)
-    try:
-        save_cached(result)
-    except OSError:
-        log.warning("cannot cache the analysis of %s", source.path, exc_info=True)
-    return result
-
-
 def run_job(job: Job, progress=None) -> str:
     """Analyse (if needed) and export one video. progress(phase, done, total); returns a one-line summary."""
     from posestudio.core.export.data_export import export_data
+    from posestudio.core.export.prepare import analysis_for
     from posestudio.core.export.video_export import VideoExportOptions, export_video
     from posestudio.core.render import OverlayOptions
     from posestudio.core.video import VideoSource
@@ -160,7 +146,7 @@ def run_job(job: Job, progress=None) -> str:
         return (lambda d, t: progress(name, d, t)) if progress else None
 
     with VideoSource(job.video) as source:
-        result = get_analysis(source, job.model, progress=phase("analyse"))
+        result = analysis_for(source, job.model, progress=phase("analyse"))
         overlay = OverlayOptions(angles=job.angles, plot=job.plot, title=job.title)
         options = VideoExportOptions(start=job.start, end=job.end, height=job.height, overlay=overlay,
                                      smooth=job.smooth, audio=job.audio)

@@ -79,6 +79,8 @@ def angle_labels_for(keypoint_set, angle_defs: Iterable) -> list[AngleLabel]:
             anchor = (idx[1],)
         elif shared:
             anchor = (shared[0],)
+        elif angle.kind == "segment_pair":  # e.g. ankle: shank (knee->ankle) meets foot (heel->toes)
+            anchor = (idx[1],)
         else:
             anchor = tuple(dict.fromkeys(idx))
         sides = {keypoint_set.side(i) for i in anchor}

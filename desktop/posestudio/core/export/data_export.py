@@ -2,11 +2,12 @@
 
 Wide CSV: the analyze CSV (`frame, time, person, <kp>_x, <kp>_y, <kp>_score` for every keypoint, one row per
 frame, or per frame and person when several are tracked; a frame with nobody keeps a row with empty cells)
-plus, for every angle this model allows, `<angle>_deg` and `<angle>_vel_deg_s`.
+plus, for every angle this model allows (kinematics.available_angles order), `<angle>` in degrees (smoothed
+as the window shows it by default, or raw with smooth=False), `<angle>_raw` (degrees straight from the
+keypoints) and `<angle>_velocity` (deg/s of `<angle>`); the names of kinematics.AngleTable.columns().
 Long CSV: `frame, time, person, variable, value`, one row per frame, person and variable (the wide column
 names as variables); frames without anybody have no rows.
-Angles are smoothed like the window's default view unless `smooth=False`; velocities always come from the
-smoothed curve. Pixels are upright-image pixels, origin top-left, y down; times are seconds from the first
+Angles come from kinematics.angle_table, the window's own computation. Pixels are upright-image pixels, origin top-left, y down; times are seconds from the first
 frame; empty cells are values that are not known (person absent, keypoint below the confidence threshold).
 
 TRC (OpenSim marker file, tab separated): one tracked person (the one present in most frames unless chosen),
@@ -35,12 +36,16 @@ class DataExportError(PoseStudioError):
 
 
 def angle_columns(result, tracks_: list[tracks.PersonAngles]) -> dict[str, np.ndarray]:
-    """Wide-CSV extra columns: name -> (F, P) values aligned with the result's slots."""
+    """Wide-CSV extra columns, named as kinematics.AngleTable.columns: NAME, NAME_raw, NAME_velocity.
+
+    Each is (F, P) aligned with the result's slots.
+    """
     names = list(tracks_[0].angles) if tracks_ else [a.name for a in tracks.available_angles(result.keypoint_names)]
     cols: dict[str, np.ndarray] = {}
     for name in names:
-        cols[f"{name}_deg"] = tracks.to_slots(result, tracks_, name)
-        cols[f"{name}_vel_deg_s"] = tracks.to_slots(result, tracks_, name, velocity=True)
+        cols[name] = tracks.to_slots(result, tracks_, name)
+        cols[f"{name}_raw"] = tracks.to_slots(result, tracks_, name, "raw")
+        cols[f"{name}_velocity"] = tracks.to_slots(result, tracks_, name, "velocities")
     return cols
 
 

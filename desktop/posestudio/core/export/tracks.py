@@ -14,25 +14,10 @@ DEFAULT_MIN_SCORE = 0.3
 LABELLED_FAMILIES = ("knee", "hip", "elbow", "shoulder", "ankle")
 
 
-def _kin():
-    """The kinematics API (package exports, or its modules while the package is being assembled)."""
-    from posestudio.core import kinematics as kin
-
-    if all(hasattr(kin, n) for n in ("compute_angles", "available_angles", "smooth", "angular_velocity")):
-        return kin
-    from posestudio.core.kinematics import angles, filtering
-
-    class _Api:
-        compute_angles = staticmethod(angles.compute_angles)
-        available_angles = staticmethod(angles.available_angles)
-        smooth = staticmethod(filtering.smooth)
-        angular_velocity = staticmethod(filtering.angular_velocity)
-
-    return _Api
-
-
 def available_angles(keypoint_names) -> list:
-    return list(_kin().available_angles(tuple(keypoint_names)))
+    from posestudio.core.kinematics import available_angles as _available
+
+    return list(_available(tuple(keypoint_names)))
 
 
 def labelled_angles(keypoint_names) -> list:
@@ -53,30 +38,27 @@ def main_person(result) -> int | None:
 class PersonAngles:
     person_id: int
     present: np.ndarray               # (F,) bool
-    angles: dict[str, np.ndarray]     # name -> (F,) degrees
-    velocities: dict[str, np.ndarray]  # name -> (F,) deg/s
+    angles: dict[str, np.ndarray]     # name -> (F,) degrees, smoothed when asked (as shown in the window)
+    raw: dict[str, np.ndarray]        # name -> (F,) degrees straight from the keypoints
+    velocities: dict[str, np.ndarray]  # name -> (F,) deg/s of `angles`
 
 
 def person_angles(result, person_id: int, angles=None, *, smooth: bool = True,
                   min_score: float = DEFAULT_MIN_SCORE) -> PersonAngles:
-    """Angles of one tracked person over the whole clip; smoothed like the window's default view.
+    """Angles of one tracked person over the whole clip, via kinematics.angle_table (the window's own call).
 
-    Velocities are always taken from the smoothed curve: differentiating raw keypoint noise gives numbers
-    nobody can use. Frames where the person is absent are NaN (smoothing may fill short gaps, as on screen).
+    Frames where the person is absent are NaN (smoothing may fill short gaps, as on screen).
     """
-    kin = _kin()
+    from posestudio.core.kinematics import angle_table
+
     names = tuple(result.keypoint_names)
     defs = available_angles(names) if angles is None else list(angles)
-    track = result.track(person_id)
     present = (result.person_ids == person_id).any(axis=1)
-    raw = kin.compute_angles(track, names, angles=defs, min_score=min_score) if defs else {}
-    t = np.asarray(result.timestamps, dtype=np.float64)
-    out, vel = {}, {}
-    for name, values in raw.items():
-        smoothed = kin.smooth(values, t) if np.isfinite(values).sum() > 1 else values
-        out[name] = smoothed if smooth else values
-        vel[name] = kin.angular_velocity(smoothed, t)
-    return PersonAngles(person_id, present, out, vel)
+    if not defs:
+        return PersonAngles(person_id, present, {}, {}, {})
+    table = angle_table(result.track(person_id), result.timestamps, names, angles=defs, min_score=min_score,
+                        smoothing=smooth)
+    return PersonAngles(person_id, present, table.filtered, table.raw, table.velocity)
 
 
 def all_person_angles(result, angles=None, *, smooth: bool = True,
@@ -85,11 +67,11 @@ def all_person_angles(result, angles=None, *, smooth: bool = True,
             for pid in result.person_ids_present()]
 
 
-def to_slots(result, tracks: list[PersonAngles], name: str, velocity: bool = False) -> np.ndarray:
-    """(F, P) array aligned with the result's slots, from per-person series."""
+def to_slots(result, tracks: list[PersonAngles], name: str, kind: str = "angles") -> np.ndarray:
+    """(F, P) array aligned with the result's slots, from per-person series (kind: angles, raw, velocities)."""
     out = np.full(result.person_ids.shape, np.nan, dtype=np.float64)
     for tr in tracks:
-        series = (tr.velocities if velocity else tr.angles).get(name)
+        series = getattr(tr, kind).get(name)
         if series is None:
             continue
         f, p = np.nonzero(result.person_ids == tr.person_id)
