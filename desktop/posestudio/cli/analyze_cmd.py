@@ -1,0 +1,109 @@
+"""`posestudio analyze VIDEO [VIDEO...] --model ID -o OUT`: poses for whole videos, headless."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from posestudio.core.errors import PoseStudioError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "movenet-lightning"
+MODEL_CHOICES = ("movenet-lightning", "movenet-thunder", "movenet-multipose",
+                 "blazepose-lite", "blazepose-full", "blazepose-heavy")
+FORMATS = (".json", ".csv", ".npz")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "analyze", help="analyse videos and write the keypoints as JSON, CSV or NPZ",
+        description="Analyse each video with a pose model. OUT's extension picks the format (.json, .csv, .npz); "
+                    "with several videos OUT is a folder that gets one file per video.")
+    p.add_argument("videos", nargs="+", metavar="VIDEO")
+    p.add_argument("--model", "-m", default=DEFAULT_MODEL, choices=MODEL_CHOICES,
+                   help=f"pose model (default {DEFAULT_MODEL}: the fastest; use blazepose-full for 33 keypoints)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="output file, or folder for several videos")
+    p.add_argument("--format", choices=[f[1:] for f in FORMATS],
+                   help="file format when OUT is a folder (default json)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+class ProgressBar:
+    """One self-overwriting line on stderr: name, frames, percent, frames per second."""
+
+    def __init__(self, name: str, stream=None, enabled: bool = True):
+        self.name, self.stream, self.enabled = name, stream or sys.stderr, enabled
+        self.start = time.monotonic()
+        self._last = 0.0
+        self._shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if not self.enabled or (now - self._last < 0.1 and done < total):
+            return
+        self._last = now
+        fps = done / max(now - self.start, 1e-6)
+        pct = 100.0 * done / total if total else 100.0
+        self.stream.write(f"\r{self.name}: {done}/{total} frames {pct:5.1f}% {fps:6.1f} fps ")
+        self.stream.flush()
+        self._shown = True
+
+    def close(self) -> None:
+        if self._shown:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._shown = False
+
+
+def output_paths(videos: list[Path], output: Path, fmt: str | None) -> list[Path]:
+    """Where each video's result goes: OUT itself for one video with an extension, else OUT/<stem>.<ext>."""
+    if fmt is not None:
+        fmt = "." + fmt.lstrip(".")
+    single_file = len(videos) == 1 and output.suffix.lower() in FORMATS and not output.is_dir()
+    if single_file:
+        if fmt is not None and fmt != output.suffix.lower():
+            raise PoseStudioError(f"The output {output.name} does not end in {fmt}; give one format only.")
+        return [output]
+    if len(videos) == 1 and output.suffix and not output.is_dir():
+        raise PoseStudioError(f"Cannot write '{output.suffix}' files; name the output .json, .csv or .npz.")
+    if output.exists() and not output.is_dir():
+        raise PoseStudioError(f"{output} is a file; with several videos the output must be a folder.")
+    ext = fmt or ".json"
+    paths, used = [], set()
+    for video in videos:
+        name, n = f"{video.stem}{ext}", 2
+        while name in used:  # two clips with the same name from different folders
+            name, n = f"{video.stem}_{n}{ext}", n + 1
+        used.add(name)
+        paths.append(output / name)
+    return paths
+
+
+def run(args: argparse.Namespace) -> int:
+    from posestudio.core.analysis import analyse_video
+    from posestudio.core.pose import create_estimator
+    from posestudio.core.results import write_result
+
+    videos = [Path(v) for v in args.videos]
+    outputs = output_paths(videos, Path(args.output), args.format)
+    estimator = create_estimator(args.model)  # a missing model stops everything: one sentence, exit 2
+    failed = 0
+    for video, out in zip(videos, outputs):
+        bar = ProgressBar(video.name, enabled=not args.quiet)
+        try:
+            result = analyse_video(video, args.model, progress=bar, estimator=estimator)
+            bar.close()
+            write_result(result, out)
+            if result.note:
+                print(f"posestudio: {video.name}: {result.note}", file=sys.stderr)
+        except PoseStudioError as exc:
+            bar.close()
+            log.warning("analysing %s failed", video, exc_info=True)
+            print(f"posestudio: {exc}", file=sys.stderr)
+            failed += 1
+    return 2 if failed else 0

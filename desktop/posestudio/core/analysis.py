@@ -1,0 +1,230 @@
+"""Analyse a whole video: a decode thread feeds a bounded queue, the model runs on the calling thread.
+
+Decoding (PyAV releases the GIL) and inference (onnxruntime releases it too) overlap, and at most
+QUEUE_FRAMES decoded frames exist at once, so memory stays bounded however long the video is.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from posestudio.core.errors import Cancelled, PoseStudioError
+from posestudio.core.paths import cache_dir
+from posestudio.core.pose import PoseEstimator, create_estimator
+from posestudio.core.results import FORMAT_VERSION, AnalysisResult, ResultFileError
+
+log = logging.getLogger(__name__)
+
+__all__ = ["AnalysisResult", "analyse_video", "cached_result_path", "load_cached", "save_cached"]
+
+QUEUE_FRAMES = 8
+PARTIAL_EVERY_S = 0.25          # on_frames at most this often (and at the end)
+_POLL_S = 0.05                  # how often a blocked queue operation looks at the cancel flag
+_END = object()
+
+
+class _Decoder(threading.Thread):
+    """Reads frames into a bounded queue until the end, an error, or `stop` is set."""
+
+    def __init__(self, source, out: queue.Queue):
+        super().__init__(name="posestudio-decode", daemon=True)
+        self.source, self.out, self.stop = source, out, threading.Event()
+
+    def _put(self, item) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.out.put(item, timeout=_POLL_S)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run(self) -> None:
+        frames = self.source.frames()
+        try:
+            for item in frames:
+                if not self._put(item):
+                    return
+            self._put(_END)
+        except BaseException as exc:  # handed to the consumer, which re-raises it on its own thread
+            log.exception("decoding failed")
+            self._put(exc)
+        finally:
+            frames.close()  # closes the decoder now, not whenever the generator is collected
+
+
+def _make_tracker(max_people: int, fps: float):
+    """The kinematics PersonTracker (stable ids across frames) for multi-person models, else None (slot order)."""
+    if max_people <= 1:
+        return None
+    try:
+        from posestudio.core.kinematics.tracking import PersonTracker
+    except ImportError:
+        log.warning("person tracking unavailable; ids follow slot order")
+        return None
+    return PersonTracker(fps=fps)
+
+
+def _open(path_or_source):
+    from posestudio.core.video import VideoSource
+
+    if isinstance(path_or_source, (str, Path)):
+        return VideoSource(path_or_source), True
+    return path_or_source, False
+
+
+def analyse_video(path_or_source, model_id: str, *, progress: Callable[[int, int], None] | None = None,
+                  cancel: threading.Event | None = None,
+                  on_frames: Callable[[AnalysisResult, int, int], None] | None = None,
+                  estimator: PoseEstimator | None = None) -> AnalysisResult:
+    """Run `model_id` on every frame. A VideoSource passed in is read by the decode thread, so nothing else
+    should read from that same instance meanwhile; a path is opened (and closed) here.
+
+    progress(done, total) after every frame; on_frames(result, start, stop) with the partial result every
+    few frames; cancel set => raises Cancelled within about a frame's time, the decode thread stopped.
+    """
+    source, owned = _open(path_or_source)
+    try:
+        return _analyse(source, model_id, progress, cancel, on_frames, estimator)
+    finally:
+        if owned:
+            source.close()
+
+
+def _analyse(source, model_id, progress, cancel, on_frames, estimator) -> AnalysisResult:
+    estimator = estimator or create_estimator(model_id)
+    estimator.reset()
+    kset = estimator.keypoint_set
+    total = int(source.frame_count)
+    result = AnalysisResult.empty(
+        total, estimator.max_people, kset.names, with_world=kset.name == "blazepose33",
+        model_id=model_id, keypoint_set=kset.name, video_path=str(source.path), fingerprint=source.fingerprint,
+        width=int(source.width), height=int(source.height), fps=float(source.fps), note=source.note,
+    )
+    tracker = _make_tracker(estimator.max_people, float(source.fps))
+    frames: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
+    decoder = _Decoder(source, frames)
+    decoder.start()
+    done = 0
+    last_partial_t, last_partial_i = time.monotonic(), 0
+    try:
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("The analysis")
+            try:
+                item = frames.get(timeout=_POLL_S)
+            except queue.Empty:
+                if not decoder.is_alive() and frames.empty():
+                    raise PoseStudioError("The video stopped decoding unexpectedly; see the log for details.")
+                continue
+            if item is _END:
+                break
+            if isinstance(item, BaseException):
+                if isinstance(item, PoseStudioError):
+                    raise item
+                raise PoseStudioError(f"Decoding {source.path.name} failed part-way; see the log for details.") \
+                    from item
+            index, t, rgb = item
+            if index >= len(result.analysed):  # more frames than announced: grow rather than drop them
+                _grow(result, max(index + 1, 2 * len(result.analysed)))
+            people = estimator.estimate(rgb)[: result.max_people]
+            _store(result, index, t, people, tracker)
+            done += 1
+            if progress is not None:
+                progress(done, max(total, done))
+            now = time.monotonic()
+            if on_frames is not None and now - last_partial_t >= PARTIAL_EVERY_S:
+                on_frames(result, last_partial_i, index + 1)
+                last_partial_t, last_partial_i = now, index + 1
+    finally:
+        decoder.stop.set()
+        _drain(frames)
+        decoder.join(timeout=2.0)
+        if decoder.is_alive():
+            log.warning("decode thread still running after the analysis ended")
+    decoded = int(np.flatnonzero(result.analysed)[-1]) + 1 if result.analysed.any() else 0
+    if decoded != len(result.analysed):
+        log.info("%s: %d frames announced, %d decoded", source.path, total, decoded)
+        result.truncate(decoded)
+    result.note = getattr(source, "note", None) or result.note
+    if on_frames is not None and last_partial_i < result.frame_count:
+        on_frames(result, last_partial_i, result.frame_count)
+    return result
+
+
+def _drain(q: queue.Queue) -> None:
+    try:
+        while True:
+            q.get_nowait()
+    except queue.Empty:
+        pass
+
+
+def _grow(result: AnalysisResult, frames: int) -> None:
+    extra = frames - len(result.analysed)
+    for name, fill in (("keypoints", np.nan), ("person_scores", np.nan), ("person_ids", -1), ("world", np.nan),
+                       ("timestamps", np.nan), ("analysed", False)):
+        value = getattr(result, name)
+        if value is None:
+            continue
+        pad = np.full((extra,) + value.shape[1:], fill, dtype=value.dtype)
+        setattr(result, name, np.concatenate([value, pad]))
+    result.frame_count = frames
+
+
+def _store(result: AnalysisResult, index: int, t: float, people, tracker) -> None:
+    result.timestamps[index] = t
+    if tracker is not None:
+        ids = [int(i) for i in tracker.update([p.keypoints for p in people], [p.box for p in people], t)]
+    else:
+        ids = list(range(len(people)))
+    for slot, (person, pid) in enumerate(zip(people, ids)):
+        result.keypoints[index, slot] = person.keypoints
+        result.person_scores[index, slot] = person.score
+        result.person_ids[index, slot] = pid
+        if result.world is not None and person.world is not None:
+            result.world[index, slot] = person.world
+    result.analysed[index] = True
+
+
+# ----- cache of finished analyses, keyed by video content and model -----
+
+def cached_result_path(fingerprint: str, model_id: str) -> Path:
+    return cache_dir() / "analyses" / f"{fingerprint}-{model_id}.npz"
+
+
+def save_cached(result: AnalysisResult) -> Path:
+    return result.save(cached_result_path(result.fingerprint, result.model_id))
+
+
+def load_cached(source_or_path, model_id: str) -> AnalysisResult | None:
+    """The saved complete analysis of this video with this model, or None (absent, stale, unreadable)."""
+    if isinstance(source_or_path, (str, Path)):
+        from posestudio.core.video import VideoSource
+
+        try:
+            with VideoSource(source_or_path) as source:
+                fingerprint = source.fingerprint
+        except PoseStudioError:
+            return None
+    else:
+        fingerprint = source_or_path.fingerprint
+    path = cached_result_path(fingerprint, model_id)
+    if not path.is_file():
+        return None
+    try:
+        result = AnalysisResult.load(path)
+    except ResultFileError:
+        log.warning("ignoring unreadable cached analysis %s", path)
+        return None
+    if (result.fingerprint != fingerprint or result.model_id != model_id
+            or result.format_version != FORMAT_VERSION or not result.complete):
+        return None
+    return result

@@ -1,0 +1,216 @@
+"""The result of analysing a video, its versioned .npz file, and the JSON / CSV writers users get."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+from posestudio.core.atomic import atomic_path
+from posestudio.core.errors import PoseStudioError
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+_ARRAYS = ("keypoints", "person_scores", "person_ids", "world", "timestamps", "analysed")
+_META = ("model_id", "keypoint_names", "keypoint_set", "video_path", "fingerprint", "width", "height", "fps",
+         "frame_count", "note")
+
+
+class ResultFileError(PoseStudioError):
+    """A saved analysis cannot be read."""
+
+
+@dataclass
+class AnalysisResult:
+    keypoints: np.ndarray        # (F, P, K, 3) float32 x, y, score; NaN where absent
+    person_scores: np.ndarray    # (F, P) float32, NaN where absent
+    person_ids: np.ndarray       # (F, P) int32 stable track id, -1 where absent
+    world: np.ndarray | None     # (F, P, K, 3) metres, BlazePose only
+    timestamps: np.ndarray       # (F,) seconds from the first frame
+    analysed: np.ndarray         # (F,) bool: frames done so far
+    model_id: str
+    keypoint_names: tuple[str, ...]
+    keypoint_set: str
+    video_path: str
+    fingerprint: str
+    width: int
+    height: int
+    fps: float
+    frame_count: int
+    note: str | None = None
+    format_version: int = field(default=FORMAT_VERSION)
+
+    @classmethod
+    def empty(cls, frame_count: int, max_people: int, keypoint_names, *, with_world: bool = False,
+              **meta) -> "AnalysisResult":
+        f, p, k = frame_count, max_people, len(keypoint_names)
+        return cls(
+            keypoints=np.full((f, p, k, 3), np.nan, dtype=np.float32),
+            person_scores=np.full((f, p), np.nan, dtype=np.float32),
+            person_ids=np.full((f, p), -1, dtype=np.int32),
+            world=np.full((f, p, k, 3), np.nan, dtype=np.float32) if with_world else None,
+            timestamps=np.full(f, np.nan, dtype=np.float64),
+            analysed=np.zeros(f, dtype=bool),
+            keypoint_names=tuple(keypoint_names),
+            frame_count=f,
+            **meta,
+        )
+
+    @property
+    def max_people(self) -> int:
+        return self.keypoints.shape[1]
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.analysed.all())
+
+    def people_in_frame(self, i: int) -> list[int]:
+        """Slots of frame i that hold a person."""
+        return [p for p in range(self.max_people) if self.person_ids[i, p] >= 0]
+
+    def track(self, person_id: int) -> np.ndarray:
+        """(F, K, 3) keypoints of one tracked person over the clip, NaN where they are absent."""
+        out = np.full(self.keypoints.shape[:1] + self.keypoints.shape[2:], np.nan, dtype=np.float32)
+        f, p = np.nonzero(self.person_ids == person_id)
+        out[f] = self.keypoints[f, p]
+        return out
+
+    def person_ids_present(self) -> list[int]:
+        ids = np.unique(self.person_ids)
+        return [int(i) for i in ids if i >= 0]
+
+    def truncate(self, frame_count: int) -> None:
+        """Keep the first frames only (the decoder delivered fewer than announced)."""
+        for name in _ARRAYS:
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, value[:frame_count])
+        self.frame_count = frame_count
+
+    # ----- the versioned file -----
+    def save(self, path) -> Path:
+        """Write one .npz (arrays + JSON metadata with format_version), atomically."""
+        path = Path(path)
+        meta = {name: getattr(self, name) for name in _META}
+        meta["keypoint_names"] = list(self.keypoint_names)
+        meta["format_version"] = FORMAT_VERSION
+        arrays = {name: getattr(self, name) for name in _ARRAYS if getattr(self, name) is not None}
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as fh:
+                np.savez_compressed(fh, meta=np.array(json.dumps(meta)), **arrays)
+        return path
+
+    @classmethod
+    def load(cls, path) -> "AnalysisResult":
+        path = Path(path)
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(str(data["meta"]))
+                arrays = {name: (data[name] if name in data.files else None) for name in _ARRAYS}
+        except FileNotFoundError:
+            raise ResultFileError(f"The analysis file {path} does not exist; analyse the video again.") from None
+        except Exception as exc:
+            log.exception("cannot read %s", path)
+            raise ResultFileError(f"The analysis file {path} cannot be read; analyse the video again.") from exc
+        version = meta.get("format_version")
+        if version != FORMAT_VERSION:
+            raise ResultFileError(f"The analysis file {path} has format version {version}, this Pose Studio reads "
+                                  f"version {FORMAT_VERSION}; analyse the video again.")
+        meta["keypoint_names"] = tuple(meta["keypoint_names"])
+        return cls(**arrays, **{k: meta[k] for k in _META})
+
+
+# ----- writers shared by the CLI and the export -----
+
+def _num(value: float, digits: int) -> float | None:
+    return round(float(value), digits) if math.isfinite(value) else None
+
+
+def to_json_dict(result: AnalysisResult) -> dict:
+    frames = []
+    for i in range(result.frame_count):
+        people = []
+        for p in result.people_in_frame(i):
+            kps = result.keypoints[i, p]
+            people.append({
+                "id": int(result.person_ids[i, p]),
+                "score": _num(result.person_scores[i, p], 4),
+                "keypoints": [[_num(x, 2), _num(y, 2), _num(s, 4)] for x, y, s in kps.tolist()],
+            })
+        frames.append({"index": i, "time": _num(result.timestamps[i], 6), "people": people})
+    return {
+        "video": result.video_path,
+        "model": result.model_id,
+        "keypoint_names": list(result.keypoint_names),
+        "fps": float(result.fps),
+        "frame_count": int(result.frame_count),
+        "width": int(result.width),
+        "height": int(result.height),
+        "frames": frames,
+    }
+
+
+def write_json(result: AnalysisResult, path) -> Path:
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(to_json_dict(result), fh, separators=(",", ":"), allow_nan=False)
+    return path
+
+
+def csv_header(keypoint_names, extra: Mapping[str, np.ndarray] | None = None) -> list[str]:
+    cols = ["frame", "time", "person"]
+    for name in keypoint_names:
+        cols += [f"{name}_x", f"{name}_y", f"{name}_score"]
+    return cols + list(extra or {})
+
+
+def _cell(value: float, digits: int) -> str:
+    return f"{value:.{digits}f}" if math.isfinite(value) else ""
+
+
+def write_csv(result: AnalysisResult, path, extra: Mapping[str, np.ndarray] | None = None) -> Path:
+    """One row per frame and person (by track id); a frame with nobody still gets a row with empty cells.
+
+    `extra` adds columns: name -> (F, P) array aligned with the result's slots (e.g. joint angles).
+    """
+    path = Path(path)
+    k = len(result.keypoint_names)
+    extra = dict(extra or {})
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(csv_header(result.keypoint_names, extra))
+            for i in range(result.frame_count):
+                head = [str(i), _cell(result.timestamps[i], 6)]
+                slots = result.people_in_frame(i)
+                if not slots:
+                    writer.writerow(head + [""] * (1 + 3 * k + len(extra)))
+                    continue
+                for p in sorted(slots, key=lambda s: result.person_ids[i, s]):
+                    row = head + [str(int(result.person_ids[i, p]))]
+                    for x, y, s in result.keypoints[i, p].tolist():
+                        row += [_cell(x, 2), _cell(y, 2), _cell(s, 4)]
+                    row += [_cell(float(values[i, p]), 3) for values in extra.values()]
+                    writer.writerow(row)
+    return path
+
+
+WRITERS = {".json": write_json, ".csv": write_csv, ".npz": lambda result, path: result.save(path)}
+
+
+def write_result(result: AnalysisResult, path, **kwargs) -> Path:
+    """Write in the format the extension names (.json, .csv, .npz)."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in WRITERS:
+        raise PoseStudioError(f"Cannot write '{suffix or Path(path).name}' files; name the output .json, .csv or .npz.")
+    if suffix == ".csv":
+        return write_csv(result, path, **kwargs)
+    return WRITERS[suffix](result, path)

@@ -1,0 +1,62 @@
+"""`posestudio analyze` as a user runs it: files written, exit codes, one sentence on failure."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+
+def _run(args, tmp_path):
+    env = dict(os.environ, POSESTUDIO_LOGS=str(tmp_path / "logs"), POSESTUDIO_CACHE=str(tmp_path / "cache"))
+    return subprocess.run([sys.executable, "-m", "posestudio", "analyze", *map(str, args)], capture_output=True,
+                          text=True, timeout=300, env=env)
+
+
+def test_analyze_one_clip_to_json(require_model, videos_dir, tmp_path):
+    require_model("movenet-lightning")
+    out = _run([videos_dir / "sports2d_demo3_running_side.mp4", "--model", "movenet-lightning",
+                "-o", tmp_path / "run.json"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    data = json.loads((tmp_path / "run.json").read_text())
+    assert len(data["frames"]) == 47 and data["model"] == "movenet-lightning"
+    assert "47/47 frames" in out.stderr and "fps" in out.stderr  # the progress bar
+    assert "Traceback" not in out.stderr
+
+
+def test_analyze_several_clips_into_a_folder_with_one_failure(require_model, videos_dir, tmp_path):
+    require_model("movenet-lightning")
+    folder = tmp_path / "results"
+    out = _run([videos_dir / "sports2d_demo3_running_side.mp4", videos_dir / "awkward" / "random_bytes.mp4",
+                videos_dir / "awkward" / "phone_rotated90_running.mov", "-o", folder, "--format", "npz", "-q"],
+               tmp_path)
+    assert out.returncode == 2
+    assert sorted(p.name for p in folder.iterdir()) == ["phone_rotated90_running.npz",
+                                                        "sports2d_demo3_running_side.npz"]
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "random_bytes.mp4" in lines[0] and "Traceback" not in out.stderr
+    with np.load(folder / "phone_rotated90_running.npz") as data:
+        assert data["keypoints"].shape[0] == 47
+
+
+def test_unreadable_inputs_exit_2_with_one_sentence(videos_dir, tmp_path):
+    for name in ("random_bytes.mp4", "empty.mp4"):
+        out = _run([videos_dir / "awkward" / name, "-o", tmp_path / "x.csv"], tmp_path)
+        assert out.returncode == 2, out.stderr
+        lines = [line for line in out.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and name in lines[0] and lines[0].rstrip().endswith(".")
+        assert "Traceback" not in out.stderr
+        assert not (tmp_path / "x.csv").exists()
+
+
+def test_csv_output_and_bad_extension(require_model, videos_dir, tmp_path):
+    require_model("movenet-lightning")
+    out = _run([videos_dir / "sports2d_demo3_running_side.mp4", "-o", tmp_path / "run.csv", "-q"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    header = (tmp_path / "run.csv").read_text().splitlines()[0].split(",")
+    assert header[:3] == ["frame", "time", "person"] and len(header) == 54
+    out = _run([videos_dir / "sports2d_demo3_running_side.mp4", "-o", tmp_path / "run.xlsx"], tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr and ".json" in out.stderr
