@@ -42,7 +42,8 @@ def register(subparsers) -> None:
     p.add_argument("--end", type=float, metavar="SECONDS", help="out point (exclusive), seconds")
     p.add_argument("--height", type=int, metavar="PIXELS", help="output height (width follows; default: original)")
     p.add_argument("--angles", action="store_true", help="write joint angle values next to the joints")
-    p.add_argument("--plot", action="store_true", help="add a small angle plot with a moving cursor")
+    p.add_argument("--plot", nargs="?", const="", metavar="ANGLE,ANGLE",
+                   help="add a small angle plot with a moving cursor (default: left_knee,right_knee)")
     p.add_argument("--title", help="a title in the top-left corner")
     p.add_argument("--raw", action="store_true", help="unsmoothed angles (default: smoothed, as the window shows)")
     p.add_argument("--no-audio", action="store_true", help="leave the sound out")
@@ -63,7 +64,7 @@ class Job:
     end: float | None
     height: int | None
     angles: bool
-    plot: bool
+    plot: str | None   # None = no plot; "" = default angles; else comma-separated names
     title: str | None
     smooth: bool
     audio: bool
@@ -147,7 +148,9 @@ def run_job(job: Job, progress=None) -> str:
 
     with VideoSource(job.video) as source:
         result = analysis_for(source, job.model, progress=phase("analyse"))
-        overlay = OverlayOptions(angles=job.angles, plot=job.plot, title=job.title)
+        plot_angles = tuple(n.strip() for n in (job.plot or "").split(",") if n.strip())
+        overlay = OverlayOptions(angles=job.angles, plot=job.plot is not None, plot_angles=plot_angles,
+                                 title=job.title)
         options = VideoExportOptions(start=job.start, end=job.end, height=job.height, overlay=overlay,
                                      smooth=job.smooth, audio=job.audio)
         report = export_video(source, job.out, result, options, progress=phase("export"))

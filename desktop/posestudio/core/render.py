@@ -47,7 +47,7 @@ class OverlayOptions:
     angles: bool = True            # angle values next to the joints
     timestamp: bool = True
     plot: bool = False             # small angle plot with a moving cursor
-    plot_angles: tuple[str, ...] = ()  # angles in the plot; empty = the first two labelled ones
+    plot_angles: tuple[str, ...] = ()  # angles in the plot; empty = left and right knee (or the first two)
     title: str | None = None
     min_score: float = 0.3         # joints below this are drawn faded and their angles hidden
 
@@ -119,7 +119,10 @@ class _PlotPanel:
             lo, hi = mid - 5.0, mid + 5.0
         self.lo, self.hi = lo, hi
         self.series = series
-        self.colours = {name: PLOT_COLOURS[i % len(PLOT_COLOURS)] for i, name in enumerate(series)}
+        # left/right curves in their side colours, as on the skeleton; others from a separate set
+        others = iter(PLOT_COLOURS[2:] * 4)
+        self.colours = {name: SIDE_COLOURS[name.split("_")[0]] if name.split("_")[0] in ("left", "right")
+                        else next(others) for name in series}
         self.image = np.zeros((height, width, 3), np.uint8)
         self.image[:] = (24, 24, 24)
         self._draw_curves()
@@ -191,7 +194,7 @@ class FrameRenderer:
         # widths scale with the picture: ~2 px lines at 480p, ~4 px at 1080p
         self.line = max(1, int(round(short / 240)))
         self.radius = max(2, int(round(short / 160)))
-        self.font_scale = max(0.35, short / 900)
+        self.font_scale = max(0.42, short / 750)
         self.text_th = max(1, int(round(short / 500)))
         self.edges = np.asarray(ks.edges, dtype=np.int32).reshape(-1, 2)
         n = len(ks.names)
@@ -260,6 +263,9 @@ class FrameRenderer:
     def _angle_labels(self, frame, kps: np.ndarray, values: Sequence[float]) -> None:
         min_score = self.options.min_score
         off = self.radius + self.line + 2
+        with np.errstate(invalid="ignore"):
+            sure = kps[np.isfinite(kps).all(axis=1) & (kps[:, 2] >= min_score)]
+        centre_x = float(sure[:, 0].mean()) if len(sure) else 0.0
         for label, value in zip(self.labels, values):
             if not np.isfinite(value):
                 continue
@@ -268,11 +274,13 @@ class FrameRenderer:
                 continue
             x, y = anchor[:, :2].mean(axis=0)
             text = f"{value:.0f}"
-            org = (int(x) + off, int(y) - off)
-            self._text(frame, text, org, side_colour(label.side))
-            # Hershey fonts have no degree sign: a small ring after the number
             (tw, tht), _ = cv2.getTextSize(text, _FONT, self.font_scale, self.text_th)
             ring = max(2, tht // 4)
+            # on the outer side of the body, so the label does not sit on the limb it measures
+            left = x < centre_x
+            org = (int(x) - off - tw - 2 * ring - 2 if left else int(x) + off, int(y) - off)
+            self._text(frame, text, org, side_colour(label.side))
+            # Hershey fonts have no degree sign: a small ring after the number
             centre = (org[0] + tw + ring + 1, org[1] - tht + ring)
             cv2.circle(frame, centre, ring, OUTLINE_RGB, self.text_th + 2, cv2.LINE_AA)
             cv2.circle(frame, centre, ring, side_colour(label.side), self.text_th, cv2.LINE_AA)

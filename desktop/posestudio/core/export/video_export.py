@@ -109,7 +109,9 @@ class _OverlayFrames:
         series = None
         if options.plot:
             main = tracks.main_person(result)
-            chosen = list(options.plot_angles) or [a.name for a in label_defs[:2]]
+            names = [a.name for a in label_defs]
+            knees = [n for n in ("left_knee", "right_knee") if n in names]
+            chosen = list(options.plot_angles) or (knees if len(knees) == 2 else names[:2])
             for pa in people:
                 if pa.person_id == main:
                     series = {n: pa.angles[n][i0:i1] for n in chosen if n in pa.angles}
@@ -237,7 +239,7 @@ def export_video(source, out_path, result=None, options: VideoExportOptions | No
         n = i1 - i0
         out_w, out_h = output_size(src.width, src.height, options.height)
         scale = out_h / src.height
-        times = t_all[i0:i1] - t_all[i0]
+        times = t_all[i0:i1]  # overlays show the source's clock, as the window and the CSV do
         overlay, plain = None, None
         if options.overlay is not None:
             if result is not None and (result.width, result.height) != (src.width, src.height):
@@ -252,7 +254,7 @@ def export_video(source, out_path, result=None, options: VideoExportOptions | No
         with atomic_path(out_path) as tmp:
             audio_mode = _encode(src, tmp, i0, i1, t_all, out_w, out_h, options, overlay, plain, interval,
                                  progress, cancel)
-        duration = float(times[-1] + interval)
+        duration = float(times[-1] - times[0] + interval)
         return ExportReport(out_path, n, out_w, out_h, duration, audio_mode, time.perf_counter() - began)
     finally:
         if owns:
@@ -293,9 +295,9 @@ def _encode(src, tmp: Path, i0: int, i1: int, t_all: np.ndarray, out_w: int, out
                     rgb = rgb.copy()
                 rel = float(t_all[index]) - t0
                 if overlay is not None:
-                    overlay.draw(rgb, index, rel)
+                    overlay.draw(rgb, index, float(t_all[index]))
                 elif plain is not None:
-                    plain.draw(rgb, time_s=rel)
+                    plain.draw(rgb, time_s=float(t_all[index]))
                 frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
                 frame.pts = int(round(rel / TIME_BASE))
                 frame.time_base = TIME_BASE
