@@ -8,6 +8,7 @@ import numpy as np
 
 from .angles import AngleDef, available_angles, compute_angles, default_angle
 from .filtering import DEFAULT_MAX_GAP_S, DEFAULT_ORDER, angular_velocity, smooth
+from .sides import fix_side_swaps
 from .summary import gait_cadence, summarise
 
 
@@ -22,6 +23,7 @@ class AngleTable:
     filtered: dict[str, np.ndarray]
     velocity: dict[str, np.ndarray]
     settings: dict = field(default_factory=dict)
+    side_swaps: dict[str, np.ndarray] = field(default_factory=dict)  # "leg"/"arm" -> (F,) frames relabelled
 
     @property
     def names(self) -> list[str]:
@@ -54,10 +56,12 @@ class AngleTable:
 
 def angle_table(keypoints: np.ndarray, timestamps, keypoint_names, angles=None, min_score: float = 0.3,
                 smoothing: bool = True, cutoff_hz: float = 6.0, order: int = DEFAULT_ORDER,
-                max_gap_s: float = DEFAULT_MAX_GAP_S) -> AngleTable:
+                max_gap_s: float = DEFAULT_MAX_GAP_S, fix_sides: bool = True) -> AngleTable:
     """Angles of one person (keypoints (F, K, 3)) with raw, filtered and velocity tracks per angle name.
 
     angles: AngleDefs or default names (None = all the keypoint set allows); see compute_angles.
+    fix_sides: first undo frames where the model swapped the left and right legs or arms (see sides.py);
+    `raw` is then unfiltered but from the relabelled keypoints, and `side_swaps` says which frames changed.
     """
     t = np.asarray(timestamps, dtype=np.float64)
     kp = np.asarray(keypoints)
@@ -67,10 +71,13 @@ def angle_table(keypoints: np.ndarray, timestamps, keypoint_names, angles=None, 
         angles = available_angles(keypoint_names)
     else:
         angles = [default_angle(a) if isinstance(a, str) else a for a in angles]
+    swaps: dict[str, np.ndarray] = {}
+    if fix_sides and kp.shape[0] > 1:
+        kp, swaps = fix_side_swaps(kp, keypoint_names, min_score)
     raw = compute_angles(kp, keypoint_names, angles, min_score)
     table_defs = {a.name: a for a in angles}
     filtered = {n: smooth(v, t, cutoff_hz, order, max_gap_s) if smoothing else v.copy() for n, v in raw.items()}
     velocity = {n: angular_velocity(v, t) for n, v in filtered.items()}
     settings = {"min_score": min_score, "smoothing": smoothing, "cutoff_hz": cutoff_hz, "order": order,
-                "max_gap_s": max_gap_s}
-    return AngleTable(t, table_defs, raw, filtered, velocity, settings)
+                "max_gap_s": max_gap_s, "fix_sides": fix_sides}
+    return AngleTable(t, table_defs, raw, filtered, velocity, settings, swaps)

@@ -1,0 +1,107 @@
+"""Undo left/right mix-ups of the legs (and arms) that pose models make in side views.
+
+In a side view the two legs overlap, and models such as MoveNet sometimes label the left leg as the right
+for a few frames; the knee curves then jump between the two legs. Over the whole clip we pick, per frame,
+whether the labels are as given or swapped, minimising how far the points move from frame to frame plus a
+fixed price for every frame we swap (the model is right most of the time). A two-state Viterbi pass finds the
+cheapest sequence. Nothing is swapped when both choices move about as much (the legs crossing) or when the
+evidence is missing.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+LEG_PARTS = ("hip", "knee", "ankle", "heel", "foot_index")
+ARM_PARTS = ("shoulder", "elbow", "wrist", "pinky", "index", "thumb")
+# the swap decision is driven by the limb ends; hips and shoulders nearly overlap in side views anyway
+_DECIDING = {"leg": ("knee", "ankle", "heel", "foot_index"), "arm": ("elbow", "wrist")}
+
+
+def _pairs(names: Sequence[str], parts: Sequence[str]) -> list[tuple[int, int, str]]:
+    index = {n: i for i, n in enumerate(names)}
+    return [(index[f"left_{p}"], index[f"right_{p}"], p) for p in parts
+            if f"left_{p}" in index and f"right_{p}" in index]
+
+
+def _xy(kp: np.ndarray, min_score: float) -> np.ndarray:
+    xy = kp[..., :2].astype(np.float64)
+    if kp.shape[-1] > 2:
+        with np.errstate(invalid="ignore"):
+            xy = np.where((kp[..., 2] >= min_score)[..., None], xy, np.nan)
+    return xy
+
+
+def _body_scale(xy: np.ndarray, names: Sequence[str]) -> float:
+    index = {n: i for i, n in enumerate(names)}
+    needed = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
+    if not all(n in index for n in needed):
+        return np.nan
+    sh = np.nanmean(xy[:, [index["left_shoulder"], index["right_shoulder"]]], axis=1)
+    hp = np.nanmean(xy[:, [index["left_hip"], index["right_hip"]]], axis=1)
+    torso = np.hypot(*(sh - hp).T)
+    return float(np.nanmedian(torso)) if np.isfinite(torso).any() else np.nan
+
+
+def side_swaps(keypoints: np.ndarray, keypoint_names: Sequence[str], limb: str = "leg", min_score: float = 0.3,
+               swap_price: float = 0.25) -> np.ndarray:
+    """(F,) bool: frames whose left and right `limb` ("leg" or "arm") labels should be exchanged.
+
+    swap_price is in torso lengths of movement: swapping a frame must save more frame-to-frame movement
+    of the limb ends than that.
+    """
+    kp = np.asarray(keypoints)
+    f = kp.shape[0]
+    pairs = _pairs(keypoint_names, _DECIDING[limb])
+    out = np.zeros(f, dtype=bool)
+    if f < 2 or not pairs:
+        return out
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        xy = _xy(kp, min_score)
+        scale = _body_scale(xy, keypoint_names)
+    if not np.isfinite(scale) or scale <= 0:
+        return out
+    left = xy[:, [p[0] for p in pairs]] / scale    # (F, J, 2)
+    right = xy[:, [p[1] for p in pairs]] / scale
+    states = (np.stack([left, right], 1), np.stack([right, left], 1))  # as given, swapped: (F, 2, J, 2)
+
+    def move(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        d = np.hypot(*(b - a).transpose(3, 0, 1, 2))  # (F-1, 2, J)
+        return np.nansum(d, axis=(1, 2))              # missing points cost nothing either way
+
+    # step[s_prev][s_next]: movement from frame i (state s_prev) to frame i+1 (state s_next)
+    step = [[move(states[a][:-1], states[b][1:]) for b in (0, 1)] for a in (0, 1)]
+    cost = np.array([0.0, swap_price])
+    back = np.zeros((f, 2), dtype=np.int8)
+    for i in range(1, f):
+        new = np.empty(2)
+        for b in (0, 1):
+            options = [cost[a] + step[a][b][i - 1] for a in (0, 1)]
+            back[i, b] = int(np.argmin(options))
+            new[b] = min(options) + (swap_price if b else 0.0)
+        cost = new
+    state = int(np.argmin(cost))
+    for i in range(f - 1, -1, -1):
+        out[i] = bool(state)
+        state = back[i, state]
+    return out
+
+
+def fix_side_swaps(keypoints: np.ndarray, keypoint_names: Sequence[str], min_score: float = 0.3,
+                   swap_price: float = 0.25) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Copy of (F, K, C) keypoints with mixed-up legs and arms relabelled, and which frames were changed."""
+    src = np.asarray(keypoints)
+    kp = src.copy()
+    changed = {}
+    for limb, parts in (("leg", LEG_PARTS), ("arm", ARM_PARTS)):
+        swaps = side_swaps(kp, keypoint_names, limb, min_score, swap_price)
+        for li, ri, _ in _pairs(keypoint_names, parts):
+            if _ in ("shoulder", "hip"):
+                continue  # the trunk's own points stay: only the limb hanging from them was mislabelled
+            kp[swaps, li], kp[swaps, ri] = src[swaps, ri], src[swaps, li]
+        changed[limb] = swaps
+    return kp, changed
