@@ -80,3 +80,12 @@ def test_angle_table_keeps_raw_beside_filtered():
     plain = angle_table(kp, t, COCO17_NAMES, angles=["left_knee"], smoothing=False)
     np.testing.assert_array_equal(plain.filtered["left_knee"], plain.raw["left_knee"])
     assert table.summary()["left_knee"]["max"] == pytest.approx(70, abs=3)
+
+
+def test_peak_cut_off_by_the_end_of_data_still_counts():
+    t = np.arange(0, 2.45, 1 / 30)  # ends 60 % of the way down after the third peak
+    x = 60 + 50 * np.sin(2 * np.pi * (t - 0.2) / 0.8)  # peaks at 0.4, 1.2, 2.0 s
+    s = summarise(x, t)
+    assert s["reps"] == 3 and s["rep_times"][-1] == pytest.approx(2.0, abs=0.04)
+    barely = summarise(x[t <= 2.08], t[t <= 2.08])  # hardly any descent after the last peak: not a rep yet
+    assert barely["reps"] == 2

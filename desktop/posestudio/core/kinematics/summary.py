@@ -28,8 +28,9 @@ def find_repetitions(values, timestamps, min_prominence: float | None = None, pe
 
     A peak counts when it stands out by `min_prominence` (default: the larger of 10 and 40 % of the track's
     5-95 % range, so noise and small secondary bumps such as the stance-phase knee flexion are ignored) and
-    lies at least `min_period_s` after the previous one. Interior NaN stretches are bridged for the search;
-    peaks that fall on them are dropped.
+    lies at least `min_period_s` after the previous one. Where the data ends mid-movement (the person leaves
+    the picture), a peak whose descent is cut off counts if its other side drops by `min_prominence` and the
+    cut side by half of it. Interior NaN stretches are bridged for the search; peaks on them are dropped.
     """
     x = np.asarray(values, dtype=np.float64)
     t = np.asarray(timestamps, dtype=np.float64)
@@ -45,8 +46,18 @@ def find_repetitions(values, timestamps, min_prominence: float | None = None, pe
         min_prominence = max(10.0, 0.4 * (hi - lo))
     step = float(np.median(np.diff(t))) if t.size > 1 else 1.0
     distance = max(1, int(round(min_period_s / step))) if step > 0 else 1
-    idx, _ = signal.find_peaks(y, prominence=min_prominence, distance=distance)
-    idx = idx + first
+    idx, props = signal.find_peaks(y, prominence=0, distance=distance)
+    left_drop = y[idx] - y[props["left_bases"]]
+    right_drop = y[idx] - y[props["right_bases"]]
+    # a movement cut off by the end of the data (the person leaves the picture) cannot show its full
+    # descent on that side: let the other side carry it, if the cut side drops by half the threshold
+    left_cut = props["left_bases"] == 0
+    right_cut = props["right_bases"] == y.size - 1
+    both = np.minimum(left_drop, right_drop)
+    keep = both >= min_prominence
+    keep |= right_cut & (left_drop >= min_prominence) & (right_drop >= min_prominence / 2)
+    keep |= left_cut & (right_drop >= min_prominence) & (left_drop >= min_prominence / 2)
+    idx = idx[keep] + first
     return idx[ok[idx]]
 
 
