@@ -235,7 +235,8 @@ def run_batch(jobs: list[Job], quiet: bool) -> int:
                         print(f"posestudio: {jobs[i].video.name}: unexpected error ({type(exc).__name__}: {exc}).",
                               file=sys.stderr)
                 overall = 100.0 * sum(fractions) / len(jobs)
-                line.show(f"export: {finished}/{len(jobs)} videos, {overall:5.1f}% ({workers} processes)")
+                line.show(f"export: {finished}/{len(jobs)} videos, {overall:5.1f}% ({workers} processes)",
+                          force=not pending)
     line.end()
     return 2 if failed else 0
 

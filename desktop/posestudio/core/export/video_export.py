@@ -101,21 +101,33 @@ class _OverlayFrames:
         self.i0 = i0
         self.scale = scale
         ks = keypoint_set(result.keypoint_set)
-        label_defs = tracks.labelled_angles(result.keypoint_names) if options.angles or options.plot else []
-        people = tracks.all_person_angles(result, label_defs, smooth=smooth, min_score=options.min_score)
-        labels = angle_labels_for(ks, label_defs) if options.angles else []
+        label_defs = tracks.labelled_angles(result.keypoint_names) if options.angles else []
+        plot_defs = self._plot_defs(result, options, tracks) if options.plot else []
+        defs = list({a.name: a for a in label_defs + plot_defs}.values())
+        people = tracks.all_person_angles(result, defs, smooth=smooth, min_score=options.min_score) if defs else []
+        labels = angle_labels_for(ks, label_defs)
         self.values = np.stack([tracks.to_slots(result, people, lab.name) for lab in labels], axis=-1) \
             if labels else None  # (F, P, A)
         series = None
-        if options.plot:
+        if plot_defs:
             main = tracks.main_person(result)
-            names = [a.name for a in label_defs]
-            knees = [n for n in ("left_knee", "right_knee") if n in names]
-            chosen = list(options.plot_angles) or (knees if len(knees) == 2 else names[:2])
             for pa in people:
-                if pa.person_id == main:
-                    series = {n: pa.angles[n][i0:i1] for n in chosen if n in pa.angles}
+                if pa.person_id == main:  # the plot follows one person: the one present most
+                    series = {a.name: pa.angles[a.name][i0:i1] for a in plot_defs}
         self.renderer = FrameRenderer(out_w, out_h, ks, options, labels, times, series)
+
+    @staticmethod
+    def _plot_defs(result, options: OverlayOptions, tracks) -> list:
+        available = {a.name: a for a in tracks.available_angles(result.keypoint_names)}
+        wanted = list(options.plot_angles)
+        if not wanted:
+            knees = [n for n in ("left_knee", "right_knee") if n in available]
+            wanted = knees or list(available)[:2]
+        unknown = [n for n in wanted if n not in available]
+        if unknown:
+            raise ExportError(f"The plot cannot show {', '.join(unknown)} with this model; choose from "
+                              f"{', '.join(available)}.")
+        return [available[n] for n in wanted]
 
     def draw(self, rgb: np.ndarray, index: int, time_s: float) -> None:
         r = self.result
