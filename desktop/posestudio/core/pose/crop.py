@@ -68,27 +68,34 @@ class Region:
         return np.stack([(c * dx + s * dy) / self.width + 0.5, (-s * dx + c * dy) / self.height + 0.5], axis=-1)
 
 
+# Measured with MoveNet Lightning on whole 1768x994 frames of the walking clip (mean person score / frames
+# with a person): bilinear only 0.315 / 76 %, pyramid down to scale >= 0.5: 0.287 / 63 % (too soft),
+# down to >= 0.25: 0.349 / 91 %. Softer inputs look less like what the models were trained on.
+MIN_WARP_SCALE = 0.25
+
+
 def crop(rgb: np.ndarray, region: Region, out_w: int, out_h: int | None = None) -> np.ndarray:
     """Warp `region` of the image to an (out_h, out_w, 3) picture; outside the image is black.
 
-    Strong downscales first shrink the part of the image under the region with area averaging, so thin
-    limbs do not alias away (a bilinear warp alone samples 4 of every ~80 pixels of a 1080p frame).
+    Strong downscales (below MIN_WARP_SCALE) first halve the part of the image under the region with a
+    Gaussian pyramid, so the picture does not fall apart into aliasing (a bilinear warp of a 1768-wide frame
+    to 192 px samples 4 of every ~80 pixels); pyrDown costs a fraction of an area resize.
     """
     out_h = out_w if out_h is None else out_h
     scale = min(out_w / region.width, out_h / region.height)
-    if scale < 0.5:
+    if scale < MIN_WARP_SCALE:
         h, w = rgb.shape[:2]
         corners = region.to_image(np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=np.float64))
-        x0, y0 = np.floor(corners.min(axis=0)).astype(int)
-        x1, y1 = np.ceil(corners.max(axis=0)).astype(int)
+        x0, y0 = np.floor(corners.min(axis=0)).astype(int) - 2
+        x1, y1 = np.ceil(corners.max(axis=0)).astype(int) + 2
         x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-        if x1 - x0 >= 2 and y1 - y0 >= 2:
-            factor = 0.5 / scale
-            sw, sh = max(1, round((x1 - x0) / factor)), max(1, round((y1 - y0) / factor))
-            small = cv2.resize(rgb[y0:y1, x0:x1], (sw, sh), interpolation=cv2.INTER_AREA)
-            kx, ky = sw / (x1 - x0), sh / (y1 - y0)
-            rgb = small
-            region = Region((region.cx - x0) * kx, (region.cy - y0) * ky, region.width * kx, region.height * ky,
-                            region.rotation)
+        if x1 - x0 >= 4 and y1 - y0 >= 4:
+            rgb = rgb[y0:y1, x0:x1]
+            cx, cy, rw, rh = region.cx - x0, region.cy - y0, region.width, region.height
+            while scale < MIN_WARP_SCALE and min(rgb.shape[:2]) >= 4:
+                rgb = cv2.pyrDown(rgb)
+                # pyrDown centres output pixel i on input pixel 2i: continuous x' = (x + 0.5) / 2
+                cx, cy, rw, rh, scale = (cx + 0.5) / 2, (cy + 0.5) / 2, rw / 2, rh / 2, scale * 2
+            region = Region(cx, cy, rw, rh, region.rotation)
     return cv2.warpAffine(rgb, region.matrix(out_w, out_h), (out_w, out_h), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
