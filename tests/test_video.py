@@ -287,3 +287,22 @@ def test_avi_cut_short_without_its_index_still_seeks_exactly(videos_dir, tmp_pat
         assert n == count
         for i in picks:
             assert np.array_equal(source.frame_at(i), reference[i]), f"frame_at({i}) is not frame {i}"
+
+
+def test_stream_cut_mid_gop_counts_only_frames_that_decode(videos_dir, tmp_path):
+    # Packets before the first keyframe are listed by the demuxer but the decoder drops them.
+    path = tmp_path / "starts_mid_gop.mkv"
+    with av.open(str(videos_dir / "sports2d_demo5_dumbbell_lateral_raise.mp4")) as src, av.open(str(path), "w") as out:
+        stream = src.streams.video[0]
+        copy = out.add_stream_from_template(stream)
+        packets = [p for p in src.demux(stream) if p.size][100:250]  # a keyframe at 160
+        for packet in packets:
+            packet.stream = copy
+            out.mux(packet)
+    count, _, _, reference = _reference_decode(path, {0, 50})
+    assert count < len(packets)
+    with VideoSource(path) as source:
+        assert source.frame_count == count
+        assert source.note == f"The start of the file is damaged: {count} frames could be read."
+        assert np.array_equal(source.frame_at(50), reference[50])
+        assert np.array_equal(source.frame_at(0), reference[0])

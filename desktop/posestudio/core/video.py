@@ -19,7 +19,7 @@ import av
 import numpy as np
 
 from posestudio.core.errors import VideoOpenError
-from posestudio.core.video_index import FrameIndex, build_index, decode_frames
+from posestudio.core.video_index import FrameIndex, build_index, decode_frames, full_decode
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,7 @@ class _Reader:
         self._next = -1  # index the decoder will produce next (-1: unknown, must seek)
         self._count = 0  # frames produced since the start (only used when pts are not usable)
         self.errors: list[str] = []
+        self.missed = False  # the last read had to hand out a neighbour (the target did not decode)
 
     def _open(self) -> None:
         self.close()
@@ -137,6 +138,7 @@ class _Reader:
 
     def read(self, i: int):
         target = int(self._index.pts[i])
+        self.missed = False
         if self._frames is not None and 0 <= self._next <= i and self._forward_is_cheaper(i):
             frame = self._scan(target, after_seek=False)
             if frame is not None:
@@ -172,10 +174,12 @@ class _Reader:
             else:
                 # The target's packet did not decode (damaged file): show the frame before it.
                 log.warning("frame pts %s of %s is missing; using a neighbour", target, self._path)
+                self.missed = True
                 self._pending = (frame, key)
                 return previous if previous is not None else frame
         if previous is not None:
             log.warning("frame pts %s of %s is missing at the end; using the one before", target, self._path)
+            self.missed = True
             self._frames = None
             return previous
         return None
@@ -196,10 +200,9 @@ class VideoSource:
             log.exception("cannot open %s as a video", self.path)
             raise _unreadable(self.path) from None
         self._lock = threading.Lock()
-        self._reader = _Reader(self.path, self._index, threaded=False)
         self._cache: tuple[int, np.ndarray] | None = None
         try:
-            first = self._reader.read(0)
+            first = self._first_frame()
             self.rotation = _quarter_turns(first.rotation) * 90
             rgb = self._to_rgb(first)
         except Exception:
@@ -215,6 +218,19 @@ class VideoSource:
             self.fps, self.codec, time.perf_counter() - t0,
         )
 
+    def _first_frame(self):
+        self._reader = _Reader(self.path, self._index, threaded=False)
+        first = self._reader.read(0)
+        if self._reader.missed and self._index.method != "decode":
+            # The demuxer listed a first frame that does not decode (e.g. a stream cut before its
+            # first keyframe): the packet list is not the frame list here, so count by decoding.
+            log.info("first frame of %s is not the first packet; indexing by a full decode", self.path)
+            self._reader.close()
+            self._use_index(full_decode(str(self.path)))
+            self._reader = _Reader(self.path, self._index, threaded=False)
+            first = self._reader.read(0)
+        return first
+
     def _probe(self) -> None:
         with av.open(str(self.path)) as container:
             if not container.streams.video:
@@ -222,15 +238,21 @@ class VideoSource:
             stream = container.streams.video[0]
             self.codec = stream.codec_context.name
             self.has_audio = bool(container.streams.audio)
-            time_base = stream.time_base
-            nominal = stream.average_rate or stream.guessed_rate or stream.base_rate
-            if stream.duration:
-                declared = float(stream.duration * time_base)
+            self._time_base = time_base = stream.time_base
+            self._nominal = stream.average_rate or stream.guessed_rate or stream.base_rate
+            self._start_pts = stream.start_time
+            if stream.duration and time_base:
+                self._declared = float(stream.duration * time_base)
             elif container.duration:
-                declared = container.duration / 1e6
+                self._declared = container.duration / 1e6
             else:
-                declared = None
-        self._index = index = build_index(str(self.path))
+                self._declared = None
+        self._use_index(build_index(str(self.path)))
+
+    def _use_index(self, index: FrameIndex) -> None:
+        """Frame count, timestamps, fps, duration and note from a frame index."""
+        self._index = index
+        time_base, nominal, declared = self._time_base, self._nominal, self._declared
         n = len(index.pts)
         if n == 0:
             raise VideoOpenError(
@@ -249,8 +271,19 @@ class VideoSource:
         else:
             last = 1.0 / float(nominal) if nominal else 1.0 / self.fps
         self.duration = float(span + last)
-        short = declared is not None and self.duration < declared - max(3.0 / self.fps, 0.02 * declared)
-        if short:
+        slack = max(3.0 / self.fps, 0.02 * (declared or 0))
+        late = (
+            index.seekable
+            and self._start_pts is not None
+            and time_base
+            and (index.pts[0] - self._start_pts) * float(time_base) > slack
+        )
+        # Containers disagree on whether the declared duration counts from 0 or from the first pts.
+        end = max(self.duration, float(index.pts[-1] * time_base) + last if index.seekable and time_base else 0.0)
+        short = declared is not None and end < declared - slack
+        if late:
+            self.note = f"The start of the file is damaged: {n} frames could be read."
+        elif short:
             self.note = f"The file ends early: {n} frames could be read."
         elif index.damaged:
             self.note = f"The file is damaged in places: {n} frames could be read."

@@ -1,16 +1,18 @@
 """Which frames of a video stream really decode, and their presentation timestamps.
 
-Design (measured on every clip in shared/data/videos and videos/awkward, see tests/test_video.py):
-demuxing packets without decoding takes 3-35 ms per clip and its count of non-empty packets equalled
-the full-decode frame count on every file, including the Cinepak AVI whose header claims 444 frames
-(its other 376 "frames" are empty repeat-previous packets). A full decode costs up to ~1 s (1768x994
-VP9), too slow to show frame 0 within a second. So the index comes from the demuxer, and is checked
-where files go wrong: truncated files end in a packet flagged corrupt that may not decode, so the
-last GOP (from the last keyframe) is decoded and its real pts replace the demuxed ones. Anything
-stranger (demux errors, packets without pts, duplicate pts, corrupt packets before the last GOP, a
-tail that disagrees) falls back to one full decode pass, which is exact by construction.
+Design (measured on every clip in shared/data/videos and videos/awkward): demuxing packets without
+decoding takes 3-35 ms per clip, and its non-empty packets matched the full-decode frames (count and
+pts) on every file, including the Cinepak AVI whose header claims 444 frames (the other 376 are empty
+"repeat previous" chunks). A full decode costs 0.1-1 s per clip (1768x994 VP9 the slowest), and even
+decoding just the last GOP costs up to 0.3 s on the single-GOP 1080x1920 clips, too much of the 1 s
+budget for showing frame 0. So the demuxed index is trusted unless the file shows trouble:
+- a packet flagged corrupt (libavformat flags short reads: truncated mov/mp4/avi) or a stream that
+  ends well before its declared duration (truncated mkv): the last GOP is decoded and its real pts
+  replace the demuxed ones (a cut final packet may not decode);
+- demux errors, packets without pts, duplicate pts, corrupt packets before the last GOP, a tail
+  check that disagrees, or trouble in a file whose seeks cannot be trusted: one full decode pass,
+  exact by construction.
 """
-
 from __future__ import annotations
 
 import logging
@@ -52,7 +54,7 @@ def decode_frames(container, stream, errors: list[str]):
         log.warning("demux error in %s", container.name, exc_info=True)
 
 
-def _full_decode(path: str) -> FrameIndex:
+def full_decode(path: str) -> FrameIndex:
     errors: list[str] = []
     with av.open(path) as container:
         stream = container.streams.video[0]
@@ -86,6 +88,13 @@ def build_index(path: str) -> FrameIndex:
         # An AVI without its idx1 chunk (a truncated file) seeks to the wrong place while labelling
         # frames with the asked-for pts; seen on a cut MS-MPEG4 AVI. Only trust seeks with an index.
         index_entries = len(stream.index_entries)
+        time_base = stream.time_base
+        if stream.duration:
+            declared = int(stream.duration)
+        elif container.duration and time_base:
+            declared = int(container.duration / 1e6 / time_base)
+        else:
+            declared = None
         try:
             for packet in container.demux(stream):
                 if packet.size == 0:  # flush packet, or an AVI "repeat previous frame" chunk
@@ -115,18 +124,31 @@ def build_index(path: str) -> FrameIndex:
         or any(c < tail_start for c in corrupt)
     )
     seek_ok = index_entries >= len(keyframes)
+    if not suspicious:
+        step = last_duration or (int(np.median(np.diff(order))) if len(order) > 1 else 0)
+        # Containers disagree on whether the declared duration counts from 0 or from the first pts.
+        end = int(max(order[-1], order[-1] - order[0])) + step
+        short = declared is not None and end < declared - max(3 * step, declared // 50)
+        if not (corrupt or short):
+            return FrameIndex(order, keyframes, True, seek_ok, False, int(last_duration), "demux")
+        suspicious = not seek_ok  # the tail check seeks; without an index, decode everything instead
     if suspicious:
         log.info("indexing %s by a full decode (demux alone is not trustworthy here)", path)
-        return _full_decode(path)
+        return full_decode(path)
     errors: list[str] = []
     with av.open(path) as container:
         stream = container.streams.video[0]
         _pts_only(stream)
         container.seek(tail_start, stream=stream, backward=True, any_frame=False)
         tail = [frame.pts for frame in decode_frames(container, stream, errors)]
+    if not tail and tail_start in corrupt:
+        # The cut ended inside the last keyframe: nothing from it on can decode (seen on a cut VP9 mp4).
+        head = order[order < tail_start]
+        if len(head):
+            return FrameIndex(head, keyframes[:-1], True, seek_ok, True, 0, "demux+tail")
     if not tail or any(p is None for p in tail) or tail[0] > tail_start or tail != sorted(set(tail)):
         log.info("tail check of %s disagreed with the demuxer; indexing by a full decode", path)
-        return _full_decode(path)
+        return full_decode(path)
     # Frames before the first decoded one come from the demuxer (a seek may land before the last keyframe).
     head = order[order < tail[0]]
     return FrameIndex(
