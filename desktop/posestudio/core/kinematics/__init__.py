@@ -33,7 +33,7 @@ __all__ = [
     "AngleDef", "AngleTable", "AngleUnavailableError", "BLAZEPOSE33_NAMES", "COCO17_NAMES", "DEFAULT_ANGLES",
     "InvalidAngleError", "PersonTracker", "SUMMARY_KEYS", "VIRTUAL_POINTS", "angle_from_dict", "angle_table",
     "angle_to_dict", "angular_velocity", "assign_ids", "available_angles", "butterworth", "compute_angles",
-    "default_angle", "facing_direction", "fill_gaps", "find_repetitions", "fix_side_swaps", "format_angle", "gait_cadence",
-    "make_angle", "merge_ids", "parse_angle", "person_at", "person_keypoints", "reject_outliers",
+    "default_angle", "facing_direction", "fill_gaps", "find_repetitions", "fix_side_swaps", "format_angle",
+    "gait_cadence", "make_angle", "merge_ids", "parse_angle", "person_at", "person_keypoints", "reject_outliers",
     "resolve_angles", "side_swaps", "smooth", "summarise", "swap_ids", "unavailable_reason", "unwrap_degrees",
 ]
