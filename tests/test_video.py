@@ -306,3 +306,12 @@ def test_stream_cut_mid_gop_counts_only_frames_that_decode(videos_dir, tmp_path)
         assert source.note == f"The start of the file is damaged: {count} frames could be read."
         assert np.array_equal(source.frame_at(50), reference[50])
         assert np.array_equal(source.frame_at(0), reference[0])
+
+
+def test_a_file_replaced_after_opening_gives_the_sentence_not_a_crash(videos_dir, tmp_path):
+    path = tmp_path / "clip.mp4"
+    path.write_bytes((videos_dir / "sports2d_demo3_running_side.mp4").read_bytes())
+    with VideoSource(path) as source:
+        path.write_bytes(b"\0" * 1000)
+        with pytest.raises(VideoOpenError, match="could not be read any more"):
+            list(source.frames())  # frames() opens the file again

@@ -70,6 +70,16 @@ def _quarter_turns(rotation: float) -> int:
     return int(round(rotation / 90.0)) % 4
 
 
+class _ReadFailed(Exception):
+    pass
+
+
+def _lost(path: Path) -> VideoOpenError:
+    return VideoOpenError(
+        f"'{path.name}' could not be read any more (it may have been moved, changed or damaged); open it again."
+    )
+
+
 class _Reader:
     """One decoder positioned somewhere in the stream; returns the frame with a given index exactly."""
 
@@ -130,8 +140,8 @@ class _Reader:
 
     def _forward_is_cheaper(self, i: int) -> bool:
         """Reading on from the current position beats a seek when close, or when no keyframe lies between."""
-        if i - self._next <= _SEQUENTIAL_WINDOW or not self._index.seekable:
-            return i - self._next <= _SEQUENTIAL_WINDOW
+        if i - self._next <= _SEQUENTIAL_WINDOW or not (self._index.seekable and self._index.seek_ok):
+            return True  # (without trusted seeks the alternative is decoding again from the start)
         keys = self._index.keyframes
         start, target = self._index.pts[self._next], self._index.pts[i]
         return not np.any((keys > start) & (keys <= target))
@@ -150,7 +160,7 @@ class _Reader:
             if frame is not None:
                 self._next = i + 1
                 return frame
-        raise RuntimeError(f"frame {i} (pts {target}) of {self._path} could not be decoded")
+        raise _ReadFailed(f"frame {i} (pts {target}) could not be decoded")
 
     def _scan(self, target: int, after_seek: bool):
         """Decode forward to the frame whose key is `target`. None means: landed past it, seek earlier."""
@@ -305,7 +315,12 @@ class VideoSource:
         with self._lock:
             if self._cache is not None and self._cache[0] == index:
                 return self._cache[1].copy()
-            rgb = self._to_rgb(self._reader.read(index))
+            try:
+                rgb = self._to_rgb(self._reader.read(index))
+            except (av.FFmpegError, OSError, _ReadFailed):
+                log.exception("reading frame %d of %s failed", index, self.path)
+                self._reader.close()
+                raise _lost(self.path) from None
             self._cache = (index, rgb)
             return rgb.copy()
 
@@ -318,7 +333,12 @@ class VideoSource:
         reader = _Reader(self.path, self._index, threaded=True)
         try:
             for i in range(start, stop):
-                yield i, float(self.timestamps[i]), self._to_rgb(reader.read(i))
+                try:
+                    rgb = self._to_rgb(reader.read(i))
+                except (av.FFmpegError, OSError, _ReadFailed):
+                    log.exception("reading frame %d of %s failed", i, self.path)
+                    raise _lost(self.path) from None
+                yield i, float(self.timestamps[i]), rgb
         finally:
             reader.close()
 
