@@ -311,8 +311,11 @@ def _build_lock():
 def build(ids: Iterable[str] | None = None, progress: Progress = print, force: bool = False) -> list[str]:
     """Build, verify and install the requested models (all seven by default); returns the ids built."""
     t0 = time.monotonic()
+    ids = list(ids) if ids else None
     wanted = resolve_ids(ids)
-    todo = [m for m in wanted if force or _needs_build(m)]
+    # --force rebuilds what was asked for; dependencies it pulled in are rebuilt only if they need it
+    forced = set(wanted if not ids else ids) if force else set()
+    todo = [m for m in wanted if m in forced or _needs_build(m)]
     if not todo:
         progress(NOTHING_TO_DO)
         return []
