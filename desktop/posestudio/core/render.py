@@ -205,12 +205,22 @@ class FrameRenderer:
         edge_sides = [sides[a] if sides[a] == sides[b] else "center" for a, b in self.edges]
         self.edge_rgb = [side_colour(s) for s in edge_sides]
         self.edge_faded = [side_colour(s, False) for s in edge_sides]
+        self.sure_groups = self._groups(self.edge_rgb)
+        self.faded_groups = self._groups(self.edge_faded)
         self.panel = None
         if self.options.plot and self.plot_times is not None and self.plot_series:
             pw = max(120, int(self.width * 0.32))
             ph = max(60, int(self.height * 0.22))
             self.panel = _PlotPanel(pw, ph, self.plot_times, self.plot_series, self.font_scale, self.line)
         self.margin = max(4, int(round(short * 0.02)))
+
+    @staticmethod
+    def _groups(colours) -> list[tuple[tuple[int, int, int], np.ndarray]]:
+        """Edge indices grouped by colour."""
+        out: dict = {}
+        for e, c in enumerate(colours):
+            out.setdefault(c, []).append(e)
+        return [(c, np.asarray(idx, dtype=np.intp)) for c, idx in out.items()]
 
     # -- pieces --------------------------------------------------------------------------------------
     def _text(self, frame, text: str, org: tuple[int, int], rgb, scale: float | None = None) -> None:
@@ -236,21 +246,23 @@ class FrameRenderer:
         sure = finite & (kps[:, 2] >= min_score)
         pts = np.zeros((len(kps), 2), np.int32)
         pts[finite] = np.round(xy[finite] * _ONE).astype(np.int32)
-        line = self.line
-        # faded parts first so confident ones are drawn on top
-        for pass_sure in (False, True):
-            for e, (a, b) in enumerate(self.edges):
-                if not (finite[a] and finite[b]):
-                    continue
-                both = bool(sure[a] and sure[b])
-                if both != pass_sure:
-                    continue
-                pa, pb = (int(pts[a, 0]), int(pts[a, 1])), (int(pts[b, 0]), int(pts[b, 1]))
-                if both:
-                    cv2.line(frame, pa, pb, OUTLINE_RGB, line + 2, cv2.LINE_AA, _SHIFT)
-                    cv2.line(frame, pa, pb, self.edge_rgb[e], line, cv2.LINE_AA, _SHIFT)
-                else:
-                    cv2.line(frame, pa, pb, self.edge_faded[e], max(1, line // 2), cv2.LINE_AA, _SHIFT)
+        a, b = self.edges[:, 0], self.edges[:, 1]
+        drawn = finite[a] & finite[b]
+        both = drawn & sure[a] & sure[b]
+        segs = np.stack([pts[a], pts[b]], axis=1)  # (E, 2, 2): one 2-point polyline per edge
+        line, aa = self.line, cv2.LINE_AA
+        # one polylines call per colour instead of one line call per edge; faded parts first so confident
+        # ones are drawn on top, and all outlines before the colours so no outline cuts across a limb
+        for colour, idx in self.faded_groups:
+            sel = idx[drawn[idx] & ~both[idx]]
+            if len(sel):
+                cv2.polylines(frame, list(segs[sel]), False, colour, max(1, line // 2), aa, _SHIFT)
+        if both.any():
+            cv2.polylines(frame, list(segs[both]), False, OUTLINE_RGB, line + 2, aa, _SHIFT)
+            for colour, idx in self.sure_groups:
+                sel = idx[both[idx]]
+                if len(sel):
+                    cv2.polylines(frame, list(segs[sel]), False, colour, line, aa, _SHIFT)
         r = self.radius * _ONE
         for i in np.flatnonzero(finite):
             c = (int(pts[i, 0]), int(pts[i, 1]))
@@ -269,10 +281,15 @@ class FrameRenderer:
         for label, value in zip(self.labels, values):
             if not np.isfinite(value):
                 continue
-            anchor = kps[list(label.anchor)]
-            if not (np.isfinite(anchor).all() and (anchor[:, 2] >= min_score).all()):
-                continue
-            x, y = anchor[:, :2].mean(axis=0)
+            if len(label.anchor) == 1:  # the usual case: skip numpy's slow small-array mean
+                x, y, sc = kps[label.anchor[0]].tolist()
+                if not (sc >= min_score and np.isfinite(x) and np.isfinite(y)):
+                    continue
+            else:
+                anchor = kps[list(label.anchor)]
+                if not (np.isfinite(anchor).all() and (anchor[:, 2] >= min_score).all()):
+                    continue
+                x, y = anchor[:, :2].mean(axis=0)
             text = f"{value:.0f}"
             (tw, tht), _ = cv2.getTextSize(text, _FONT, self.font_scale, self.text_th)
             ring = max(2, tht // 4)
