@@ -18,6 +18,7 @@ import copy
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -33,7 +34,7 @@ if not hasattr(np, "product"):  # tf2onnx 1.17 still calls np.product, removed i
 
 import tensorflow as tf  # noqa: E402
 from google.protobuf import json_format  # noqa: E402
-from tensorflow.core.framework import attr_value_pb2, graph_pb2, types_pb2  # noqa: E402
+from tensorflow.core.framework import attr_value_pb2, graph_pb2  # noqa: E402
 from tensorflow.python.framework import op_def_registry  # noqa: E402
 
 OPSET = 17
@@ -182,8 +183,9 @@ def convert_tfjs(job: dict, package: Path, out_onnx: Path) -> list[np.ndarray]:
         patched = Path(tmp) / "model.json"
         patched.write_text(json.dumps(model))
         for p in {p for g in model["weightsManifest"] for p in g["paths"]}:
-            os.symlink(json_path.parent / p, Path(tmp) / p)
+            shutil.copyfile(json_path.parent / p, Path(tmp) / p)  # symlinks need privileges on Windows
         say(f"  converting with tf2onnx (opset {OPSET})")
+        # _convert_common is what `python -m tf2onnx.convert --tfjs` calls; tf2onnx is pinned, so it is stable
         with tf.device("/cpu:0"):
             tfc._convert_common(None, name=json_path.stem, continue_on_error=False, opset=OPSET,
                                 tfjs_path=str(patched), tensors_to_rename=renames,
