@@ -1,0 +1,102 @@
+"""Run posestudio.core.analysis on a worker thread: progress, cancel, partial results, the per-user cache."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+
+import numpy as np
+from PySide6.QtCore import QThread, Signal
+
+from posestudio.app.errors import user_message
+from posestudio.core.errors import Cancelled
+
+log = logging.getLogger(__name__)
+
+EMIT_INTERVAL_S = 0.15  # partial results and progress reach the GUI at most this often
+
+
+def snapshot(result):
+    """A copy the GUI can read while the worker keeps filling the original."""
+    fields = {"keypoints": result.keypoints.copy(), "person_scores": result.person_scores.copy(),
+              "person_ids": result.person_ids.copy(), "analysed": result.analysed.copy()}
+    if result.world is not None:
+        fields["world"] = result.world.copy()
+    return dataclasses.replace(result, **fields)
+
+
+class AnalysisThread(QThread):
+    """One analysis of one clip with one model. States: running until exactly one of the end signals."""
+
+    progress = Signal(int, int)
+    partial = Signal(object)       # AnalysisResult snapshot
+    completed = Signal(object)     # AnalysisResult, all frames
+    failed = Signal(str)           # one sentence
+    cancelled = Signal()
+
+    def __init__(self, path: str, model_id: str, parent=None):
+        super().__init__(parent)
+        self.setObjectName("analysis")
+        self.path = str(path)
+        self.model_id = model_id
+        self._cancel = threading.Event()
+        self._last_emit = 0.0
+        self._last_progress = 0.0
+        self.from_cache = False
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelling(self) -> bool:
+        return self._cancel.is_set()
+
+    def _on_progress(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done >= total or now - self._last_progress >= EMIT_INTERVAL_S:
+            self._last_progress = now
+            self.progress.emit(int(done), int(total))
+
+    def _on_frames(self, result, start: int, stop: int) -> None:
+        now = time.monotonic()
+        if now - self._last_emit >= EMIT_INTERVAL_S:
+            self._last_emit = now
+            self.partial.emit(snapshot(result))
+
+    def run(self) -> None:
+        from posestudio.core import analysis
+
+        try:
+            cached = analysis.load_cached(self.path, self.model_id)
+            if cached is not None and bool(np.all(cached.analysed)):
+                self.from_cache = True
+                self.progress.emit(cached.frame_count, cached.frame_count)
+                self.completed.emit(cached)
+                return
+            result = analysis.analyse_video(
+                self.path, self.model_id, progress=self._on_progress, cancel=self._cancel,
+                on_frames=self._on_frames,
+            )
+            self._save(analysis, result)
+            self.completed.emit(result)
+        except Cancelled:
+            log.info("Analysis of %s with %s cancelled", self.path, self.model_id)
+            self.cancelled.emit()
+        except Exception as exc:
+            if self._cancel.is_set():
+                self.cancelled.emit()
+                return
+            log.error("Analysis of %s with %s failed", self.path, self.model_id, exc_info=True)
+            self.failed.emit(user_message(exc))
+
+    def _save(self, analysis, result) -> None:
+        """Keep the result for next time unless the analysis module already did."""
+        try:
+            target = analysis.cached_result_path(result.fingerprint, result.model_id)
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                result.save(target)
+        except Exception:  # a cache we cannot write costs time next time, nothing else
+            log.warning("Could not save the analysis to the cache", exc_info=True)

@@ -1,0 +1,110 @@
+"""Angles for the followed person, computed on a pool thread; only the newest request is delivered."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from posestudio.app import angles
+
+log = logging.getLogger(__name__)
+
+
+def tracks(person_ids: np.ndarray, analysed: np.ndarray | None = None) -> list[tuple[int, int]]:
+    """(track id, frames seen) for every person, longest track first."""
+    ids = person_ids if analysed is None else person_ids[analysed]
+    ids = ids[ids >= 0]
+    if ids.size == 0:
+        return []
+    values, counts = np.unique(ids, return_counts=True)
+    order = np.lexsort((values, -counts))
+    return [(int(values[i]), int(counts[i])) for i in order]
+
+
+def person_keypoints(result, track_id: int) -> np.ndarray:
+    """(F, K, 3) keypoints of one track, NaN on frames where it is absent."""
+    kp = result.keypoints
+    mask = result.person_ids == track_id
+    slot = np.argmax(mask, axis=1)
+    out = kp[np.arange(kp.shape[0]), slot].astype(np.float32, copy=True)
+    out[~mask.any(axis=1)] = np.nan
+    return out
+
+
+@dataclass
+class AngleRequest:
+    result: object                 # AnalysisResult (a snapshot the worker does not touch any more)
+    person: int                    # track id to follow, -1 for the longest track
+    wanted: list[str]
+    threshold: float
+    smooth: bool
+    timestamps: np.ndarray | None = None   # the clip's; the result's own are NaN on frames not analysed yet
+
+
+@dataclass
+class AngleData:
+    person: int                    # track actually followed (-1: nobody found yet)
+    tracks: list[tuple[int, int]]
+    values: dict[str, np.ndarray] = field(default_factory=dict)   # name -> (F,) degrees
+    timestamps: np.ndarray | None = None
+
+
+def compute(request: AngleRequest) -> AngleData:
+    result = request.result
+    found = tracks(result.person_ids, result.analysed)
+    ids = [t for t, _ in found]
+    person = request.person if request.person in ids else (ids[0] if ids else -1)
+    ts = request.timestamps
+    if ts is None or len(ts) != len(result.timestamps):
+        ts = result.timestamps
+    data = AngleData(person=person, tracks=found, timestamps=np.asarray(ts, dtype=float))
+    if person < 0:
+        return data
+    kp = person_keypoints(result, person)
+    data.values = angles.compute(kp, result.keypoint_names, request.wanted, data.timestamps,
+                                 request.threshold, request.smooth)
+    return data
+
+
+class _Job(QRunnable):
+    def __init__(self, owner: "AngleComputer", generation: int, request: AngleRequest):
+        super().__init__()
+        self._owner = owner
+        self._generation = generation
+        self._request = request
+
+    def run(self) -> None:
+        if self._generation != self._owner.generation:
+            return  # a newer request is queued behind this one
+        try:
+            data = compute(self._request)
+        except Exception:
+            log.error("Computing angles failed", exc_info=True)
+            return
+        self._owner._done.emit(self._generation, data)
+
+
+class AngleComputer(QObject):
+    ready = Signal(object)  # AngleData
+    _done = Signal(int, object)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self.generation = 0
+        self._done.connect(self._deliver)
+
+    def submit(self, request: AngleRequest) -> None:
+        self.generation += 1
+        self._pool.start(_Job(self, self.generation, request))
+
+    def _deliver(self, generation: int, data: AngleData) -> None:
+        if generation == self.generation:
+            self.ready.emit(data)
+
+    def wait(self, msecs: int = 3000) -> bool:
+        return self._pool.waitForDone(msecs)

@@ -1,0 +1,56 @@
+"""Build the QApplication and the main window; `run(videos)` is what `posestudio [VIDEO]` calls."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from posestudio.app.qt_compat import guard_none_refcount
+
+guard_none_refcount()  # before any Qt call: see qt_compat
+
+from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402
+from PySide6.QtGui import QGuiApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from posestudio import __version__  # noqa: E402
+from posestudio.core.logs import setup_logging  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+ORGANISATION = "PoseStudio"
+APPLICATION = "PoseStudio"
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    """The one QApplication, named so QSettings and log folders are stable."""
+    app = QApplication.instance()
+    if app is None:
+        # fractional scaling as the desktop asks (Qt 6 is high-DPI aware; rounding would blur or crop)
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    QCoreApplication.setOrganizationName(ORGANISATION)
+    QCoreApplication.setApplicationName(APPLICATION)
+    QCoreApplication.setApplicationVersion(__version__)
+    QGuiApplication.setDesktopFileName("posestudio")
+    from posestudio.app.about import app_icon
+
+    icon = app_icon()
+    if icon is not None:
+        app.setWindowIcon(icon)
+    return app
+
+
+def run(videos: list[str]) -> int:
+    log_path = setup_logging()
+    app = make_app()
+    from posestudio.app.errors import install_excepthook
+    from posestudio.app.main_window import MainWindow
+
+    window = MainWindow()
+    install_excepthook(window.show_error)
+    window.show()
+    log.info("Pose Studio %s started; log at %s", __version__, log_path)
+    if videos:
+        window.open_paths([str(v) for v in videos])
+    return app.exec()

@@ -1,0 +1,500 @@
+"""The main window: composes the view, transport, timeline and side panel, and wires clip, analysis, angles."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QThread
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton, QScrollArea,
+    QSplitter, QVBoxLayout, QWidget,
+)
+
+from posestudio.app import about
+from posestudio.app.analysis_worker import AnalysisThread
+from posestudio.app.angle_jobs import AngleComputer, AngleRequest
+from posestudio.app.frame_loader import ClipInfo, FrameLoader
+from posestudio.app.overlay import frame_overlay, values_at
+from posestudio.app.settings import Settings
+from posestudio.app.settings_panel import SettingsPanel
+from posestudio.app.timeline import Timeline
+from posestudio.app.transport import Playback, TransportBar
+from posestudio.app.video_view import VideoView
+
+log = logging.getLogger(__name__)
+
+VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".flv", ".ts",
+                  ".mts", ".m2ts", ".3gp", ".ogv", ".mxf", ".dv"}
+VIDEO_FILTER = "Videos (" + " ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES)) + ");;All files (*)"
+ERROR_MS = 20000
+
+
+def is_video_name(path: str) -> bool:
+    return Path(path).suffix.lower() in VIDEO_SUFFIXES
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings | None = None):
+        super().__init__()
+        self.settings = settings or Settings()
+        self.setAcceptDrops(True)
+        self.setWindowTitle("Pose Studio")
+        self.clip: ClipInfo | None = None
+        self.loader: FrameLoader | None = None
+        self._opening: FrameLoader | None = None
+        self.analysis: AnalysisThread | None = None
+        self.result = None                 # AnalysisResult, partial while analysing
+        self.keypoint_set = None
+        self.angle_data = None
+        self.queue: list[str] = []
+        self._retired: set[QThread] = set()
+        self._shown_index = -1
+        # tests replace this to answer the re-analysis question without a dialog
+        self.confirm_reanalyse = self._ask_reanalyse
+
+        self.playback = Playback(self)
+        self.view = VideoView()
+        self.transport = TransportBar(self.playback)
+        self.timeline = Timeline()
+        self.panel = SettingsPanel(self.settings)
+        self.angle_computer = AngleComputer(self)
+        self._build_layout()
+        self._build_status_bar()
+        self._build_actions()
+        self._connect()
+        self.transport.set_speed(self.settings.speed)
+        self._restore_layout()
+
+    # ----- construction -----
+    def _build_layout(self) -> None:
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.setSpacing(0)
+        top_layout.addWidget(self.view, 1)
+        top_layout.addWidget(self.transport)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("main_splitter")
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(self.timeline)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([620, 240])
+        self.setCentralWidget(self.splitter)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self.panel)
+        # wide enough that nothing in the panel is cut off
+        scroll.setMinimumWidth(self.panel.minimumSizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width() + 4)
+        self.dock = QDockWidget("Angles and settings", self)
+        self.dock.setObjectName("side_panel")
+        self.dock.setWidget(scroll)
+        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                              | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self.resize(1400, 900)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setFormat("analysing %p%")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the analysis (what is done so far stays visible)")
+        self.cancel_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.cancel_button.clicked.connect(self.cancel_analysis)
+        self.clip_label = QLabel()
+        bar.addPermanentWidget(self.clip_label)
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.cancel_button)
+        self.progress.hide()
+        self.cancel_button.hide()
+
+    def _action(self, text: str, slot, shortcut=None, tip: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work even when the menu bar is hidden
+        return action
+
+    def _build_actions(self) -> None:
+        pb = self.playback
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addAction(self._action("&Open video…", self.open_dialog, QKeySequence.StandardKey.Open))
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self._fill_recent()
+        self.export_action = self._action("&Export…", lambda: None, "Ctrl+E")
+        self.export_action.setEnabled(False)
+        self.export_action.setToolTip("Export comes with the export feature")
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", self.close, "Ctrl+Q"))
+
+        play_menu = menu.addMenu("&Playback")
+        self.play_action = self._action("Play / pause", pb.toggle, Qt.Key.Key_Space)
+        play_menu.addAction(self.play_action)
+        for text, slot, key in (
+            ("Next frame", lambda: pb.step(1), Qt.Key.Key_Right),
+            ("Previous frame", lambda: pb.step(-1), Qt.Key.Key_Left),
+            ("One second on", lambda: pb.step_seconds(1.0), "Shift+Right"),
+            ("One second back", lambda: pb.step_seconds(-1.0), "Shift+Left"),
+            ("First frame", lambda: pb.seek(0), Qt.Key.Key_Home),
+            ("Last frame", lambda: pb.seek(pb.frame_count - 1), Qt.Key.Key_End),
+        ):
+            play_menu.addAction(self._action(text, slot, key))
+
+        view_menu = menu.addMenu("&View")
+        view_menu.addAction(self._action("Reset zoom", self.view.reset_view, "Ctrl+0"))
+        view_menu.addAction(self._action("Fit timeline", self.timeline.fit_all, "Ctrl+F"))
+        view_menu.addAction(self.dock.toggleViewAction())
+
+        analysis_menu = menu.addMenu("&Analysis")
+        analysis_menu.addAction(self._action("Analyse again", lambda: self.start_analysis(force=True)))
+        analysis_menu.addAction(self._action("Cancel analysis", self.cancel_analysis))
+
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self._action("&About Pose Studio", self.show_about))
+        help_menu.addAction(self._action("Open &log folder", about.open_log_folder))
+
+    def _connect(self) -> None:
+        self.playback.index_changed.connect(self._on_index)
+        self.playback.playing_changed.connect(self._on_playing)
+        self.transport.speed_changed.connect(lambda s: setattr(self.settings, "speed", s))
+        self.timeline.seek_requested.connect(self.playback.seek_time)
+        self.view.person_clicked.connect(self.panel.select_person)
+        self.angle_computer.ready.connect(self._on_angles)
+        p = self.panel
+        p.model_requested.connect(self._on_model_requested)
+        p.threshold_changed.connect(lambda _v: self.request_angles())
+        p.smoothing_changed.connect(lambda _v: self.request_angles())
+        p.angles_changed.connect(lambda _v: self.request_angles())
+        p.person_changed.connect(lambda _v: self.request_angles())
+        p.labels_toggled.connect(lambda _v: self._refresh_overlay())
+        p.queue_activated.connect(self._open_from_queue)
+
+    # ----- layout persistence -----
+    def _restore_layout(self) -> None:
+        geometry = self.settings.state("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.state("state")
+        if state is not None:
+            self.restoreState(state)
+        splitter = self.settings.state("splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+
+    def save_layout(self) -> None:
+        self.settings.set_state("geometry", self.saveGeometry())
+        self.settings.set_state("state", self.saveState())
+        self.settings.set_state("splitter", self.splitter.saveState())
+        self.settings.sync()
+
+    # ----- messages -----
+    def show_error(self, message: str) -> None:
+        log.info("Shown to the user: %s", message)
+        self.statusBar().showMessage(message, ERROR_MS)
+
+    def show_info(self, message: str, ms: int = 6000) -> None:
+        self.statusBar().showMessage(message, ms)
+
+    def show_about(self) -> None:
+        about.AboutDialog(self).show()
+
+    def _ask_reanalyse(self, model_id: str) -> bool:
+        answer = QMessageBox.question(
+            self, "Analyse again?",
+            f"This clip is analysed with another model. Analyse it again with {self.panel.model_box.currentText()}?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    # ----- opening files -----
+    def open_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open video", self.settings.last_folder, VIDEO_FILTER)
+        if paths:
+            self.open_paths(paths)
+
+    def open_paths(self, paths: list[str]) -> None:
+        """Open the first video; the others wait in the queue. Non-videos are named in the status bar."""
+        videos = [p for p in paths if is_video_name(p)]
+        others = [Path(p).name for p in paths if not is_video_name(p)]
+        if others:
+            self.show_error(f"{', '.join(others)} {'is not a video' if len(others) == 1 else 'are not videos'}; "
+                            "drop video files such as MP4, MOV, AVI, MKV or WebM.")
+        if not videos:
+            return
+        self.queue.extend(p for p in videos[1:] if p not in self.queue)
+        self.panel.set_queue(self.queue)
+        self.open_video(videos[0])
+
+    def _open_from_queue(self, path: str) -> None:
+        if path in self.queue:
+            self.queue.remove(path)
+            self.panel.set_queue(self.queue)
+        self.open_video(path)
+
+    def open_video(self, path: str) -> None:
+        path = str(Path(path).expanduser())
+        if not Path(path).is_file():
+            self.show_error(f"{Path(path).name} was not found; it may have been moved or deleted.")
+            return
+        if self._opening is not None:
+            self._retire_loader(self._opening)
+        loader = FrameLoader(path, self)
+        loader.opened.connect(lambda info, ld=loader: self._on_opened(ld, info))
+        loader.open_failed.connect(lambda msg, ld=loader: self._on_open_failed(ld, msg))
+        loader.frame_ready.connect(lambda i, f, ld=loader: self._on_frame(ld, i, f))
+        loader.decode_failed.connect(lambda _i, msg: self.show_error(msg))
+        self._opening = loader
+        self.show_info(f"Opening {Path(path).name}…", 0)
+        loader.start()
+
+    def _on_open_failed(self, loader: FrameLoader, message: str) -> None:
+        if loader is self._opening:
+            self._opening = None
+        self._retire_loader(loader)
+        self.show_error(message)  # the previous clip stays open
+
+    def _on_opened(self, loader: FrameLoader, info: ClipInfo) -> None:
+        if loader is not self._opening:
+            return
+        self._opening = None
+        self.playback.pause()
+        self.cancel_analysis(quiet=True)
+        if self.loader is not None:
+            self._retire_loader(self.loader)
+        self.loader, self.clip = loader, info
+        self.result = self.keypoint_set = self.angle_data = None
+        self._shown_index = -1
+        self.view.clear()
+        self.timeline.clear_curves()
+        self.timeline.set_duration(float(info.timestamps[-1]) if info.frame_count else 0.0)
+        self.playback.load(info.timestamps)
+        self.transport.reset()
+        name = Path(info.path).name
+        self.setWindowTitle(f"{name} - Pose Studio")
+        self.clip_label.setText(f"{info.width}x{info.height}, {info.frame_count} frames, {info.fps:.2f} fps")
+        self.settings.add_recent(info.path)
+        self.settings.last_folder = str(Path(info.path).parent)
+        self._fill_recent()
+        self.show_info(info.note or f"Opened {name}.", ERROR_MS if info.note else 4000)
+        self.start_analysis()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.settings.recent_files
+        for path in recent:
+            action = self.recent_menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.triggered.connect(lambda _c=False, p=path: self.open_video(p))
+        if recent:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear list", self._clear_recent)
+        self.recent_menu.setEnabled(bool(recent))
+
+    def _clear_recent(self) -> None:
+        self.settings.clear_recent()
+        self._fill_recent()
+
+    # ----- drag and drop -----
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        urls = event.mimeData().urls()
+        paths = [u.toLocalFile() for u in urls if u.isLocalFile()]
+        if not paths:
+            self.show_error("Only files on this computer can be opened; save the video locally first.")
+            return
+        event.acceptProposedAction()
+        self.open_paths(paths)
+
+    # ----- frames -----
+    def _on_index(self, index: int) -> None:
+        if self.clip is None or self.loader is None:
+            return
+        self.timeline.set_cursor(float(self.clip.timestamps[index]))
+        self.loader.request(index)
+
+    def _on_playing(self, playing: bool) -> None:
+        if self.loader is not None:
+            self.loader.set_playing(playing)
+
+    def _on_frame(self, loader: FrameLoader, index: int, frame) -> None:
+        if loader is not self.loader:
+            return
+        current = self.playback.index
+        # while playing, a late frame still moves the picture forward; otherwise only the wanted one shows
+        if index != current and not (self.playback.playing and self._shown_index < index < current):
+            return
+        self._shown_index = index
+        self.view.set_frame(index, frame)
+        self._refresh_overlay()
+
+    def _refresh_overlay(self) -> None:
+        index = self.view.frame_index
+        self.view.set_overlay(frame_overlay(self.result, index, self.keypoint_set, self.angle_data,
+                                            self.panel.threshold, self.panel.labels_box.isChecked()))
+        self.panel.show_values(values_at(self.angle_data, index))
+
+    # ----- analysis -----
+    def start_analysis(self, force: bool = False) -> None:
+        if self.clip is None:
+            return
+        model_id = self.panel.model_id
+        self.cancel_analysis(quiet=True)
+        if force:
+            self._forget_cached(model_id)
+        from posestudio.app.settings_panel import keypoint_names_for
+
+        self.panel.set_keypoint_names(keypoint_names_for(model_id))
+        thread = AnalysisThread(self.clip.path, model_id)
+        thread.progress.connect(lambda done, total, t=thread: self._on_progress(t, done, total))
+        thread.partial.connect(lambda r, t=thread: self._on_result(t, r))
+        thread.completed.connect(lambda r, t=thread: self._on_completed(t, r))
+        thread.failed.connect(lambda msg, t=thread: self._on_analysis_failed(t, msg))
+        thread.cancelled.connect(lambda t=thread: self._on_analysis_cancelled(t))
+        self.analysis = thread
+        self.progress.setRange(0, max(self.clip.frame_count, 1))
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel_button.show()
+        thread.start()
+
+    def _forget_cached(self, model_id: str) -> None:
+        try:
+            from posestudio.core.analysis import cached_result_path
+
+            cached_result_path(self.clip.fingerprint, model_id).unlink(missing_ok=True)
+        except Exception:
+            log.warning("Could not remove the cached analysis", exc_info=True)
+
+    def cancel_analysis(self, quiet: bool = False) -> None:
+        thread = self.analysis
+        if thread is None:
+            return
+        self.analysis = None
+        thread.cancel()
+        for signal in (thread.progress, thread.partial, thread.completed, thread.failed, thread.cancelled):
+            signal.disconnect()
+        self._retire(thread)
+        self._analysis_ended()
+        if not quiet:
+            self.show_info("Analysis cancelled; the frames done so far stay visible.")
+
+    def _analysis_ended(self) -> None:
+        self.progress.hide()
+        self.cancel_button.hide()
+
+    def _on_progress(self, thread, done: int, total: int) -> None:
+        if thread is self.analysis:
+            self.progress.setMaximum(max(total, 1))
+            self.progress.setValue(done)
+
+    def _on_result(self, thread, result) -> None:
+        if thread is not self.analysis:
+            return
+        self.result = result
+        from posestudio.core.skeleton import keypoint_set
+
+        if self.keypoint_set is None or self.keypoint_set.name != result.keypoint_set:
+            self.keypoint_set = keypoint_set(result.keypoint_set)
+            self.panel.set_keypoint_names(tuple(result.keypoint_names))
+        self.request_angles()
+        self._refresh_overlay()
+
+    def _on_completed(self, thread, result) -> None:
+        if thread is not self.analysis:
+            return
+        self._on_result(thread, result)
+        self.analysis = None
+        self._retire(thread)
+        self._analysis_ended()
+        found = bool((result.person_ids >= 0).any()) if result.frame_count else False
+        where = "from the cache" if thread.from_cache else "done"
+        self.show_info(f"Analysis {where}: {result.frame_count} frames with {result.model_id}." if found else
+                       "No person was found in this clip; try another model or a clip where the body is visible.",
+                       8000)
+
+    def _on_analysis_failed(self, thread, message: str) -> None:
+        if thread is self.analysis:
+            self.analysis = None
+            self._retire(thread)
+            self._analysis_ended()
+            self.show_error(message)
+
+    def _on_analysis_cancelled(self, thread) -> None:
+        if thread is self.analysis:
+            self.analysis = None
+            self._retire(thread)
+            self._analysis_ended()
+
+    def _on_model_requested(self, model_id: str) -> None:
+        has_results = self.result is not None and bool(self.result.analysed.any())
+        if has_results and self.result.model_id != model_id and not self.confirm_reanalyse(model_id):
+            self.panel.set_model(self.settings.model_id)
+            return
+        self.settings.model_id = model_id
+        self.start_analysis()
+
+    # ----- angles -----
+    def request_angles(self) -> None:
+        if self.result is None:
+            return
+        self.angle_computer.submit(AngleRequest(
+            result=self.result, person=self.settings.person, wanted=self.panel.wanted_angles(),
+            threshold=self.panel.threshold, smooth=self.panel.smoothing_box.isChecked(),
+            timestamps=self.clip.timestamps if self.clip is not None else None,
+        ))
+
+    def _on_angles(self, data) -> None:
+        self.angle_data = data
+        self.panel.set_tracks(data.tracks, data.person)
+        self.timeline.set_curves(data.timestamps, data.values)
+        self._refresh_overlay()
+
+    # ----- threads and shutdown -----
+    def _retire(self, thread: QThread) -> None:
+        """Keep a finishing thread referenced until it ends (a QThread must not be destroyed while running)."""
+        if thread.isFinished():
+            return
+        self._retired.add(thread)
+        thread.finished.connect(lambda t=thread: self._retired.discard(t))
+
+    def _retire_loader(self, loader: FrameLoader) -> None:
+        loader.stop()
+        self._retire(loader.thread)
+        loader.setParent(None)
+        loader.thread.finished.connect(loader.deleteLater)
+
+    def shutdown(self, timeout_ms: int = 5000) -> None:
+        self.playback.pause()
+        self.cancel_analysis(quiet=True)
+        for loader in (self.loader, self._opening):
+            if loader is not None:
+                loader.stop()
+                self._retire(loader.thread)
+        self.loader = self._opening = None
+        for thread in list(self._retired):
+            if not thread.wait(timeout_ms):
+                log.warning("A worker thread (%s) did not stop in time", thread.objectName())
+        self.angle_computer.wait(timeout_ms)
+
+    def closeEvent(self, event) -> None:
+        self.save_layout()
+        self.shutdown()
+        super().closeEvent(event)

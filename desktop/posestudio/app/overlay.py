@@ -1,0 +1,46 @@
+"""Build what the video view draws over one frame from the analysis result and the computed angles."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from posestudio.app import angles
+from posestudio.app.settings_panel import side_of
+from posestudio.app.video_view import Overlay
+
+
+def frame_overlay(result, index: int, keypoint_set, angle_data, threshold: float, show_labels: bool) -> Overlay:
+    overlay = Overlay(keypoint_set=keypoint_set, threshold=threshold)
+    if result is None or keypoint_set is None or not 0 <= index < len(result.analysed) or not result.analysed[index]:
+        return overlay
+    ids = result.person_ids[index]
+    overlay.people = [(int(pid), result.keypoints[index, slot]) for slot, pid in enumerate(ids) if pid >= 0]
+    overlay.show_ids = result.keypoints.shape[1] > 1
+    followed = angle_data.person if angle_data is not None else -1
+    overlay.followed = followed
+    if not show_labels or angle_data is None or followed < 0:
+        return overlay
+    kp = next((k for pid, k in overlay.people if pid == followed), None)
+    if kp is None:
+        return overlay
+    names = {n: i for i, n in enumerate(result.keypoint_names)}
+    anchors = {info.name: info.anchor for info in angles.catalog(result.keypoint_names)}
+    for name, values in angle_data.values.items():
+        if index >= len(values) or not math.isfinite(values[index]):
+            continue
+        idx = [names[k] for k in anchors.get(name, ()) if k in names]
+        points = kp[idx, :2] if idx else np.empty((0, 2))
+        points = points[np.isfinite(points).all(axis=1)]
+        if len(points) == 0:
+            continue
+        x, y = points.mean(axis=0)
+        overlay.labels.append((f"{values[index]:.0f}°", float(x), float(y), side_of(name)))
+    return overlay
+
+
+def values_at(angle_data, index: int) -> dict[str, float]:
+    if angle_data is None:
+        return {}
+    return {n: float(v[index]) for n, v in angle_data.values.items() if 0 <= index < len(v)}

@@ -1,0 +1,137 @@
+"""Typed access to the user's persisted choices (QSettings under the PoseStudio organisation)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings
+
+DEFAULT_MODEL = "movenet-lightning"
+DEFAULT_THRESHOLD = 0.3
+DEFAULT_ANGLES = ("left_knee", "right_knee", "left_hip", "right_hip", "left_elbow", "right_elbow")
+MAX_RECENT = 10
+
+
+def _as_bool(value, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, str):  # INI files store booleans as text
+        return value.lower() in ("true", "1", "yes")
+    return bool(value)
+
+
+def _as_list(value) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+class Settings:
+    """One place that knows the keys; QSettings() follows QCoreApplication names and the default format."""
+
+    def __init__(self, qsettings: QSettings | None = None):
+        self._s = qsettings if qsettings is not None else QSettings()
+
+    def sync(self) -> None:
+        self._s.sync()
+
+    # analysis and display choices
+    @property
+    def model_id(self) -> str:
+        return str(self._s.value("analysis/model", DEFAULT_MODEL))
+
+    @model_id.setter
+    def model_id(self, value: str) -> None:
+        self._s.setValue("analysis/model", value)
+
+    @property
+    def threshold(self) -> float:
+        try:
+            value = float(self._s.value("display/threshold", DEFAULT_THRESHOLD))
+        except (TypeError, ValueError):
+            return DEFAULT_THRESHOLD
+        return min(max(value, 0.0), 1.0)
+
+    @threshold.setter
+    def threshold(self, value: float) -> None:
+        self._s.setValue("display/threshold", float(value))
+
+    @property
+    def smoothing(self) -> bool:
+        return _as_bool(self._s.value("display/smoothing"), True)
+
+    @smoothing.setter
+    def smoothing(self, value: bool) -> None:
+        self._s.setValue("display/smoothing", bool(value))
+
+    @property
+    def show_angle_labels(self) -> bool:
+        return _as_bool(self._s.value("display/angle_labels"), True)
+
+    @show_angle_labels.setter
+    def show_angle_labels(self, value: bool) -> None:
+        self._s.setValue("display/angle_labels", bool(value))
+
+    @property
+    def angles(self) -> list[str]:
+        value = self._s.value("display/angles")
+        return list(DEFAULT_ANGLES) if value is None else _as_list(value)
+
+    @angles.setter
+    def angles(self, names: list[str]) -> None:
+        # an empty list must survive the round trip, so store a sentinel-free joined string
+        self._s.setValue("display/angles", list(names) if names else "")
+
+    @property
+    def person(self) -> int:
+        """Track id to follow; -1 means the longest track."""
+        try:
+            return int(self._s.value("display/person", -1))
+        except (TypeError, ValueError):
+            return -1
+
+    @person.setter
+    def person(self, value: int) -> None:
+        self._s.setValue("display/person", int(value))
+
+    @property
+    def speed(self) -> float:
+        try:
+            return float(self._s.value("playback/speed", 1.0))
+        except (TypeError, ValueError):
+            return 1.0
+
+    @speed.setter
+    def speed(self, value: float) -> None:
+        self._s.setValue("playback/speed", float(value))
+
+    # files
+    @property
+    def recent_files(self) -> list[str]:
+        return _as_list(self._s.value("files/recent"))[:MAX_RECENT]
+
+    def add_recent(self, path: str) -> list[str]:
+        items = [p for p in self.recent_files if p != path]
+        items.insert(0, path)
+        items = items[:MAX_RECENT]
+        self._s.setValue("files/recent", items)
+        return items
+
+    def clear_recent(self) -> None:
+        self._s.remove("files/recent")
+
+    @property
+    def last_folder(self) -> str:
+        return str(self._s.value("files/last_folder", ""))
+
+    @last_folder.setter
+    def last_folder(self, value: str) -> None:
+        self._s.setValue("files/last_folder", value)
+
+    # window layout
+    def state(self, key: str) -> QByteArray | None:
+        value = self._s.value(f"window/{key}")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def set_state(self, key: str, value: QByteArray) -> None:
+        self._s.setValue(f"window/{key}", value)

@@ -1,0 +1,276 @@
+"""Side panel: model, confidence threshold, smoothing, which angles to show, who to follow, waiting videos."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+    QPushButton, QSlider, QVBoxLayout, QWidget,
+)
+
+from posestudio.app import angles
+from posestudio.app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+NAME_ROLE = Qt.ItemDataRole.UserRole
+
+
+def model_choices() -> list[tuple[str, str, str]]:
+    """(id, display name, plain-words description) for each user-facing model, from the manifest."""
+    from posestudio.core import models
+
+    out = []
+    for model_id in models.MODEL_IDS:
+        try:
+            info = models.model_info(model_id)
+        except Exception:
+            log.warning("No manifest entry for %s", model_id, exc_info=True)
+            out.append((model_id, model_id, ""))
+            continue
+        parts = [info.get("description", "")]
+        for key, label in (("speed", "Speed"), ("accuracy", "Accuracy")):
+            if info.get(key):
+                parts.append(f"{label}: {info[key]}")
+        try:
+            built = models.model_file(model_id).is_file()
+        except Exception:
+            built = False
+        if not built:
+            parts.append(f"Not built yet: run `posestudio models build {model_id}`.")
+        text = ". ".join(p.rstrip(".") for p in parts if p) + "."
+        out.append((model_id, info.get("name", model_id), text[0].upper() + text[1:] if text != "." else ""))
+    return out
+
+
+def keypoint_names_for(model_id: str) -> tuple[str, ...]:
+    from posestudio.core import models
+    from posestudio.core.skeleton import keypoint_set
+
+    try:
+        return keypoint_set(models.model_info(model_id)["keypoints"]).names
+    except Exception:
+        log.warning("Unknown keypoint set for %s", model_id, exc_info=True)
+        return ()
+
+
+def side_of(name: str) -> str:
+    return "left" if name.startswith("left_") else "right" if name.startswith("right_") else "center"
+
+
+class SettingsPanel(QWidget):
+    model_requested = Signal(str)       # the user picked another model; the window decides
+    threshold_changed = Signal(float)
+    smoothing_changed = Signal(bool)
+    labels_toggled = Signal(bool)
+    angles_changed = Signal(list)
+    person_changed = Signal(int)
+    queue_activated = Signal(str)
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.settings = settings
+        self._keypoint_names: tuple[str, ...] = ()
+
+        # model
+        self.model_box = QComboBox()
+        self._model_notes: dict[str, str] = {}
+        for model_id, name, note in model_choices():
+            self.model_box.addItem(name, model_id)
+            self.model_box.setItemData(self.model_box.count() - 1, note, Qt.ItemDataRole.ToolTipRole)
+            self._model_notes[model_id] = note
+        self.model_note = QLabel()
+        self.model_note.setWordWrap(True)
+        self.model_note.setStyleSheet("color: gray")
+        self.set_model(settings.model_id)
+        self.model_box.currentIndexChanged.connect(self._on_model)
+
+        # display
+        self.threshold_slider = QSlider(Qt.Orientation.Horizontal)
+        self.threshold_slider.setRange(0, 100)
+        self.threshold_slider.setValue(round(settings.threshold * 100))
+        self.threshold_slider.setToolTip("Joints scored below this are drawn faded and their angles left out")
+        self.threshold_label = QLabel(f"{settings.threshold:.2f}")
+        self.threshold_slider.valueChanged.connect(self._on_threshold)
+        threshold_row = QHBoxLayout()
+        threshold_row.addWidget(self.threshold_slider, 1)
+        threshold_row.addWidget(self.threshold_label)
+        self.smoothing_box = QCheckBox("Smooth curves (fills short gaps)")
+        self.smoothing_box.setChecked(settings.smoothing)
+        self.smoothing_box.toggled.connect(self._on_smoothing)
+        self.labels_box = QCheckBox("Angle values on the video")
+        self.labels_box.setChecked(settings.show_angle_labels)
+        self.labels_box.toggled.connect(self._on_labels)
+        self.person_box = QComboBox()
+        self.person_box.setToolTip("Whose angles to show when several people are found (or click a person)")
+        self.person_box.addItem("Longest track", -1)
+        self.person_box.setEnabled(False)
+        self.person_box.currentIndexChanged.connect(self._on_person)
+
+        analysis = QGroupBox("Analysis")
+        form = QFormLayout(analysis)
+        form.addRow("Model", self.model_box)
+        form.addRow(self.model_note)
+        form.addRow("Confidence", threshold_row)
+        form.addRow(self.smoothing_box)
+        form.addRow(self.labels_box)
+        form.addRow("Follow", self.person_box)
+
+        # angles
+        self.angle_list = QListWidget()
+        self.angle_list.setToolTip("Tick the angles to plot; greyed ones need another model")
+        self.angle_list.itemChanged.connect(self._on_angle_item)
+        angle_group = QGroupBox("Angles (now)")
+        QVBoxLayout(angle_group).addWidget(self.angle_list)
+
+        # queue
+        self.queue_list = QListWidget()
+        self.queue_list.setToolTip("Dropped videos waiting their turn; double-click one to open it")
+        self.queue_list.itemDoubleClicked.connect(self._on_queue_item)
+        self.next_button = QPushButton("Open next")
+        self.next_button.clicked.connect(self.open_next)
+        self.queue_group = QGroupBox("Waiting videos")
+        queue_layout = QVBoxLayout(self.queue_group)
+        queue_layout.addWidget(self.queue_list)
+        queue_layout.addWidget(self.next_button)
+        self.queue_group.setVisible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(analysis)
+        layout.addWidget(angle_group, 1)
+        layout.addWidget(self.queue_group)
+        self.set_keypoint_names(keypoint_names_for(settings.model_id))
+
+    # model
+    @property
+    def model_id(self) -> str:
+        return str(self.model_box.currentData())
+
+    def set_model(self, model_id: str) -> None:
+        i = self.model_box.findData(model_id)
+        self.model_box.blockSignals(True)
+        self.model_box.setCurrentIndex(max(i, 0))
+        self.model_box.blockSignals(False)
+        self.model_note.setText(self._model_notes.get(self.model_id, ""))
+
+    def _on_model(self, _i: int) -> None:
+        self.model_note.setText(self._model_notes.get(self.model_id, ""))
+        self.model_requested.emit(self.model_id)
+
+    # display choices
+    @property
+    def threshold(self) -> float:
+        return self.threshold_slider.value() / 100.0
+
+    def _on_threshold(self, value: int) -> None:
+        self.threshold_label.setText(f"{value / 100:.2f}")
+        self.settings.threshold = value / 100.0
+        self.threshold_changed.emit(value / 100.0)
+
+    def _on_smoothing(self, on: bool) -> None:
+        self.settings.smoothing = on
+        self.smoothing_changed.emit(on)
+
+    def _on_labels(self, on: bool) -> None:
+        self.settings.show_angle_labels = on
+        self.labels_toggled.emit(on)
+
+    # angles
+    def set_keypoint_names(self, names: tuple[str, ...]) -> None:
+        """Rebuild the checklist for a keypoint set: unavailable angles greyed with the reason."""
+        if names == self._keypoint_names and self.angle_list.count():
+            return
+        self._keypoint_names = tuple(names)
+        wanted = set(self.settings.angles)
+        self.angle_list.blockSignals(True)
+        self.angle_list.clear()
+        for info in angles.catalog(names):
+            item = QListWidgetItem(info.label)
+            item.setData(NAME_ROLE, info.name)
+            if info.available:
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked if info.name in wanted else Qt.CheckState.Unchecked)
+                item.setToolTip(info.convention)
+            else:
+                item.setFlags(Qt.ItemFlag.ItemIsUserCheckable)  # not enabled: greyed out
+                item.setCheckState(Qt.CheckState.Unchecked)
+                item.setToolTip(info.reason)
+            self.angle_list.addItem(item)
+        self.angle_list.blockSignals(False)
+
+    def wanted_angles(self) -> list[str]:
+        out = []
+        for i in range(self.angle_list.count()):
+            item = self.angle_list.item(i)
+            if item.checkState() == Qt.CheckState.Checked and item.flags() & Qt.ItemFlag.ItemIsEnabled:
+                out.append(item.data(NAME_ROLE))
+        return out
+
+    def _on_angle_item(self, _item) -> None:
+        wanted = self.wanted_angles()
+        # angles this model cannot compute stay chosen for models that can
+        unavailable = {self.angle_list.item(i).data(NAME_ROLE) for i in range(self.angle_list.count())
+                       if not self.angle_list.item(i).flags() & Qt.ItemFlag.ItemIsEnabled}
+        kept = [a for a in self.settings.angles if a in unavailable]
+        self.settings.angles = wanted + kept
+        self.angles_changed.emit(wanted)
+
+    def show_values(self, values: dict[str, float]) -> None:
+        """Write the current value next to each angle's name (empty when unknown)."""
+        self.angle_list.blockSignals(True)
+        for i in range(self.angle_list.count()):
+            item = self.angle_list.item(i)
+            name = item.data(NAME_ROLE)
+            label = angles.label_for(name)
+            value = values.get(name)
+            text = f"{label}   {value:.0f}°" if value is not None and math.isfinite(value) else label
+            if item.text() != text:
+                item.setText(text)
+        self.angle_list.blockSignals(False)
+
+    # people
+    def set_tracks(self, tracks: list[tuple[int, int]], followed: int) -> None:
+        wanted = self.settings.person
+        self.person_box.blockSignals(True)
+        self.person_box.clear()
+        self.person_box.addItem("Longest track", -1)
+        for track_id, frames in tracks:
+            self.person_box.addItem(f"Person #{track_id} ({frames} frames)", track_id)
+        i = self.person_box.findData(wanted)
+        self.person_box.setCurrentIndex(max(i, 0))
+        self.person_box.setEnabled(len(tracks) > 1)
+        self.person_box.blockSignals(False)
+
+    def select_person(self, track_id: int) -> None:
+        i = self.person_box.findData(track_id)
+        if i >= 0:
+            self.person_box.setCurrentIndex(i)
+
+    def _on_person(self, _i: int) -> None:
+        value = self.person_box.currentData()
+        person = int(value) if value is not None else -1
+        self.settings.person = person
+        self.person_changed.emit(person)
+
+    # queue
+    def set_queue(self, paths: list[str]) -> None:
+        from pathlib import Path
+
+        self.queue_list.clear()
+        for p in paths:
+            item = QListWidgetItem(Path(p).name)
+            item.setData(NAME_ROLE, p)
+            item.setToolTip(p)
+            self.queue_list.addItem(item)
+        self.queue_group.setVisible(bool(paths))
+
+    def _on_queue_item(self, item: QListWidgetItem) -> None:
+        self.queue_activated.emit(item.data(NAME_ROLE))
+
+    def open_next(self) -> None:
+        if self.queue_list.count():
+            self.queue_activated.emit(self.queue_list.item(0).data(NAME_ROLE))

@@ -1,0 +1,113 @@
+"""Angle curves against time (pyqtgraph): legend toggles curves, a cursor follows playback, clicks seek."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from posestudio.app.angles import label_for
+from posestudio.core.render import PLOT_COLOURS
+
+# more colours than the export palette needs: the timeline may show a dozen angles at once
+_EXTRA = ((255, 255, 255), (255, 110, 110), (90, 200, 200), (200, 160, 100), (150, 230, 160), (255, 170, 220))
+COLOURS = tuple(PLOT_COLOURS) + _EXTRA
+
+
+class Timeline(QWidget):
+    seek_requested = Signal(float)   # seconds
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        pg.setConfigOptions(antialias=False)
+        self.plot = pg.PlotWidget(background=(24, 24, 26))
+        self.plot.setMenuEnabled(False)
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.plot.setLabel("bottom", "time", units="s")
+        self.plot.setLabel("left", "angle", units="°")
+        item = self.plot.getPlotItem()
+        item.setDownsampling(auto=True, mode="peak")
+        item.setClipToView(True)
+        item.hideButtons()  # our own "Fit all" button replaces the small "A"
+        self.legend = item.addLegend(offset=(8, 4), labelTextSize="8pt", colCount=3)
+        self.cursor = pg.InfiniteLine(pos=0.0, angle=90, movable=True, pen=pg.mkPen((255, 230, 80), width=2),
+                                      hoverPen=pg.mkPen((255, 255, 160), width=3))
+        self.cursor.setZValue(10)
+        self.plot.addItem(self.cursor, ignoreBounds=True)
+        self.cursor.sigDragged.connect(lambda line: self.seek_requested.emit(float(line.value())))
+        self.plot.scene().sigMouseClicked.connect(self._on_click)
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self._colour_of: dict[str, tuple[int, int, int]] = {}
+        self._duration = 0.0
+
+        self.fit_button = QToolButton(text="Fit all")
+        self.fit_button.setToolTip("Show the whole clip and every curve")
+        self.fit_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.fit_button.clicked.connect(self.fit_all)
+        self.hint = QLabel("Click or drag in the plot to seek; wheel zooms; click a legend entry to hide its curve.")
+        self.hint.setStyleSheet("color: gray")
+        top = QHBoxLayout()
+        top.setContentsMargins(4, 0, 4, 0)
+        top.addWidget(self.hint, 1)
+        top.addWidget(self.fit_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addWidget(self.plot, 1)
+
+    def colour(self, name: str) -> tuple[int, int, int]:
+        if name not in self._colour_of:
+            self._colour_of[name] = COLOURS[len(self._colour_of) % len(COLOURS)]
+        return self._colour_of[name]
+
+    def set_duration(self, seconds: float) -> None:
+        first = self._duration == 0.0 or abs(seconds - self._duration) > 1e-9
+        self._duration = max(seconds, 1e-3)
+        self.plot.setLimits(xMin=-0.05 * self._duration, xMax=1.05 * self._duration)
+        if first:
+            self.plot.setXRange(0.0, self._duration, padding=0.02)
+
+    def clear_curves(self) -> None:
+        for curve in self.curves.values():
+            self.plot.removeItem(curve)
+            self.legend.removeItem(curve)
+        self.curves.clear()
+
+    def set_curves(self, timestamps: np.ndarray, values: dict[str, np.ndarray]) -> None:
+        """Show exactly these curves; NaN samples break the line (gaps, not lines to zero)."""
+        for name in [n for n in self.curves if n not in values]:
+            curve = self.curves.pop(name)
+            self.plot.removeItem(curve)
+            self.legend.removeItem(curve)
+        hidden = {n for n, c in self.curves.items() if not c.isVisible()}
+        for name, y in values.items():
+            curve = self.curves.get(name)
+            if curve is None:
+                curve = self.plot.plot(name=label_for(name), pen=pg.mkPen(self.colour(name), width=2),
+                                       connect="finite")
+                self.curves[name] = curve
+            curve.setData(timestamps, y, connect="finite")
+            curve.setVisible(name not in hidden)
+
+    def set_cursor(self, seconds: float) -> None:
+        if not self.cursor.moving:  # the user's drag wins over playback updates
+            self.cursor.setValue(seconds)
+
+    def fit_all(self) -> None:
+        self.plot.enableAutoRange(axis="y")
+        self.plot.setXRange(0.0, self._duration or 1.0, padding=0.02)
+        self.plot.getPlotItem().vb.updateAutoRange()
+
+    def _on_click(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or event.double():
+            return
+        vb = self.plot.getPlotItem().vb
+        pos = event.scenePos()
+        if not vb.sceneBoundingRect().contains(pos):
+            return  # axis, legend margin or title
+        if self.legend.sceneBoundingRect().contains(pos):
+            return  # legend clicks toggle curves
+        seconds = float(vb.mapSceneToView(pos).x())
+        self.seek_requested.emit(min(max(seconds, 0.0), self._duration))

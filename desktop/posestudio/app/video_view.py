@@ -1,0 +1,254 @@
+"""The picture: the current frame scaled to fit, the skeleton overlay, wheel zoom, drag pan, click to pick."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QTransform
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from posestudio.core.render import CENTER_RGB, SIDE_COLOURS, faded
+
+CLICK_SLOP_PX = 4
+MIN_ZOOM, MAX_ZOOM = 1.0, 16.0
+
+
+@dataclass
+class Overlay:
+    """What to draw over one frame, in image pixels."""
+
+    keypoint_set: object = None                      # posestudio.core.skeleton.KeypointSet
+    people: list[tuple[int, np.ndarray]] = field(default_factory=list)   # (track id, (K, 3))
+    followed: int = -1
+    show_ids: bool = False
+    threshold: float = 0.3
+    labels: list[tuple[str, float, float, str]] = field(default_factory=list)  # text, x, y, side
+
+
+def _qcolor(rgb, alpha: int = 255) -> QColor:
+    return QColor(rgb[0], rgb[1], rgb[2], alpha)
+
+
+class VideoView(QWidget):
+    person_clicked = Signal(int)   # track id of the person nearest to a click
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(240, 160)
+        self.setMouseTracking(False)
+        self.frame_index = -1
+        self.overlay = Overlay()
+        self.placeholder = "Drop a video here, or use File > Open (Ctrl+O)."
+        self._frame: np.ndarray | None = None
+        self._image: QImage | None = None
+        self._zoom = 1.0
+        self._center: QPointF | None = None   # image point shown at the widget's centre
+        self._press: QPointF | None = None
+        self._dragged = False
+
+    # content
+    def set_frame(self, index: int, frame: np.ndarray) -> None:
+        frame = np.ascontiguousarray(frame)
+        h, w = frame.shape[:2]
+        size_changed = self._frame is None or self._frame.shape[:2] != (h, w)
+        self._frame = frame  # QImage borrows this buffer; keep it alive
+        self._image = QImage(frame.data, w, h, 3 * w, QImage.Format.Format_RGB888)
+        self.frame_index = index
+        if size_changed:
+            self.reset_view()
+        self.update()
+
+    def set_overlay(self, overlay: Overlay) -> None:
+        self.overlay = overlay
+        self.update()
+
+    def clear(self, placeholder: str | None = None) -> None:
+        self._frame = self._image = None
+        self.frame_index = -1
+        self.overlay = Overlay()
+        if placeholder is not None:
+            self.placeholder = placeholder
+        self.update()
+
+    def displayed_frame(self) -> np.ndarray | None:
+        return self._frame
+
+    # geometry
+    def reset_view(self) -> None:
+        self._zoom = 1.0
+        self._center = None
+        self.update()
+
+    def _transform(self) -> QTransform:
+        """Image pixels -> widget pixels."""
+        if self._image is None:
+            return QTransform()
+        iw, ih = self._image.width(), self._image.height()
+        scale = min(self.width() / iw, self.height() / ih) * self._zoom
+        center = self._center if self._center is not None else QPointF(iw / 2, ih / 2)
+        t = QTransform()
+        t.translate(self.width() / 2 - center.x() * scale, self.height() / 2 - center.y() * scale)
+        t.scale(scale, scale)
+        return t
+
+    def map_to_image(self, pos: QPointF) -> QPointF:
+        inverted, ok = self._transform().inverted()
+        return inverted.map(pos) if ok else QPointF()
+
+    def map_from_image(self, x: float, y: float) -> QPointF:
+        return self._transform().map(QPointF(x, y))
+
+    def _clamp_center(self, c: QPointF) -> QPointF:
+        iw, ih = self._image.width(), self._image.height()
+        return QPointF(min(max(c.x(), 0.0), iw), min(max(c.y(), 0.0), ih))
+
+    # painting
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(24, 24, 26))
+        if self._image is None:
+            p.setPen(QColor(170, 170, 170))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
+            return
+        t = self._transform()
+        p.setTransform(t)
+        if t.m11() < 1.0:  # smooth only when shrinking; enlarged pixels stay crisp for inspection
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        p.drawImage(QPointF(0, 0), self._image)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for track_id, kp in self.overlay.people:
+            self._draw_person(p, kp, track_id == self.overlay.followed or len(self.overlay.people) == 1)
+        p.resetTransform()
+        self._draw_texts(p, t)
+
+    def _draw_person(self, p: QPainter, kp: np.ndarray, followed: bool) -> None:
+        kset = self.overlay.keypoint_set
+        if kset is None:
+            return
+        thr = self.overlay.threshold
+        width = 3.0 if followed else 1.8
+        ok = np.isfinite(kp[:, 0]) & np.isfinite(kp[:, 1])
+        confident = ok & (np.nan_to_num(kp[:, 2]) >= thr)
+        outline = QPen(QColor(15, 15, 15, 200), width + 2.0)
+        outline.setCosmetic(True)
+        pen = QPen()
+        pen.setCosmetic(True)
+        pen.setWidthF(width)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        for a, b in kset.edges:
+            if not (ok[a] and ok[b]):
+                continue
+            sa, sb = kset.side(a), kset.side(b)
+            side = sa if sa == sb else "center"
+            rgb = SIDE_COLOURS.get(side, CENTER_RGB)
+            sure = confident[a] and confident[b]
+            line = (QPointF(kp[a, 0], kp[a, 1]), QPointF(kp[b, 0], kp[b, 1]))
+            if sure:
+                p.setPen(outline)
+                p.drawLine(*line)
+            pen.setColor(_qcolor(rgb if sure else faded(rgb), 255 if sure else 150))
+            p.setPen(pen)
+            p.drawLine(*line)
+        radius = (4.0 if followed else 3.0) / max(p.transform().m11(), 1e-6)
+        for i in np.flatnonzero(ok):
+            rgb = SIDE_COLOURS.get(kset.side(int(i)), CENTER_RGB)
+            sure = bool(confident[i])
+            p.setPen(QPen(QColor(15, 15, 15, 220 if sure else 90), 0))
+            p.setBrush(_qcolor(rgb if sure else faded(rgb), 255 if sure else 110))
+            p.drawEllipse(QPointF(kp[i, 0], kp[i, 1]), radius, radius)
+
+    def _draw_texts(self, p: QPainter, t: QTransform) -> None:
+        font = QFont(self.font())
+        font.setPointSizeF(max(font.pointSizeF(), 9.0))
+        font.setBold(True)
+        p.setFont(font)
+        metrics = p.fontMetrics()
+        if self.overlay.show_ids:
+            for track_id, kp in self.overlay.people:
+                ok = np.isfinite(kp[:, 1])
+                if not ok.any():
+                    continue
+                top = int(np.nanargmin(np.where(ok, kp[:, 1], np.inf)))
+                pos = t.map(QPointF(kp[top, 0], kp[top, 1])) + QPointF(-10, -14)
+                self._text_box(p, metrics, pos, f"#{track_id}",
+                               QColor(255, 230, 80) if track_id == self.overlay.followed else QColor(235, 235, 235))
+        for text, x, y, side in self.overlay.labels:
+            pos = t.map(QPointF(x, y)) + QPointF(8, -6)
+            self._text_box(p, metrics, pos, text, _qcolor(SIDE_COLOURS.get(side, CENTER_RGB)))
+
+    @staticmethod
+    def _text_box(p: QPainter, metrics, pos: QPointF, text: str, colour: QColor) -> None:
+        rect = QRectF(metrics.boundingRect(text)).translated(pos).adjusted(-3, -1, 3, 1)
+        p.fillRect(rect, QColor(0, 0, 0, 170))
+        p.setPen(colour)
+        p.drawText(pos, text)
+
+    # mouse
+    def wheelEvent(self, event) -> None:
+        if self._image is None:
+            return
+        steps = event.angleDelta().y() / 120.0
+        if not steps:
+            return
+        pos = event.position()
+        anchor = self.map_to_image(pos)
+        self._zoom = min(max(self._zoom * 1.2 ** steps, MIN_ZOOM), MAX_ZOOM)
+        scale = self._transform().m11()
+        offset = (pos - QPointF(self.width() / 2, self.height() / 2)) / scale
+        self._center = self._clamp_center(anchor - offset)  # the point under the cursor stays put
+        self.update()
+        event.accept()
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press = event.position()
+            self._dragged = False
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._press is None or self._image is None:
+            return
+        delta = event.position() - self._press
+        if not self._dragged and abs(delta.x()) + abs(delta.y()) < CLICK_SLOP_PX:
+            return
+        self._dragged = True
+        self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        scale = self._transform().m11()
+        iw, ih = self._image.width(), self._image.height()
+        center = self._center if self._center is not None else QPointF(iw / 2, ih / 2)
+        self._center = self._clamp_center(center - delta / scale)
+        self._press = event.position()
+        self.update()
+
+    def mouseReleaseEvent(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or self._press is None:
+            return
+        clicked = not self._dragged
+        self._press = None
+        self.unsetCursor()
+        if clicked:
+            picked = self.person_at(self.map_to_image(event.position()))
+            if picked is not None:
+                self.person_clicked.emit(picked)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        self.reset_view()
+
+    def person_at(self, point: QPointF) -> int | None:
+        """The track whose keypoints' box (padded) contains the point, nearest centre first."""
+        best, best_d = None, np.inf
+        x, y = point.x(), point.y()
+        for track_id, kp in self.overlay.people:
+            ok = np.isfinite(kp[:, 0]) & np.isfinite(kp[:, 1])
+            if not ok.any():
+                continue
+            xs, ys = kp[ok, 0], kp[ok, 1]
+            pad = 0.15 * max(xs.max() - xs.min(), ys.max() - ys.min(), 20.0)
+            if not (xs.min() - pad <= x <= xs.max() + pad and ys.min() - pad <= y <= ys.max() + pad):
+                continue
+            d = np.hypot(x - xs.mean(), y - ys.mean())
+            if d < best_d:
+                best, best_d = track_id, d
+        return best
