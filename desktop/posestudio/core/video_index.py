@@ -55,9 +55,11 @@ def decode_frames(container, stream, errors: list[str]):
 
 
 def full_decode(path: str) -> FrameIndex:
+    """The exact index by decoding every frame (slower; for files whose packets cannot be trusted)."""
     errors: list[str] = []
     with av.open(path) as container:
         stream = container.streams.video[0]
+        index_entries = len(stream.index_entries)
         _pts_only(stream)
         decoded = [(frame.pts, frame.key_frame) for frame in decode_frames(container, stream, errors)]
     pts = [p for p, _ in decoded]
@@ -68,7 +70,7 @@ def full_decode(path: str) -> FrameIndex:
         pts=np.asarray(pts, dtype=np.int64),
         keyframes=np.asarray([p for p, key in decoded if key] if seekable else pts[:1], dtype=np.int64),
         seekable=seekable,
-        seek_ok=False,
+        seek_ok=seekable and index_entries >= sum(1 for _, key in decoded if key),
         damaged=bool(errors),
         last_duration=0,
         method="decode",
