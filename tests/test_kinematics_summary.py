@@ -89,3 +89,15 @@ def test_peak_cut_off_by_the_end_of_data_still_counts():
     assert s["reps"] == 3 and s["rep_times"][-1] == pytest.approx(2.0, abs=0.04)
     barely = summarise(x[t <= 2.08], t[t <= 2.08])  # hardly any descent after the last peak: not a rep yet
     assert barely["reps"] == 2
+
+
+def test_gait_ignores_a_knee_bump_echoing_the_other_legs_swing():
+    t = np.arange(0, 6, 1 / 30)
+    stride = 1.0
+    left = 40 - 30 * np.cos(2 * np.pi * t / stride)
+    right = 40 - 30 * np.cos(2 * np.pi * (t - stride / 2) / stride)
+    right = right + 30 * np.exp(-((t - 3.0) / 0.05) ** 2)  # right knee echoes left's swing peak at 3.0 s
+    assert np.min(np.abs(np.array(summarise(right, t)["rep_times"]) - 3.0)) < 0.05  # it does look like a rep
+    g = gait_cadence(left, right, t)
+    assert g["cadence_spm"] == pytest.approx(120 / stride, rel=0.05)
+    assert g["steps"] == gait_cadence(left, right - 30 * np.exp(-((t - 3.0) / 0.05) ** 2), t)["steps"]

@@ -91,20 +91,28 @@ def gait_cadence(left_knee, right_knee, timestamps, t0: float | None = None, t1:
                  min_prominence: float | None = None) -> dict:
     """Steps and cadence from the knee flexion tracks of a walk or run.
 
-    Each swing-phase knee flexion peak is one step of that leg. The stride time is the median time between
-    one knee's peaks; cadence (steps per minute) = 2 * 60 / stride time, averaged over the knees that have
-    at least two peaks (a far leg hidden in a side view then does not halve the result).
+    Each swing-phase knee flexion peak is one step of that leg. Only one leg swings at a time, so a peak of
+    one knee within 0.2 s of a higher peak of the other knee is the model mixing the legs up, and is dropped.
+    The stride time is the median time between one knee's peaks; cadence (steps per minute) =
+    2 * 60 / stride time, averaged over the knees with at least two peaks (a far leg hidden in a side view
+    then does not halve the result).
     Returns steps (peaks over both knees), stride_time_s, cadence_spm (NaN when it cannot be told).
     """
-    steps, strides = 0, []
+    found = []
     for track in (left_knee, right_knee):
         if track is None:
+            found.append((np.zeros(0), np.zeros(0)))
             continue
         x, t = _window(track, timestamps, t0, t1)
         idx = find_repetitions(x, t, min_prominence, "max")
-        steps += idx.size
-        if idx.size >= 2:
-            strides.append(float(np.median(np.diff(t[idx]))))
+        found.append((t[idx], x[idx]))
+    kept = []
+    for k, (times, heights) in enumerate(found):
+        o_times, o_heights = found[1 - k]
+        keep = [not np.any((np.abs(o_times - tk) < 0.2) & (o_heights > hk)) for tk, hk in zip(times, heights)]
+        kept.append(times[np.array(keep, dtype=bool)] if len(times) else times)
+    steps = int(sum(k.size for k in kept))
+    strides = [float(np.median(np.diff(k))) for k in kept if k.size >= 2]
     stride = float(np.mean(strides)) if strides else float("nan")
     return {"steps": steps, "stride_time_s": stride,
             "cadence_spm": 120.0 / stride if strides else float("nan")}
