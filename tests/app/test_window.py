@@ -1,0 +1,187 @@
+"""The real window on real clips: open by drop, analyse, play, step, seek from the plot, errors, settings."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+
+from posestudio.core.video import VideoSource
+
+RUNNING = "sports2d_demo3_running_side.mp4"
+
+
+@pytest.fixture
+def running(videos_dir):
+    return videos_dir / RUNNING
+
+
+def test_drop_opens_clip_and_shows_frame_zero(window, drop, qtbot, running):
+    t0 = time.perf_counter()
+    drop(window, [running])
+    qtbot.waitUntil(lambda: window.view.frame_index == 0, timeout=10000)
+    elapsed = time.perf_counter() - t0
+    with VideoSource(running) as source:
+        expected = source.frame_at(0)
+    assert np.array_equal(window.view.displayed_frame(), expected)
+    assert RUNNING in window.windowTitle()
+    assert window.transport.time_label.text().startswith("0:00.000")
+    assert elapsed < 3.0, f"frame 0 took {elapsed:.2f} s to appear"
+
+
+def test_analysis_completes_and_skeleton_sits_on_frames_with_the_person(
+        window, open_clip, wait_analysed, qtbot, running, require_model):
+    require_model("movenet-lightning")
+    open_clip(window, running)
+    result = wait_analysed(window)
+    assert result.model_id == "movenet-lightning"
+    scores = np.nan_to_num(result.keypoints[:, 0, :, 2])
+    confident = (scores >= window.panel.threshold).sum(axis=1)
+    frame = int(np.argmax(confident))
+    assert confident[frame] >= 10, "the runner should be found on at least one frame"
+    window.playback.seek(frame)
+    qtbot.waitUntil(lambda: window.view.frame_index == frame, timeout=5000)
+    overlay = window.view.overlay
+    assert len(overlay.people) == 1
+    _, kp = overlay.people[0]
+    inside = ((kp[:, 0] >= 0) & (kp[:, 0] < result.width) & (kp[:, 1] >= 0) & (kp[:, 1] < result.height)
+              & (kp[:, 2] >= overlay.threshold))
+    assert inside.sum() >= 10
+    qtbot.waitUntil(lambda: len(window.timeline.curves) > 0, timeout=5000)
+    xs, ys = next(iter(window.timeline.curves.values())).getOriginalDataset()
+    assert np.isfinite(ys).sum() > len(ys) // 3
+    if window.panel.labels_box.isChecked():
+        assert overlay.labels, "angle values should be drawn next to the joints"
+
+
+def test_space_plays_and_the_cursor_and_counter_move(window, open_clip, qtbot, running):
+    open_clip(window, running)
+    label_before = window.transport.time_label.text()
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert window.playback.playing
+    qtbot.waitUntil(lambda: window.playback.index >= 5, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert not window.playback.playing
+    index = window.playback.index
+    assert window.timeline.cursor.value() == pytest.approx(window.clip.timestamps[index])
+    assert window.transport.time_label.text() != label_before
+    assert f"frame {index} /" in window.transport.time_label.text()
+    qtbot.waitUntil(lambda: window.view.frame_index == index, timeout=5000)
+
+
+def test_playback_follows_the_real_timestamps(window, open_clip, qtbot, running):
+    open_clip(window, running)
+    t0 = time.perf_counter()
+    window.playback.play()
+    qtbot.waitUntil(lambda: not window.playback.playing, timeout=10000)
+    elapsed = time.perf_counter() - t0
+    duration = window.clip.timestamps[-1]
+    assert window.playback.index == window.clip.frame_count - 1
+    assert duration * 0.9 < elapsed < duration + 1.0, f"{elapsed:.2f} s to play a {duration:.2f} s clip"
+
+
+def test_click_in_the_plot_seeks(window, open_clip, qtbot, running):
+    open_clip(window, running)
+    plot = window.timeline.plot
+    vb = plot.getPlotItem().vb
+    target = 1.0  # seconds
+    y_mid = sum(vb.viewRange()[1]) / 2
+    scene_pos = vb.mapViewToScene(QPointF(target, y_mid))
+    pos = plot.mapFromScene(scene_pos)
+    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(pos.x(), pos.y()))
+    timestamps = window.clip.timestamps
+    expected = int(np.searchsorted(timestamps, target + 1e-6, side="right")) - 1
+    qtbot.waitUntil(lambda: window.view.frame_index == window.playback.index, timeout=5000)
+    # a pixel of the plot spans a few ms; the frame must be the one showing at about 1 s
+    assert abs(window.playback.index - expected) <= 1
+    assert abs(timestamps[window.playback.index] - target) < 0.05
+    assert window.timeline.cursor.value() == pytest.approx(timestamps[window.playback.index])
+
+
+def test_right_steps_exactly_one_frame(window, open_clip, qtbot, running):
+    open_clip(window, running)
+    window.playback.seek(10)
+    qtbot.waitUntil(lambda: window.view.frame_index == 10, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: window.view.frame_index == 11, timeout=5000)
+    with VideoSource(running) as source:
+        assert np.array_equal(window.view.displayed_frame(), source.frame_at(11))
+        qtbot.keyClick(window, Qt.Key.Key_Left)
+        qtbot.waitUntil(lambda: window.view.frame_index == 10, timeout=5000)
+        assert np.array_equal(window.view.displayed_frame(), source.frame_at(10))
+    qtbot.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    expected = int(np.searchsorted(window.clip.timestamps, window.clip.timestamps[10] + 1.0 + 1e-6, "right")) - 1
+    assert window.playback.index == expected
+    qtbot.keyClick(window, Qt.Key.Key_End)
+    assert window.playback.index == window.clip.frame_count - 1
+    qtbot.keyClick(window, Qt.Key.Key_Home)
+    assert window.playback.index == 0
+
+
+def test_dropping_random_bytes_says_so_and_keeps_the_clip(window, open_clip, drop, qtbot, running, videos_dir):
+    open_clip(window, running)
+    window.playback.seek(5)
+    qtbot.waitUntil(lambda: window.view.frame_index == 5, timeout=5000)
+    drop(window, [videos_dir / "awkward" / "random_bytes.mp4"])
+    qtbot.waitUntil(lambda: "random_bytes.mp4" in window.statusBar().currentMessage(), timeout=10000)
+    message = window.statusBar().currentMessage()
+    assert "Traceback" not in message and message.count(". ") == 0, message  # one sentence
+    assert window.clip.path.endswith(RUNNING)
+    assert RUNNING in window.windowTitle()
+    assert window.view.frame_index == 5
+    window.playback.step(1)
+    qtbot.waitUntil(lambda: window.view.frame_index == 6, timeout=5000)  # the clip still plays
+
+
+def test_dropping_a_non_video_names_it_and_queues_extra_videos(window, drop, qtbot, videos_dir, shared_data):
+    drop(window, [shared_data / "MANIFEST.md"])
+    assert "MANIFEST.md is not a video" in window.statusBar().currentMessage()
+    assert window.clip is None
+    second = videos_dir / "pose2sim_single_cam01_portrait60.mp4"
+    drop(window, [videos_dir / RUNNING, second])
+    qtbot.waitUntil(lambda: window.clip is not None, timeout=10000)
+    assert window.clip.path.endswith(RUNNING)
+    assert window.queue == [str(second)]
+    assert window.panel.queue_list.count() == 1
+
+
+def test_settings_persist_across_windows(make_window, qtbot):
+    first = make_window()
+    first.panel.threshold_slider.setValue(55)
+    first.panel.smoothing_box.setChecked(False)
+    first.panel.labels_box.setChecked(False)
+    item = first.panel.angle_list.item(0)
+    name = item.data(Qt.ItemDataRole.UserRole)
+    item.setCheckState(Qt.CheckState.Unchecked if item.checkState() == Qt.CheckState.Checked
+                       else Qt.CheckState.Checked)
+    wanted = first.panel.wanted_angles()
+    first.transport.speed_box.setCurrentIndex(0)
+    first.splitter.setSizes([500, 300])
+    sizes = first.splitter.sizes()
+    first.close()
+
+    second = make_window()
+    assert second.panel.threshold == pytest.approx(0.55)
+    assert not second.panel.smoothing_box.isChecked()
+    assert not second.panel.labels_box.isChecked()
+    assert second.panel.wanted_angles() == wanted
+    assert (name in wanted) == (name in second.settings.angles)
+    assert second.playback.speed == pytest.approx(0.25)
+    assert second.splitter.sizes() == sizes
+
+
+def test_declining_the_model_change_keeps_the_results(window, open_clip, wait_analysed, qtbot, running,
+                                                      require_model):
+    require_model("movenet-lightning")
+    window.panel.set_model("movenet-lightning")
+    window.settings.model_id = "movenet-lightning"
+    open_clip(window, running)
+    wait_analysed(window)
+    asked = []
+    window.confirm_reanalyse = lambda model: asked.append(model) or False
+    window.panel.model_box.setCurrentIndex(window.panel.model_box.findData("movenet-thunder"))
+    assert asked == ["movenet-thunder"]
+    assert window.panel.model_id == "movenet-lightning"
+    assert window.analysis is None and window.result.model_id == "movenet-lightning"
