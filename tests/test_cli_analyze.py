@@ -60,3 +60,20 @@ def test_csv_output_and_bad_extension(require_model, videos_dir, tmp_path):
     assert header[:3] == ["frame", "time", "person"] and len(header) == 54
     out = _run([videos_dir / "sports2d_demo3_running_side.mp4", "-o", tmp_path / "run.xlsx"], tmp_path)
     assert out.returncode == 2 and "Traceback" not in out.stderr and ".json" in out.stderr
+
+
+def test_angles_and_summary(require_model, videos_dir, tmp_path):
+    require_model("movenet-lightning")
+    out = _run([videos_dir / "sports2d_demo3_running_side.mp4", "-o", tmp_path / "run.csv", "-q", "--angles",
+                "--summary", tmp_path / "summary.csv"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    lines = (tmp_path / "run.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    assert header[54:56] == ["left_knee", "left_knee_velocity"]
+    knee = [row.split(",")[54] for row in lines[1:31]]
+    values = [float(v) for v in knee if v]
+    assert len(values) >= 25 and all(0 <= v <= 180 for v in values)
+    assert max(values) - min(values) > 30  # a running knee bends and straightens
+    summary = (tmp_path / "summary.csv").read_text().splitlines()
+    assert summary[0].startswith("video,model,person,angle,samples,min,max,range")
+    assert any(",left_knee," in row for row in summary[1:])

@@ -29,6 +29,10 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output file, or folder for several videos")
     p.add_argument("--format", choices=[f[1:] for f in FORMATS],
                    help="file format when OUT is a folder (default json)")
+    p.add_argument("--angles", action="store_true",
+                   help="add joint angles (smoothed, degrees) and their velocities (deg/s) per person to JSON/CSV")
+    p.add_argument("--summary", metavar="OUT.csv",
+                   help="also write range of motion and repetitions per video, person and angle to this CSV")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -87,10 +91,13 @@ def output_paths(videos: list[Path], output: Path, fmt: str | None) -> list[Path
 def run(args: argparse.Namespace) -> int:
     from posestudio.core.analysis import analyse_video
     from posestudio.core.pose import create_estimator
-    from posestudio.core.results import write_result
+    from posestudio.core.results import angle_columns, summary_rows, write_result, write_summary
 
     videos = [Path(v) for v in args.videos]
     outputs = output_paths(videos, Path(args.output), args.format)
+    if args.summary and Path(args.summary).suffix.lower() != ".csv":
+        raise PoseStudioError(f"The summary {Path(args.summary).name} must be a .csv file; name it e.g. summary.csv.")
+    summary = []
     estimator = create_estimator(args.model)  # a missing model stops everything: one sentence, exit 2
     failed = 0
     for video, out in zip(videos, outputs):
@@ -98,7 +105,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             result = analyse_video(video, args.model, progress=bar, estimator=estimator)
             bar.close()
-            write_result(result, out)
+            extra, tables = angle_columns(result) if (args.angles or args.summary) else ({}, {})
+            write_result(result, out, extra if args.angles else None)
+            summary += summary_rows(result, tables)
             if result.note:
                 print(f"posestudio: {video.name}: {result.note}", file=sys.stderr)
         except PoseStudioError as exc:
@@ -106,4 +115,6 @@ def run(args: argparse.Namespace) -> int:
             log.warning("analysing %s failed", video, exc_info=True)
             print(f"posestudio: {exc}", file=sys.stderr)
             failed += 1
+    if args.summary:
+        write_summary(summary, args.summary)
     return 2 if failed else 0

@@ -133,17 +133,21 @@ def _num(value: float, digits: int) -> float | None:
     return round(float(value), digits) if math.isfinite(value) else None
 
 
-def to_json_dict(result: AnalysisResult) -> dict:
+def to_json_dict(result: AnalysisResult, extra: Mapping[str, np.ndarray] | None = None) -> dict:
+    """The issue's JSON layout; `extra` (name -> (F, P)) adds an "angles" object to each person."""
     frames = []
     for i in range(result.frame_count):
         people = []
         for p in result.people_in_frame(i):
             kps = result.keypoints[i, p]
-            people.append({
+            person = {
                 "id": int(result.person_ids[i, p]),
                 "score": _num(result.person_scores[i, p], 4),
                 "keypoints": [[_num(x, 2), _num(y, 2), _num(s, 4)] for x, y, s in kps.tolist()],
-            })
+            }
+            if extra:
+                person["angles"] = {name: _num(float(v[i, p]), 3) for name, v in extra.items()}
+            people.append(person)
         frames.append({"index": i, "time": _num(result.timestamps[i], 6), "people": people})
     return {
         "video": result.video_path,
@@ -157,11 +161,11 @@ def to_json_dict(result: AnalysisResult) -> dict:
     }
 
 
-def write_json(result: AnalysisResult, path) -> Path:
+def write_json(result: AnalysisResult, path, extra: Mapping[str, np.ndarray] | None = None) -> Path:
     path = Path(path)
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(to_json_dict(result), fh, separators=(",", ":"), allow_nan=False)
+            json.dump(to_json_dict(result, extra), fh, separators=(",", ":"), allow_nan=False)
     return path
 
 
@@ -203,14 +207,65 @@ def write_csv(result: AnalysisResult, path, extra: Mapping[str, np.ndarray] | No
     return path
 
 
-WRITERS = {".json": write_json, ".csv": write_csv, ".npz": lambda result, path: result.save(path)}
+FORMATS = (".json", ".csv", ".npz")
 
 
-def write_result(result: AnalysisResult, path, **kwargs) -> Path:
-    """Write in the format the extension names (.json, .csv, .npz)."""
+def write_result(result: AnalysisResult, path, extra: Mapping[str, np.ndarray] | None = None) -> Path:
+    """Write in the format the extension names (.json, .csv, .npz); `extra` columns go to JSON and CSV."""
     suffix = Path(path).suffix.lower()
-    if suffix not in WRITERS:
-        raise PoseStudioError(f"Cannot write '{suffix or Path(path).name}' files; name the output .json, .csv or .npz.")
+    if suffix == ".json":
+        return write_json(result, path, extra)
     if suffix == ".csv":
-        return write_csv(result, path, **kwargs)
-    return WRITERS[suffix](result, path)
+        return write_csv(result, path, extra)
+    if suffix == ".npz":
+        return result.save(path)
+    raise PoseStudioError(f"Cannot write '{suffix or Path(path).name}' files; name the output .json, .csv or .npz.")
+
+
+# ----- joint angles per person, aligned with the result's slots (for --angles and --summary) -----
+
+def angle_columns(result: AnalysisResult) -> tuple[dict[str, np.ndarray], dict[int, object]]:
+    """(name -> (F, P) degrees or deg/s, person id -> AngleTable) for every tracked person.
+
+    Columns are each angle (smoothed) and `<angle>_velocity`, as the kinematics' angle_table gives them.
+    """
+    from posestudio.core.kinematics import angle_table
+
+    columns: dict[str, np.ndarray] = {}
+    tables = {}
+    shape = result.person_ids.shape
+    for pid in result.person_ids_present():
+        table = angle_table(result.track(pid), result.timestamps, result.keypoint_names)
+        tables[pid] = table
+        frames, slots = np.nonzero(result.person_ids == pid)
+        for name, values in table.columns(raw=False, velocity=True).items():
+            column = columns.setdefault(name, np.full(shape, np.nan, dtype=np.float64))
+            column[frames, slots] = values[frames]
+    return columns, tables
+
+
+SUMMARY_COLUMNS = ("video", "model", "person", "angle", "samples", "min", "max", "range", "mean", "std",
+                   "t_min", "t_max", "reps", "period_s", "cycles_per_min")
+
+
+def summary_rows(result: AnalysisResult, tables: dict) -> list[list[str]]:
+    """One row per person and angle: range of motion and repetitions over the whole clip."""
+    rows = []
+    for pid, table in tables.items():
+        for angle, values in table.summary().items():
+            cells = [result.video_path, result.model_id, str(pid), angle]
+            for key in SUMMARY_COLUMNS[4:]:
+                value = values.get(key, float("nan"))
+                cells.append(str(int(value)) if key in ("samples", "reps") else _cell(float(value), 3))
+            rows.append(cells)
+    return rows
+
+
+def write_summary(rows: list[list[str]], path) -> Path:
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(SUMMARY_COLUMNS)
+            writer.writerows(rows)
+    return path
