@@ -321,6 +321,8 @@ def build(ids: Iterable[str] | None = None, progress: Progress = print, force: b
         return []
     progress(f"Building {len(todo)} model(s): {', '.join(todo)} -> {models_dir()}")
     with _build_lock():
+        for stale in models_dir().glob(".build-*"):  # left by a build that was killed outright
+            shutil.rmtree(stale, ignore_errors=True)
         # Group by package; the package holding the first model (MoveNet Lightning by default) goes first.
         by_package: dict[str, list[str]] = {}
         for model_id in todo:
