@@ -153,3 +153,39 @@ def test_first_frame_shows_the_skeleton_where_the_person_is(videos_dir, tmp_path
     y1 = max(0, int(np.nanmin(person[:, 1])) - 60)
     if x1 < a.shape[1] - 20 and y1 > 20:
         assert diff[:y1, x1:].mean() < 6
+
+
+def _with_pcm_sound(src, dst):
+    """A copy of `src` in Matroska with its sound re-encoded as PCM, a codec MP4 does not carry as is."""
+    with av.open(str(src)) as inp, av.open(str(dst), "w", format="matroska") as out:
+        vin, ain = inp.streams.video[0], inp.streams.audio[0]
+        vout = out.add_stream_from_template(vin)
+        aout = out.add_stream("pcm_s16le", rate=ain.codec_context.sample_rate)
+        aout.layout = ain.codec_context.layout.name
+        resampler = av.AudioResampler(format="s16", layout=aout.layout.name, rate=aout.rate)
+        for packet in inp.demux(vin, ain):
+            if packet.dts is None:
+                continue
+            if packet.stream is vin:
+                packet.stream = vout
+                out.mux(packet)
+            else:
+                for frame in packet.decode():
+                    for f in resampler.resample(frame):
+                        out.mux(aout.encode(f))
+        out.mux(aout.encode(None))
+
+
+def test_sound_in_another_codec_is_transcoded_to_aac(videos_dir, tmp_path):
+    pcm = tmp_path / "pcm.mkv"
+    _with_pcm_sound(videos_dir / RUNNING, pcm)
+    out = tmp_path / "out.mp4"
+    report = export_video(pcm, out, None, VideoExportOptions(start=0.3))
+    assert report.audio == "transcoded"
+    with av.open(str(out)) as c:
+        a = c.streams.audio[0]
+        decoded = sum(f.samples for f in c.decode(a)) / a.codec_context.sample_rate
+    with av.open(str(pcm)) as c:  # to the end: all the sound after the in point, as the source has it
+        a = c.streams.audio[0]
+        expected = sum(f.samples for f in c.decode(a)) / a.codec_context.sample_rate - 0.3
+    assert abs(decoded - expected) < 0.06, (decoded, expected)  # AAC frames are 23 ms

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 TIME_BASE = Fraction(1, 90000)   # fine enough for any real frame rate (90 kHz, as MPEG uses)
 DEFAULT_CRF = 20                 # visually near-lossless for overlays and sharp lines
 DEFAULT_PRESET = "veryfast"      # ~2-3x faster than "medium" for a few % more bytes; users wait less
-COPY_AUDIO_CODECS = {"aac", "mp3"}  # MP4 carries these as they are
+COPY_AUDIO_CODECS = {"aac", "aac_fixed", "mp3", "mp3float"}  # decoder names of what MP4 carries as it is
 AUDIO_BITRATE = 160_000
 
 
@@ -156,8 +156,9 @@ class _AudioCopier:
             rate = self.stream.codec_context.sample_rate or 48000
             self.out_stream = out.add_stream("aac", rate=rate)
             self.out_stream.bit_rate = AUDIO_BITRATE
-            layout = self.stream.codec_context.layout.name if self.stream.codec_context.layout else "stereo"
-            self.out_stream.layout = layout if self.stream.codec_context.channels <= 2 else "stereo"
+            # by channel count: sources may carry an unnamed layout ("1 channels") the AAC encoder refuses
+            self.out_stream.layout = "mono" if self.stream.codec_context.channels == 1 else "stereo"
+            self.out_stream.format = "fltp"  # the only sample format FFmpeg's AAC encoder takes
             self.resampler = av.AudioResampler(format="fltp", layout=self.out_stream.layout.name, rate=rate)
             self.next_pts = 0
         self.tb = self.stream.time_base
