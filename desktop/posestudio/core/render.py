@@ -111,6 +111,10 @@ class _PlotPanel:
         self.font_scale = font_scale * 0.8
         self.thickness = thickness
         self.pad = max(4, int(round(height * 0.08)))
+        th = max(1, thickness // 2)
+        self.line_h = int(cv2.getTextSize("Ag", _FONT, self.font_scale, th)[0][1] * 1.6)
+        # curves start below the legend (one line per curve in the top-right corner) so it stays readable
+        self.top = min(height // 2, 3 + self.line_h * len(series) + self.pad // 2)
         values = [v for v in series.values() if np.isfinite(v).any()]
         lo = float(min(np.nanmin(v) for v in values)) if values else 0.0
         hi = float(max(np.nanmax(v) for v in values)) if values else 180.0
@@ -131,7 +135,7 @@ class _PlotPanel:
         return self.pad + (t - self.t0) / self.span * (self.w - 2 * self.pad)
 
     def y_of(self, v: np.ndarray | float):
-        return self.h - self.pad - (np.asarray(v) - self.lo) / (self.hi - self.lo) * (self.h - 2 * self.pad)
+        return self.h - self.pad - (np.asarray(v) - self.lo) / (self.hi - self.lo) * (self.h - self.pad - self.top)
 
     def _draw_curves(self) -> None:
         img = self.image
@@ -148,8 +152,8 @@ class _PlotPanel:
                 pts = np.round(np.stack([xs[run], ys[run]], axis=1) * _ONE).astype(np.int32)
                 cv2.polylines(img, [pts], False, self.colours[name], self.thickness, cv2.LINE_AA, _SHIFT)
         fs, th = self.font_scale, max(1, self.thickness // 2)
-        line_h = int(cv2.getTextSize("Ag", _FONT, fs, th)[0][1] * 1.6)
-        cv2.putText(img, f"{self.hi:.0f}", (3, 3 + line_h), _FONT, fs, (170, 170, 170), th, cv2.LINE_AA)
+        line_h = self.line_h
+        cv2.putText(img, f"{self.hi:.0f}", (3, int(self.top) + line_h // 2), _FONT, fs, (170, 170, 170), th, cv2.LINE_AA)
         cv2.putText(img, f"{self.lo:.0f}", (3, self.h - 5), _FONT, fs, (170, 170, 170), th, cv2.LINE_AA)
         y = 3 + line_h
         for name in self.series:
