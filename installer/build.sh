@@ -28,6 +28,10 @@ if ! "$PY" -m PyInstaller --version >/dev/null 2>&1; then
 fi
 
 echo "== PyInstaller (a few minutes)"
+# The stamp's time is when the build started: sources changed after it make the bundle stale (tests check this).
+mkdir -p dist
+rm -f dist/PoseStudio.stamp
+: > dist/.PoseStudio.stamp.tmp
 "$PY" -m PyInstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller installer/posestudio.spec
 
 case "$(uname -s)" in
@@ -40,10 +44,12 @@ case "$(uname -s)" in
     echo "== archive $archive"
     tar -C dist -czf "$archive.tmp" PoseStudio
     mv "$archive.tmp" "$archive"
+    mv dist/.PoseStudio.stamp.tmp dist/PoseStudio.stamp
     echo "app:     $(du -sh dist/PoseStudio | cut -f1)  dist/PoseStudio"
     echo "archive: $(du -sh "$archive" | cut -f1)  $archive"
     ;;
   *)
+    mv dist/.PoseStudio.stamp.tmp dist/PoseStudio.stamp
     echo "app: dist/PoseStudio (see installer/README.md for the Windows installer and the macOS .app)"
     ;;
 esac
