@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import sys
 import threading
 import time
 
@@ -27,6 +29,17 @@ def snapshot(result):
     return dataclasses.replace(result, **fields)
 
 
+def lower_thread_priority(niceness: int = 10) -> None:
+    """Let the GUI win the CPU on small machines: on Linux a thread's nice value is its own, and the
+    threads it starts (onnxruntime's pool, the decode thread) inherit it. Elsewhere QThread's
+    LowPriority (set at start) does the job."""
+    if hasattr(os, "setpriority") and sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+        except OSError:
+            log.debug("Could not lower the analysis thread's priority", exc_info=True)
+
+
 class AnalysisThread(QThread):
     """One analysis of one clip with one model. States: running until exactly one of the end signals."""
 
@@ -45,6 +58,9 @@ class AnalysisThread(QThread):
         self._last_emit = 0.0
         self._last_progress = 0.0
         self.from_cache = False
+
+    def start(self) -> None:  # noqa: D102 - same as QThread.start, at low priority
+        super().start(QThread.Priority.LowPriority)
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -68,6 +84,7 @@ class AnalysisThread(QThread):
     def run(self) -> None:
         from posestudio.core import analysis
 
+        lower_thread_priority()
         try:
             cached = analysis.load_cached(self.path, self.model_id)
             if cached is not None and bool(np.all(cached.analysed)):
@@ -94,9 +111,7 @@ class AnalysisThread(QThread):
     def _save(self, analysis, result) -> None:
         """Keep the result for next time unless the analysis module already did."""
         try:
-            target = analysis.cached_result_path(result.fingerprint, result.model_id)
-            if not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                result.save(target)
+            if not analysis.cached_result_path(result.fingerprint, result.model_id).exists():
+                analysis.save_cached(result)
         except Exception:  # a cache we cannot write costs time next time, nothing else
             log.warning("Could not save the analysis to the cache", exc_info=True)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThread
+from PySide6.QtCore import Qt, QThread, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton, QScrollArea,
@@ -29,6 +30,7 @@ VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpe
                   ".mts", ".m2ts", ".3gp", ".ogv", ".mxf", ".dv"}
 VIDEO_FILTER = "Videos (" + " ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES)) + ");;All files (*)"
 ERROR_MS = 20000
+CURVE_REDRAW_S = 1.0
 
 
 def is_video_name(path: str) -> bool:
@@ -51,6 +53,11 @@ class MainWindow(QMainWindow):
         self.queue: list[str] = []
         self._retired: set[QThread] = set()
         self._shown_index = -1
+        self._curves_drawn = 0.0
+        self._curves_timer = QTimer(self)
+        self._curves_timer.setSingleShot(True)
+        self._curves_timer.setInterval(int(CURVE_REDRAW_S * 1000))
+        self._curves_timer.timeout.connect(self._redraw_curves)
         # tests replace this to answer the re-analysis question without a dialog
         self.confirm_reanalyse = self._ask_reanalyse
 
@@ -331,6 +338,7 @@ class MainWindow(QMainWindow):
         self.loader.request(index)
 
     def _on_playing(self, playing: bool) -> None:
+        self.view.set_fast_scaling(playing)
         if self.loader is not None:
             self.loader.set_playing(playing)
 
@@ -464,8 +472,19 @@ class MainWindow(QMainWindow):
     def _on_angles(self, data) -> None:
         self.angle_data = data
         self.panel.set_tracks(data.tracks, data.person)
-        self.timeline.set_curves(data.timestamps, data.values)
+        # while analysing, redraw the curves about once a second: each redraw re-ranges the axes
+        now = time.monotonic()
+        if self.analysis is None or now - self._curves_drawn >= CURVE_REDRAW_S:
+            self._curves_drawn = now
+            self.timeline.set_curves(data.timestamps, data.values)
+        else:
+            self._curves_timer.start()
         self._refresh_overlay()
+
+    def _redraw_curves(self) -> None:
+        if self.angle_data is not None:
+            self._curves_drawn = time.monotonic()
+            self.timeline.set_curves(self.angle_data.timestamps, self.angle_data.values)
 
     # ----- threads and shutdown -----
     def _retire(self, thread: QThread) -> None:

@@ -48,6 +48,7 @@ class VideoView(QWidget):
         self._center: QPointF | None = None   # image point shown at the widget's centre
         self._press: QPointF | None = None
         self._dragged = False
+        self.fast_scaling = False   # while playing: nearest-pixel scaling costs far less GUI time
 
     # content
     def set_frame(self, index: int, frame: np.ndarray) -> None:
@@ -59,6 +60,10 @@ class VideoView(QWidget):
         self.frame_index = index
         if size_changed:
             self.reset_view()
+        self.update()
+
+    def set_fast_scaling(self, fast: bool) -> None:
+        self.fast_scaling = fast
         self.update()
 
     def set_overlay(self, overlay: Overlay) -> None:
@@ -108,6 +113,12 @@ class VideoView(QWidget):
     # painting
     def paintEvent(self, event) -> None:
         p = QPainter(self)
+        try:
+            self._paint(p)
+        finally:
+            p.end()  # not left to garbage collection: a live painter after paintEvent breaks the backing store
+
+    def _paint(self, p: QPainter) -> None:
         p.fillRect(self.rect(), QColor(24, 24, 26))
         if self._image is None:
             p.setPen(QColor(170, 170, 170))
@@ -115,7 +126,7 @@ class VideoView(QWidget):
             return
         t = self._transform()
         p.setTransform(t)
-        if t.m11() < 1.0:  # smooth only when shrinking; enlarged pixels stay crisp for inspection
+        if t.m11() < 1.0 and not self.fast_scaling:  # smooth when shrinking; enlarged pixels stay crisp
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         p.drawImage(QPointF(0, 0), self._image)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
