@@ -31,7 +31,8 @@ def test_analyze_several_clips_into_a_folder_with_one_failure(require_model, vid
     require_model("movenet-lightning")
     folder = tmp_path / "results"
     out = _run([videos_dir / "sports2d_demo3_running_side.mp4", videos_dir / "awkward" / "random_bytes.mp4",
-                videos_dir / "awkward" / "phone_rotated90_running.mov", "-o", folder, "--format", "npz", "-q"],
+                videos_dir / "awkward" / "phone_rotated90_running.mov", "-o", folder, "--format", "npz", "-q",
+                "--model", "movenet-lightning"],
                tmp_path)
     assert out.returncode == 2
     assert sorted(p.name for p in folder.iterdir()) == ["phone_rotated90_running.npz",
@@ -43,6 +44,7 @@ def test_analyze_several_clips_into_a_folder_with_one_failure(require_model, vid
 
 
 def test_unreadable_inputs_exit_2_with_one_sentence(videos_dir, tmp_path):
+    # no model needed: the file is rejected before any model is loaded
     for name in ("random_bytes.mp4", "empty.mp4"):
         out = _run([videos_dir / "awkward" / name, "-o", tmp_path / "x.csv"], tmp_path)
         assert out.returncode == 2, out.stderr
@@ -54,7 +56,8 @@ def test_unreadable_inputs_exit_2_with_one_sentence(videos_dir, tmp_path):
 
 def test_csv_output_and_bad_extension(require_model, videos_dir, tmp_path):
     require_model("movenet-lightning")
-    out = _run([videos_dir / "sports2d_demo3_running_side.mp4", "-o", tmp_path / "run.csv", "-q"], tmp_path)
+    out = _run([videos_dir / "sports2d_demo3_running_side.mp4", "-o", tmp_path / "run.csv", "-q", "-m",
+                "movenet-lightning"], tmp_path)
     assert out.returncode == 0, out.stderr
     header = (tmp_path / "run.csv").read_text().splitlines()[0].split(",")
     assert header[:3] == ["frame", "time", "person"] and len(header) == 54
@@ -62,9 +65,23 @@ def test_csv_output_and_bad_extension(require_model, videos_dir, tmp_path):
     assert out.returncode == 2 and "Traceback" not in out.stderr and ".json" in out.stderr
 
 
+def test_missing_model_stops_with_one_sentence(videos_dir, tmp_path):
+    env_models = tmp_path / "no_models"
+    env_models.mkdir()
+    env = dict(os.environ, POSESTUDIO_MODELS=str(env_models), POSESTUDIO_LOGS=str(tmp_path / "logs"))
+    clips = [str(videos_dir / name) for name in ("sports2d_demo3_running_side.mp4", "mmaction2_basketball_gym_240p.mp4")]
+    out = subprocess.run([sys.executable, "-m", "posestudio", "analyze", *clips, "-o", str(tmp_path / "o"), "-q"],
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 2
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "not built yet" in lines[0] and "Traceback" not in out.stderr
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
 def test_angles_and_summary(require_model, videos_dir, tmp_path):
     require_model("movenet-lightning")
     out = _run([videos_dir / "sports2d_demo3_running_side.mp4", "-o", tmp_path / "run.csv", "-q", "--angles",
+                "-m", "movenet-lightning",
                 "--summary", tmp_path / "summary.csv"], tmp_path)
     assert out.returncode == 0, out.stderr
     lines = (tmp_path / "run.csv").read_text().splitlines()
