@@ -44,6 +44,7 @@ class VideoExportOptions:
     height: int | None = None        # output height in pixels (width follows); None = the source's
     overlay: OverlayOptions | None = field(default_factory=OverlayOptions)  # None = plain transcode
     smooth: bool = True              # angle values smoothed as in the window's default view
+    person_id: int | None = None     # whose angles are shown; None = the person present in most frames
     crf: int = DEFAULT_CRF
     preset: str = DEFAULT_PRESET
     audio: bool = True
@@ -93,7 +94,7 @@ class _OverlayFrames:
     """Per-frame overlay data (scaled to the output size) for frames [i0, i1) of an analysis."""
 
     def __init__(self, result, options: OverlayOptions, i0: int, i1: int, scale: float, smooth: bool,
-                 out_w: int, out_h: int, times: np.ndarray):
+                 out_w: int, out_h: int, times: np.ndarray, person_id: int | None = None):
         from posestudio.core.export import tracks
         from posestudio.core.skeleton import keypoint_set
 
@@ -104,16 +105,15 @@ class _OverlayFrames:
         label_defs = tracks.labelled_angles(result.keypoint_names) if options.angles else []
         plot_defs = self._plot_defs(result, options, tracks) if options.plot else []
         defs = list({a.name: a for a in label_defs + plot_defs}.values())
-        people = tracks.all_person_angles(result, defs, smooth=smooth, min_score=options.min_score) if defs else []
+        # angles belong to one person, as in the window: the chosen one, else the one present most
+        # (labels on every person of a crowd would hide the picture)
+        main = tracks.main_person(result) if person_id is None else person_id
+        people = [tracks.person_angles(result, main, defs, smooth=smooth, min_score=options.min_score)] \
+            if defs and main is not None else []
         labels = angle_labels_for(ks, label_defs)
         self.values = np.stack([tracks.to_slots(result, people, lab.name) for lab in labels], axis=-1) \
-            if labels else None  # (F, P, A)
-        series = None
-        if plot_defs:
-            main = tracks.main_person(result)
-            for pa in people:
-                if pa.person_id == main:  # the plot follows one person: the one present most
-                    series = {a.name: pa.angles[a.name][i0:i1] for a in plot_defs}
+            if labels and people else None  # (F, P, A), NaN outside the person's slots
+        series = {a.name: people[0].angles[a.name][i0:i1] for a in plot_defs} if plot_defs and people else None
         self.renderer = FrameRenderer(out_w, out_h, ks, options, labels, times, series)
 
     @staticmethod
@@ -258,7 +258,8 @@ def export_video(source, out_path, result=None, options: VideoExportOptions | No
             if result is not None and (result.width, result.height) != (src.width, src.height):
                 raise ExportError("The analysis was made on a picture of another size; analyse this video again.")
             if result is not None:
-                overlay = _OverlayFrames(result, options.overlay, i0, i1, scale, options.smooth, out_w, out_h, times)
+                overlay = _OverlayFrames(result, options.overlay, i0, i1, scale, options.smooth, out_w, out_h, times,
+                                         options.person_id)
             else:  # no analysis: time stamp and title only
                 from posestudio.core.skeleton import COCO17
 
