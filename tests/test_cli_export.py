@@ -32,7 +32,7 @@ def test_one_clip_with_angles_and_csv_then_the_cache_is_used(videos_dir, tmp_pat
     require_model(MODEL)
     out, data = tmp_path / "run.mp4", tmp_path / "run.csv"
     rc = main(["export", str(videos_dir / RUNNING), "-o", str(out), "--angles", "--plot", "--data", str(data),
-               "--start", "0.2", "-q"])
+               "--start", "0.2", "--model", MODEL, "-q"])
     assert rc == 0
     frames, codec, audio = _frames(out)
     with VideoSource(videos_dir / RUNNING) as src:
@@ -44,7 +44,8 @@ def test_one_clip_with_angles_and_csv_then_the_cache_is_used(videos_dir, tmp_pat
     assert len(rows) == 1 + 47 and "left_knee" in rows[0]  # the numbers cover the whole clip
     assert cached.is_file()  # analysed once, saved for the window and the next export
     stamp = cached.stat().st_mtime_ns
-    assert main(["export", str(videos_dir / RUNNING), "-o", str(tmp_path / "again.mp4"), "-q"]) == 0
+    assert main(["export", str(videos_dir / RUNNING), "-o", str(tmp_path / "again.mp4"), "--model", MODEL,
+                 "-q"]) == 0
     assert cached.stat().st_mtime_ns == stamp
     assert "run.mp4" in capsys.readouterr().err
 
@@ -53,7 +54,7 @@ def test_batch_to_a_folder_makes_one_clip_per_video(videos_dir, tmp_path, requir
     require_model(MODEL)
     folder = tmp_path / "out"
     rc = main(["export", str(videos_dir / RUNNING), str(videos_dir / DRIBBLE), "-o", str(folder),
-               "--height", "240", "--data", "trc"])
+               "--height", "240", "--data", "trc", "--model", MODEL])
     assert rc == 0
     made = sorted(p.name for p in folder.iterdir())
     assert made == sorted([f"{DRIBBLE[:-4]}_annotated.mp4", f"{DRIBBLE[:-4]}_annotated.trc",
