@@ -35,16 +35,19 @@ class ExportVideoDialog(QDialog):
 
     video_path / result: the open clip and its analysis (None exports without a skeleton).
     duration: seconds of the clip; in_out: the window's in and out points (default: the whole clip).
+    smooth / threshold / person_id: the window's smoothing, confidence threshold and followed person, so the
+    clip shows the numbers the window shows.
     """
 
     exported = Signal(object)  # ExportReport, after the file is complete
 
     def __init__(self, video_path: str, result, *, width: int, height: int, duration: float,
                  in_out: tuple[float, float] | None = None, smooth: bool = True, show_angles: bool = True,
-                 parent: QWidget | None = None):
+                 threshold: float = 0.3, person_id: int | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Export video")
         self.video_path, self.result, self.smooth = str(video_path), result, smooth
+        self.threshold, self.person_id = threshold, person_id
         self.src_size = (width, height)
         self.thread: ExportThread | None = None
 
@@ -127,11 +130,11 @@ class ExportVideoDialog(QDialog):
     def options(self) -> VideoExportOptions:
         overlay = OverlayOptions(skeleton=self.skeleton_box.isChecked(), angles=self.angles_box.isChecked(),
                                  timestamp=self.time_box.isChecked(), plot=self.plot_box.isChecked(),
-                                 title=self.title_edit.text().strip() or None)
+                                 title=self.title_edit.text().strip() or None, min_score=self.threshold)
         end = self.end_spin.value()
         return VideoExportOptions(start=self.start_spin.value(), end=None if end >= self.end_spin.maximum() else end,
                                   height=self.size_combo.currentData(), overlay=overlay, smooth=self.smooth,
-                                  audio=self.audio_box.isChecked())
+                                  audio=self.audio_box.isChecked(), person_id=self.person_id)
 
     def start(self) -> None:
         out = self.path_edit.text().strip()
@@ -213,13 +216,14 @@ def choose_data_file(parent, video_path: str) -> tuple[str, bool] | None:
     return path, long
 
 
-def export_data(parent, result, video_path: str, smooth: bool = True, on_done=None, on_failed=None):
+def export_data(parent, result, video_path: str, smooth: bool = True, threshold: float = 0.3, on_done=None,
+                on_failed=None):
     """File > Export data: ask for a file, write it on a worker thread. Returns the thread (or None)."""
     choice = choose_data_file(parent, video_path)
     if choice is None or result is None:
         return None
     path, long = choice
-    thread = ExportThread(data_job(result, path, long=long, smooth=smooth), parent)
+    thread = ExportThread(data_job(result, path, long=long, smooth=smooth, min_score=threshold), parent)
     if on_done is not None:
         thread.completed.connect(on_done)
     if on_failed is not None:

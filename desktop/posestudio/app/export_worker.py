@@ -63,12 +63,12 @@ def video_job(video_path: str, out_path: str, result, options):
     return job
 
 
-def data_job(result, out_path: str, long: bool = False, smooth: bool = True):
+def data_job(result, out_path: str, long: bool = False, smooth: bool = True, min_score: float = 0.3):
     """A job for ExportThread that writes CSV / JSON / TRC (posestudio.core.export.data_export)."""
     from posestudio.core.export.data_export import export_data
 
     def job(progress, cancel):
-        path = export_data(result, out_path, long=long, smooth=smooth)
+        path = export_data(result, out_path, long=long, smooth=smooth, min_score=min_score)
         progress(1, 1)
         return path
 

@@ -124,12 +124,16 @@ def write_trc(result, path, *, person_id: int | None = None, metres_per_pixel: f
     return path
 
 
-def export_data(result, path, *, long: bool = False, smooth: bool = True, **trc_options) -> Path:
-    """Write the numbers in the format the extension names (.csv wide or --long, .json, .trc)."""
+def export_data(result, path, *, long: bool = False, smooth: bool = True,
+                min_score: float = tracks.DEFAULT_MIN_SCORE, **trc_options) -> Path:
+    """Write the numbers in the format the extension names (.csv wide or --long, .json, .trc).
+
+    min_score: the confidence below which keypoints do not count (the window's threshold setting).
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return (write_long_csv if long else write_wide_csv)(result, path, smooth=smooth)
+        return (write_long_csv if long else write_wide_csv)(result, path, smooth=smooth, min_score=min_score)
     if long:
         raise DataExportError("The long (tidy) layout is for CSV files; name the output .csv or drop --long.")
     if suffix == ".json":
@@ -137,5 +141,5 @@ def export_data(result, path, *, long: bool = False, smooth: bool = True, **trc_
 
         return write_json(result, path)
     if suffix == ".trc":
-        return write_trc(result, path, **trc_options)
+        return write_trc(result, path, min_score=min_score, **trc_options)
     raise DataExportError(f"Cannot write '{suffix or path.name}' data files; name the output .csv, .json or .trc.")
