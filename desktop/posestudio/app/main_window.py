@@ -19,10 +19,22 @@ from posestudio.app.angle_jobs import AngleComputer, AngleRequest
 from posestudio.app.frame_loader import ClipInfo, FrameLoader
 from posestudio.app.overlay import frame_overlay, values_at
 from posestudio.app.settings import Settings
-from posestudio.app.settings_panel import SettingsPanel
+from posestudio.app.settings_panel import SettingsPanel, keypoint_names_for
 from posestudio.app.timeline import Timeline
 from posestudio.app.transport import Playback, TransportBar
 from posestudio.app.video_view import VideoView
+
+# Imported here, not on first use: a first import inside a slot (PySide6's import hook reads the
+# module's source) or on a worker (it holds the import lock) stalls the event loop mid-playback.
+import onnxruntime  # noqa: E402,F401
+import posestudio.core.analysis  # noqa: E402,F401
+import posestudio.core.models  # noqa: E402,F401
+import posestudio.core.kinematics  # noqa: E402,F401
+import posestudio.core.pose  # noqa: E402,F401
+import posestudio.core.pose.blazepose  # noqa: E402,F401
+import posestudio.core.pose.movenet  # noqa: E402,F401
+import posestudio.core.video  # noqa: E402,F401
+from posestudio.core.skeleton import keypoint_set as _keypoint_set  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -367,8 +379,6 @@ class MainWindow(QMainWindow):
         self.cancel_analysis(quiet=True)
         if force:
             self._forget_cached(model_id)
-        from posestudio.app.settings_panel import keypoint_names_for
-
         self.panel.set_keypoint_names(keypoint_names_for(model_id))
         thread = AnalysisThread(self.clip.path, model_id)
         thread.progress.connect(lambda done, total, t=thread: self._on_progress(t, done, total))
@@ -417,10 +427,8 @@ class MainWindow(QMainWindow):
         if thread is not self.analysis:
             return
         self.result = result
-        from posestudio.core.skeleton import keypoint_set
-
         if self.keypoint_set is None or self.keypoint_set.name != result.keypoint_set:
-            self.keypoint_set = keypoint_set(result.keypoint_set)
+            self.keypoint_set = _keypoint_set(result.keypoint_set)
             self.panel.set_keypoint_names(tuple(result.keypoint_names))
         self.request_angles()
         self._refresh_overlay()

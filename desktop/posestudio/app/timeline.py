@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from posestudio.app.angles import label_for
 from posestudio.core.render import PLOT_COLOURS
@@ -30,6 +30,10 @@ class Timeline(QWidget):
         item.setDownsampling(auto=True, mode="peak")
         item.setClipToView(True)
         item.hideButtons()  # our own "Fit all" button replaces the small "A"
+        for name in ("left", "bottom"):
+            # the cursor moves every frame and its repaint touches the axes; replaying their text from a
+            # QPicture each time costs tens of ms on a busy machine, a cached pixmap almost nothing
+            item.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.legend = item.addLegend(offset=(8, 4), labelTextSize="8pt", colCount=3)
         self.cursor = pg.InfiniteLine(pos=0.0, angle=90, movable=True, pen=pg.mkPen((255, 230, 80), width=2),
                                       hoverPen=pg.mkPen((255, 255, 160), width=3))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QTransform
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -136,6 +136,7 @@ class VideoView(QWidget):
         self._draw_texts(p, t)
 
     def _draw_person(self, p: QPainter, kp: np.ndarray, followed: bool) -> None:
+        """Lines and joints batched by colour: a handful of Qt calls per person, not one per edge."""
         kset = self.overlay.keypoint_set
         if kset is None:
             return
@@ -143,33 +144,37 @@ class VideoView(QWidget):
         width = 3.0 if followed else 1.8
         ok = np.isfinite(kp[:, 0]) & np.isfinite(kp[:, 1])
         confident = ok & (np.nan_to_num(kp[:, 2]) >= thr)
+        sides = [kset.side(i) for i in range(len(kset.names))]
+        lines: dict[tuple[str, bool], list[QLineF]] = {}
+        for a, b in kset.edges:
+            if ok[a] and ok[b]:
+                side = sides[a] if sides[a] == sides[b] else "center"
+                sure = bool(confident[a] and confident[b])
+                lines.setdefault((side, sure), []).append(QLineF(kp[a, 0], kp[a, 1], kp[b, 0], kp[b, 1]))
         outline = QPen(QColor(15, 15, 15, 200), width + 2.0)
         outline.setCosmetic(True)
-        pen = QPen()
-        pen.setCosmetic(True)
-        pen.setWidthF(width)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        for a, b in kset.edges:
-            if not (ok[a] and ok[b]):
-                continue
-            sa, sb = kset.side(a), kset.side(b)
-            side = sa if sa == sb else "center"
-            rgb = SIDE_COLOURS.get(side, CENTER_RGB)
-            sure = confident[a] and confident[b]
-            line = (QPointF(kp[a, 0], kp[a, 1]), QPointF(kp[b, 0], kp[b, 1]))
+        outline.setCapStyle(Qt.PenCapStyle.RoundCap)
+        p.setPen(outline)
+        for (side, sure), group in lines.items():
             if sure:
-                p.setPen(outline)
-                p.drawLine(*line)
-            pen.setColor(_qcolor(rgb if sure else faded(rgb), 255 if sure else 150))
+                p.drawLines(group)
+        for (side, sure), group in lines.items():
+            rgb = SIDE_COLOURS.get(side, CENTER_RGB)
+            pen = QPen(_qcolor(rgb if sure else faded(rgb), 255 if sure else 150), width)
+            pen.setCosmetic(True)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
             p.setPen(pen)
-            p.drawLine(*line)
+            p.drawLines(group)
         radius = (4.0 if followed else 3.0) / max(p.transform().m11(), 1e-6)
+        joints: dict[tuple[str, bool], list[int]] = {}
         for i in np.flatnonzero(ok):
-            rgb = SIDE_COLOURS.get(kset.side(int(i)), CENTER_RGB)
-            sure = bool(confident[i])
+            joints.setdefault((sides[i], bool(confident[i])), []).append(int(i))
+        for (side, sure), group in joints.items():
+            rgb = SIDE_COLOURS.get(side, CENTER_RGB)
             p.setPen(QPen(QColor(15, 15, 15, 220 if sure else 90), 0))
             p.setBrush(_qcolor(rgb if sure else faded(rgb), 255 if sure else 110))
-            p.drawEllipse(QPointF(kp[i, 0], kp[i, 1]), radius, radius)
+            for i in group:
+                p.drawEllipse(QPointF(kp[i, 0], kp[i, 1]), radius, radius)
 
     def _draw_texts(self, p: QPainter, t: QTransform) -> None:
         font = QFont(self.font())
