@@ -50,6 +50,9 @@ def _window_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # batch export starts worker processes; frozen bundles need this
     argv = list(sys.argv[1:] if argv is None else argv)
     setup_logging()
     try:
