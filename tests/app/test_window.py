@@ -185,3 +185,13 @@ def test_declining_the_model_change_keeps_the_results(window, open_clip, wait_an
     assert asked == ["movenet-thunder"]
     assert window.panel.model_id == "movenet-lightning"
     assert window.analysis is None and window.result.model_id == "movenet-lightning"
+
+
+def test_ctrl_e_opens_the_export_dialog_without_blocking(window, open_clip, qtbot, running):
+    from posestudio.app.export_dialog import ExportVideoDialog
+
+    open_clip(window, running)
+    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    dialogs = [d for d in window.findChildren(ExportVideoDialog) if d.isVisible()]
+    assert len(dialogs) == 1
+    dialogs[0].reject()

@@ -151,10 +151,15 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action("&Open video…", self.open_dialog, QKeySequence.StandardKey.Open))
         self.recent_menu = file_menu.addMenu("Open &recent")
         self._fill_recent()
-        self.export_action = self._action("&Export…", lambda: None, "Ctrl+E")
-        self.export_action.setEnabled(False)
-        self.export_action.setToolTip("Export comes with the export feature")
-        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
+        self.export_action = self._action("&Export video…", self.export_video, "Ctrl+E",
+                                          "Write an MP4 with the skeleton and angles drawn on it")
+        self.export_data_action = self._action("Export &data…", self.export_data,
+                                               tip="Write the keypoints and angles as CSV, JSON or TRC")
+        self.export_plot_action = self._action("Export &plot…", self.export_plot,
+                                               tip="Save the angle curves as PNG or SVG")
+        for action in (self.export_action, self.export_data_action, self.export_plot_action):
+            file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, "Ctrl+Q"))
 
@@ -493,6 +498,53 @@ class MainWindow(QMainWindow):
         if self.angle_data is not None:
             self._curves_drawn = time.monotonic()
             self.timeline.set_curves(self.angle_data.timestamps, self.angle_data.values)
+
+    # ----- export (the dialogs and workers live in export_dialog) -----
+    def _export_ready(self) -> bool:
+        if self.clip is None:
+            self.show_error("Open a video first; there is nothing to export yet.")
+            return False
+        return True
+
+    def export_video(self) -> None:
+        if not self._export_ready():
+            return
+        from posestudio.app.export_dialog import ExportVideoDialog
+
+        self.playback.pause()
+        clip = self.clip
+        dialog = ExportVideoDialog(
+            clip.path, self.result, width=clip.width, height=clip.height, duration=clip.duration,
+            smooth=self.panel.smoothing_box.isChecked(), show_angles=self.panel.labels_box.isChecked(),
+            threshold=self.panel.threshold,
+            person_id=self.angle_data.person if self.angle_data is not None and self.angle_data.person >= 0
+            else None, parent=self)
+        dialog.exported.connect(lambda report: self.show_info(f"Exported {getattr(report, 'path', 'the video')}."))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()  # window-modal but not blocking the event loop
+
+    def export_data(self) -> None:
+        if not self._export_ready():
+            return
+        if self.result is None or not self.result.analysed.any():
+            self.show_error("There are no analysis results to export yet; wait for the analysis to finish.")
+            return
+        from posestudio.app.export_dialog import export_data
+
+        thread = export_data(self, self.result, self.clip.path, smooth=self.panel.smoothing_box.isChecked(),
+                             threshold=self.panel.threshold,
+                             on_done=lambda *_: self.show_info("Data exported."), on_failed=self.show_error)
+        if thread is not None:
+            self._retire(thread)
+
+    def export_plot(self) -> None:
+        if not self._export_ready():
+            return
+        from posestudio.app.export_dialog import export_plot
+
+        path = export_plot(self, self.timeline.plot.getPlotItem(), f"{Path(self.clip.path).stem}_angles.png")
+        if path:
+            self.show_info(f"Plot saved to {path}.")
 
     # ----- threads and shutdown -----
     def _retire(self, thread: QThread) -> None:
