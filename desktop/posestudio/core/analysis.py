@@ -84,8 +84,8 @@ def analyse_video(path_or_source, model_id: str, *, progress: Callable[[int, int
                   cancel: threading.Event | None = None,
                   on_frames: Callable[[AnalysisResult, int, int], None] | None = None,
                   estimator: PoseEstimator | None = None) -> AnalysisResult:
-    """Run `model_id` on every frame. A VideoSource passed in is read by the decode thread, so nothing else
-    should read from that same instance meanwhile; a path is opened (and closed) here.
+    """Run `model_id` on every frame. A VideoSource passed in is read through its own sequential reader
+    (`frames()`), so the caller may keep using `frame_at` on it; a path is opened (and closed) here.
 
     progress(done, total) after every frame; on_frames(result, start, stop) with the partial result every
     few frames; cancel set => raises Cancelled within about a frame's time, the decode thread stopped.
