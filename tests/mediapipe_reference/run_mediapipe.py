@@ -8,7 +8,7 @@ opencv-contrib-python, which clashes with the app's opencv-python-headless.
         Studio's own VideoSource (imported from this checkout, so the frames are the very same upright RGB
         arrays the app analyses). Saves per frame: landmarks in pixels (NaN where no person), visibility,
         presence flag, world landmarks, and a SHA-1 of each frame so the test can prove the frames match.
-    run_mediapipe.py VIDEO --bench --complexity 1
+    run_mediapipe.py VIDEO --bench --complexity 1 [--frames N]
         Speed as a MediaPipe user gets it: OpenCV decoding, whole clip, video mode; prints `mediapipe_fps: X`.
 """
 
@@ -63,7 +63,7 @@ def reference(video: str, out: str, complexity: int, max_frames: int | None) -> 
     tmp.replace(out)  # atomic: a half-written cache is never read
 
 
-def bench(video: str, complexity: int) -> None:
+def bench(video: str, complexity: int, max_frames: int | None) -> None:
     import cv2
 
     cap = cv2.VideoCapture(video)
@@ -72,7 +72,7 @@ def bench(video: str, complexity: int) -> None:
     with _pose(complexity) as pose:
         n = 0
         t0 = time.perf_counter()
-        while True:
+        while max_frames is None or n < max_frames:
             ok, bgr = cap.read()
             if not ok:
                 break
@@ -93,7 +93,7 @@ def main() -> None:
     parser.add_argument("--bench", action="store_true", help="print MediaPipe's frames/s (OpenCV decoding)")
     args = parser.parse_args()
     if args.bench:
-        bench(args.video, args.complexity)
+        bench(args.video, args.complexity, args.frames)
     elif args.out:
         reference(args.video, args.out, args.complexity, args.frames)
     else:

@@ -14,4 +14,18 @@ if [ -x .venv/bin/python ]; then
 fi
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check "mediapipe==0.10.14" "numpy<2" "av${AV_PIN:+==$AV_PIN}"
+
+# The wheel ships only the full landmark model and downloads lite/heavy from the web on first use, which
+# fails offline. The npm package @mediapipe/pose holds all three (its full model is byte-identical to the
+# wheel's), so lite and heavy are put where mediapipe looks for them first.
+LM_DIR="$("$VENV/bin/python" -c 'import mediapipe, os; print(os.path.join(os.path.dirname(mediapipe.__file__), "modules", "pose_landmark"))')"
+if [ ! -f "$LM_DIR/pose_landmark_lite.tflite" ] || [ ! -f "$LM_DIR/pose_landmark_heavy.tflite" ]; then
+  TMP="$(mktemp -d)"
+  trap 'rm -rf "$TMP"' EXIT
+  (cd "$TMP" && npm pack --silent "@mediapipe/pose@0.5.1675469404" >/dev/null)
+  echo "8bb349a7b3a3ba699df23be804ddd3b3eab810b50b15406894be257859388a84  $TMP/mediapipe-pose-0.5.1675469404.tgz" | sha256sum -c --quiet -
+  tar -xzf "$TMP/mediapipe-pose-0.5.1675469404.tgz" -C "$TMP" package/pose_landmark_lite.tflite package/pose_landmark_heavy.tflite package/pose_landmark_full.tflite
+  cmp "$TMP/package/pose_landmark_full.tflite" "$LM_DIR/pose_landmark_full.tflite"  # same release as the wheel
+  cp "$TMP/package/pose_landmark_lite.tflite" "$TMP/package/pose_landmark_heavy.tflite" "$LM_DIR/"
+fi
 "$VENV/bin/python" -c "import mediapipe, av, numpy; print('mediapipe', mediapipe.__version__, 'av', av.__version__, 'numpy', numpy.__version__)"

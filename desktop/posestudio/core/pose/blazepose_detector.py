@@ -58,7 +58,7 @@ def decode(raw_boxes: np.ndarray, raw_scores: np.ndarray, anchors: np.ndarray = 
            threshold: float = SCORE_THRESHOLD) -> list[Detection]:
     """Anchors whose score passes `threshold`, decoded to normalised boxes and keypoints (no NMS)."""
     raw = raw_boxes.reshape(-1, 12).astype(np.float32)
-    logits = np.clip(raw_scores.reshape(-1).astype(np.float32), -SCORE_CLIP, SCORE_CLIP)
+    logits = np.clip(raw_scores.reshape(-1).astype(np.float64), -SCORE_CLIP, SCORE_CLIP)
     scores = 1.0 / (1.0 + np.exp(-logits))
     keep = np.nonzero(scores >= threshold)[0]
     detections = []

@@ -1,0 +1,43 @@
+"""`posestudio bench VIDEO --model ID [--mediapipe] [--frames N]`: how fast decoding, the model and the analysis are."""
+
+from __future__ import annotations
+
+import sys
+
+from posestudio.core.benchmark import MEDIAPIPE_COMPLEXITY
+
+MODEL_CHOICES = ("movenet-lightning", "movenet-thunder", "movenet-multipose",
+                 "blazepose-lite", "blazepose-full", "blazepose-heavy")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "bench", help="measure decode, model and whole-analysis speed on a clip",
+        description="Print one `name: value` line each: decode_fps, inference_fps, analysis_fps, "
+                    "analysis_over_inference, peak_memory_mb (peak resident set size of this process, from "
+                    "getrusage); with --mediapipe also mediapipe_fps and ours_over_mediapipe (MediaPipe Pose, "
+                    "same model size, video mode, OpenCV decoding, run in its own virtualenv).")
+    p.add_argument("video", metavar="VIDEO")
+    p.add_argument("--model", "-m", required=True, choices=MODEL_CHOICES)
+    p.add_argument("--mediapipe", action="store_true",
+                   help=f"also time MediaPipe's own Pose (only for {', '.join(MEDIAPIPE_COMPLEXITY)})")
+    p.add_argument("--frames", type=int, default=None, metavar="N", help="only the first N frames")
+    p.add_argument("--threads", type=int, default=None, help="onnxruntime threads (default: physical cores)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from posestudio.core.benchmark import run_benchmark
+    from posestudio.core.errors import PoseStudioError
+
+    if args.frames is not None and args.frames < 1:
+        raise PoseStudioError("--frames must be at least 1.")
+
+    def status(msg: str) -> None:
+        print(f"bench: {msg}...", file=sys.stderr, flush=True)
+
+    results = run_benchmark(args.video, args.model, frames=args.frames, mediapipe=args.mediapipe,
+                            threads=args.threads, status=status)
+    for name, value in results.items():
+        print(f"{name}: {value:.2f}")
+    return 0

@@ -1,0 +1,129 @@
+"""Speed of decoding, of the model alone, and of the whole analysis, on one clip (`posestudio bench`).
+
+- decode_fps: upright RGB frames from VideoSource.frames(), nothing else.
+- inference_fps: estimator.estimate() alone, timed per frame on the clip's own frames in video order
+  (so BlazePose tracks as in real use); the decode of each frame happens outside the timed span.
+- analysis_fps: analyse_video() as the app runs it (decode thread + bounded queue + model), from start
+  to result, with an estimator created beforehand (loading a model is not per-frame work).
+- peak_memory_mb: the process's peak resident set size (getrusage ru_maxrss) after all of the above.
+- mediapipe_fps (optional): MediaPipe's own Pose in video mode with the same model size, decoding with
+  OpenCV, run by tests/mediapipe_reference/run_mediapipe.py in MediaPipe's separate virtualenv.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from posestudio.core.errors import PoseStudioError
+
+log = logging.getLogger(__name__)
+
+MEDIAPIPE_COMPLEXITY = {"blazepose-lite": 0, "blazepose-full": 1, "blazepose-heavy": 2}
+WARMUP_FRAMES = 3
+
+
+class _FirstFrames:
+    """A VideoSource seen through a window of its first `limit` frames (so --frames bounds every stage)."""
+
+    def __init__(self, source, limit: int):
+        self._source, self._limit = source, limit
+
+    def __getattr__(self, name):
+        return getattr(self._source, name)
+
+    @property
+    def frame_count(self) -> int:
+        return min(self._limit, self._source.frame_count)
+
+    def frames(self, start: int = 0, stop: int | None = None):
+        return self._source.frames(start, min(self._limit, stop) if stop is not None else self._limit)
+
+
+def _peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024.0 * 1024.0) if sys.platform == "darwin" else peak / 1024.0  # bytes on macOS, KiB on Linux
+
+
+def mediapipe_python() -> Path | None:
+    """MediaPipe's venv python: $POSESTUDIO_MEDIAPIPE_PYTHON, else .venv-mediapipe beside the checkout."""
+    from posestudio.core.paths import repo_root
+
+    env = os.environ.get("POSESTUDIO_MEDIAPIPE_PYTHON")
+    candidates = [Path(env)] if env else []
+    root = repo_root()
+    if root is not None:
+        candidates.append(root / ".venv-mediapipe" / "bin" / "python")
+    return next((c for c in candidates if c.is_file() and os.access(c, os.X_OK)), None)
+
+
+def mediapipe_fps(video: Path, model_id: str, frames: int | None = None) -> float:
+    """MediaPipe Pose's frames/s on the clip (video mode, same model size, OpenCV decoding)."""
+    from posestudio.core.paths import repo_root
+
+    if model_id not in MEDIAPIPE_COMPLEXITY:
+        raise PoseStudioError(f"MediaPipe has no counterpart of {model_id}; use --mediapipe with a BlazePose model.")
+    python, root = mediapipe_python(), repo_root()
+    if python is None or root is None:
+        raise PoseStudioError("MediaPipe's reference environment was not found; create it with "
+                              "`bash tests/mediapipe_reference/setup_venv.sh` or set POSESTUDIO_MEDIAPIPE_PYTHON.")
+    cmd = [str(python), str(root / "tests" / "mediapipe_reference" / "run_mediapipe.py"), str(video), "--bench",
+           "--complexity", str(MEDIAPIPE_COMPLEXITY[model_id])]
+    if frames is not None:
+        cmd += ["--frames", str(frames)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+    match = re.search(r"mediapipe_fps:\s*([0-9.]+)", proc.stdout)
+    if proc.returncode != 0 or not match:
+        log.error("MediaPipe bench failed: %s\n%s", proc.stdout, proc.stderr)
+        raise PoseStudioError("MediaPipe's benchmark failed; the log file has its output.")
+    return float(match.group(1))
+
+
+def run_benchmark(video, model_id: str, *, frames: int | None = None, mediapipe: bool = False,
+                  threads: int | None = None, status=None) -> dict[str, float]:
+    """Measure one clip; returns name -> value in the order `posestudio bench` prints them."""
+    from posestudio.core.analysis import analyse_video
+    from posestudio.core.pose import create_estimator
+    from posestudio.core.video import VideoSource
+
+    say = status or (lambda msg: None)
+    video = Path(video)
+    estimator = create_estimator(model_id, threads=threads)
+    out: dict[str, float] = {}
+    with VideoSource(video) as source:
+        stop = source.frame_count if frames is None else min(frames, source.frame_count)
+        say("decoding")
+        t0 = time.perf_counter()
+        n = sum(1 for _ in source.frames(0, stop))
+        out["decode_fps"] = n / (time.perf_counter() - t0)
+
+        say("model only")
+        for _i, _t, rgb in source.frames(0, min(WARMUP_FRAMES, stop)):
+            estimator.estimate(rgb)
+        estimator.reset()
+        spent, n = 0.0, 0
+        for _i, _t, rgb in source.frames(0, stop):
+            t0 = time.perf_counter()
+            estimator.estimate(rgb)
+            spent += time.perf_counter() - t0
+            n += 1
+        out["inference_fps"] = n / spent
+
+        say("whole analysis")
+        target = _FirstFrames(source, stop) if frames is not None else source
+        t0 = time.perf_counter()
+        result = analyse_video(target, model_id, estimator=estimator)
+        out["analysis_fps"] = result.frame_count / (time.perf_counter() - t0)
+    out["analysis_over_inference"] = out["analysis_fps"] / out["inference_fps"]
+    out["peak_memory_mb"] = _peak_rss_mb()
+    if mediapipe:
+        say("MediaPipe")
+        out["mediapipe_fps"] = mediapipe_fps(video, model_id, frames)
+        out["ours_over_mediapipe"] = out["analysis_fps"] / out["mediapipe_fps"]
+    return out
