@@ -216,3 +216,15 @@ def test_estimate_in_box_agrees_with_tracking_and_leaves_it_alone(estimator, wal
     assert np.median(gaps) < 0.1
     # box runs never touched the track: the video went on without another detection
     assert estimator.detector.calls == 1 + len(gaps) + missed
+
+
+def test_bench_reports_every_figure(require_model, videos_dir):
+    require_model("blazepose-detector")
+    require_model("blazepose-lite")
+    from posestudio.core.benchmark import run_benchmark
+
+    out = run_benchmark(videos_dir / "mmhuman3d_basketball_dribble_portrait12.mp4", "blazepose-lite", frames=12)
+    assert list(out) == ["decode_fps", "inference_fps", "analysis_fps", "analysis_over_inference", "peak_memory_mb"]
+    assert all(np.isfinite(v) and v > 0 for v in out.values())
+    assert out["analysis_over_inference"] == pytest.approx(out["analysis_fps"] / out["inference_fps"])
+    assert out["decode_fps"] > out["inference_fps"]  # a 1080p H.264 frame decodes faster than BlazePose runs

@@ -32,6 +32,15 @@ def run(args) -> int:
 
     if args.frames is not None and args.frames < 1:
         raise PoseStudioError("--frames must be at least 1.")
+    if args.mediapipe:  # say so before minutes of measuring, not after
+        from posestudio.core.benchmark import mediapipe_python
+
+        if args.model not in MEDIAPIPE_COMPLEXITY:
+            raise PoseStudioError(f"MediaPipe has no counterpart of {args.model}; use --mediapipe with a BlazePose "
+                                  "model.")
+        if mediapipe_python() is None:
+            raise PoseStudioError("MediaPipe's reference environment was not found; create it with "
+                                  "`bash tests/mediapipe_reference/setup_venv.sh` or set POSESTUDIO_MEDIAPIPE_PYTHON.")
 
     def status(msg: str) -> None:
         print(f"bench: {msg}...", file=sys.stderr, flush=True)
