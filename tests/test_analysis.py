@@ -136,8 +136,9 @@ def test_multipose_ids_are_tracked(shared_data, require_model):
     assert result.keypoints.shape[1:] == (6, 17, 3)
     ids = result.person_ids
     assert (ids >= 0).sum(axis=1).max() >= 2
-    # ids are unique within a frame, and few tracks cover the two players over the 10 s clip
+    # ids are unique within a frame, and the two players keep their ids over most of the 10 s clip
     for row in ids:
         present = row[row >= 0]
         assert len(present) == len(set(present.tolist()))
-    assert len(result.person_ids_present()) < 40
+    lengths = sorted(int((ids == i).sum()) for i in result.person_ids_present())
+    assert len(lengths) <= 8 and lengths[-2] >= 120
