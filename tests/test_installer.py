@@ -7,6 +7,7 @@ it can only find the models inside the bundle and must create its own per-user f
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import subprocess
@@ -88,10 +89,16 @@ def test_frozen_export_of_a_real_clip(bundle, videos_dir, tmp_path):
 
     home = tmp_path / "home"
     home.mkdir()
-    out = tmp_path / "annotated.mp4"
-    done = subprocess.run([str(EXE), "export", str(videos_dir / CLIP), "-o", str(out)], env=_frozen_env(home),
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=900)
+    out, data = tmp_path / "annotated.mp4", tmp_path / "angles.csv"
+    done = subprocess.run([str(EXE), "export", str(videos_dir / CLIP), "-o", str(out), "--angles", "--data",
+                           str(data)], env=_frozen_env(home), stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
+    # smoothed joint angles (SciPy inside the bundle) made it to the spreadsheet
+    with open(data, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    knee = [float(r["left_knee"]) for r in rows if r.get("left_knee") not in (None, "", "nan")]
+    assert knee and all(0.0 <= k <= 180.0 for k in knee)
     with VideoSource(videos_dir / CLIP) as src, VideoSource(out) as exported:
         assert exported.codec == "h264"
         assert exported.frame_count == src.frame_count
