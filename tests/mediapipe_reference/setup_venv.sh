@@ -22,9 +22,23 @@ LM_DIR="$("$VENV/bin/python" -c 'import mediapipe, os; print(os.path.join(os.pat
 if [ ! -f "$LM_DIR/pose_landmark_lite.tflite" ] || [ ! -f "$LM_DIR/pose_landmark_heavy.tflite" ]; then
   TMP="$(mktemp -d)"
   trap 'rm -rf "$TMP"' EXIT
-  (cd "$TMP" && npm pack --silent "@mediapipe/pose@0.5.1675469404" >/dev/null)
-  echo "8bb349a7b3a3ba699df23be804ddd3b3eab810b50b15406894be257859388a84  $TMP/mediapipe-pose-0.5.1675469404.tgz" | sha256sum -c --quiet -
-  tar -xzf "$TMP/mediapipe-pose-0.5.1675469404.tgz" -C "$TMP" package/pose_landmark_lite.tflite package/pose_landmark_heavy.tflite package/pose_landmark_full.tflite
+  TGZ="$TMP/mediapipe-pose-0.5.1675469404.tgz"
+  CACHED="${POSESTUDIO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/posestudio}/downloads/pose-0.5.1675469404.tgz"
+  if command -v npm >/dev/null 2>&1; then
+    (cd "$TMP" && npm pack --silent "@mediapipe/pose@0.5.1675469404" >/dev/null)
+  elif [ -f "$CACHED" ]; then  # what `posestudio models build` downloaded
+    cp "$CACHED" "$TGZ"
+  else  # no npm client: fetch the tarball the model manifest names
+    "$VENV/bin/python" - "$TGZ" <<'PY'
+import json, sys, urllib.request
+src = json.load(open("models/manifest.json"))["models"]["blazepose-full"]["source"]
+assert src["package"] == "@mediapipe/pose", src
+with urllib.request.urlopen(src["tarball"], timeout=120) as r, open(sys.argv[1], "wb") as f:
+    f.write(r.read())
+PY
+  fi
+  echo "8bb349a7b3a3ba699df23be804ddd3b3eab810b50b15406894be257859388a84  $TGZ" | sha256sum -c --quiet -
+  tar -xzf "$TGZ" -C "$TMP" package/pose_landmark_lite.tflite package/pose_landmark_heavy.tflite package/pose_landmark_full.tflite
   cmp "$TMP/package/pose_landmark_full.tflite" "$LM_DIR/pose_landmark_full.tflite"  # same release as the wheel
   cp "$TMP/package/pose_landmark_lite.tflite" "$TMP/package/pose_landmark_heavy.tflite" "$LM_DIR/"
 fi
