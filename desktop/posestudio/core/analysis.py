@@ -16,6 +16,8 @@ from typing import Callable
 import numpy as np
 
 from posestudio.core.errors import Cancelled, PoseStudioError
+from posestudio.core.kinematics.tracking import PersonTracker
+from posestudio.core.kinematics.tracking import torso_colours as tracker_colours
 from posestudio.core.paths import cache_dir
 from posestudio.core.pose import PoseEstimator, create_estimator
 from posestudio.core.results import FORMAT_VERSION, AnalysisResult, ResultFileError
@@ -60,16 +62,11 @@ class _Decoder(threading.Thread):
             frames.close()  # closes the decoder now, not whenever the generator is collected
 
 
-def _make_tracker(max_people: int, fps: float):
+def _make_tracker(max_people: int, fps: float, frame_size: tuple[int, int]):
     """The kinematics PersonTracker (stable ids across frames) for multi-person models, else None (slot order)."""
     if max_people <= 1:
         return None
-    try:
-        from posestudio.core.kinematics.tracking import PersonTracker
-    except ImportError:
-        log.warning("person tracking unavailable; ids follow slot order")
-        return None
-    return PersonTracker(fps=fps)
+    return PersonTracker(fps=fps, frame_size=frame_size)
 
 
 def _open(path_or_source):
@@ -108,7 +105,7 @@ def _analyse(source, model_id, progress, cancel, on_frames, estimator) -> Analys
         model_id=model_id, keypoint_set=kset.name, video_path=str(source.path), fingerprint=source.fingerprint,
         width=int(source.width), height=int(source.height), fps=float(source.fps), note=source.note,
     )
-    tracker = _make_tracker(estimator.max_people, float(source.fps))
+    tracker = _make_tracker(estimator.max_people, float(source.fps), (int(source.width), int(source.height)))
     frames: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
     decoder = _Decoder(source, frames)
     decoder.start()
@@ -135,7 +132,7 @@ def _analyse(source, model_id, progress, cancel, on_frames, estimator) -> Analys
             if index >= len(result.analysed):  # more frames than announced: grow rather than drop them
                 _grow(result, max(index + 1, 2 * len(result.analysed)))
             people = estimator.estimate(rgb)[: result.max_people]
-            _store(result, index, t, people, tracker)
+            _store(result, index, t, people, tracker, rgb)
             done += 1
             if progress is not None:
                 progress(done, max(total, done))
@@ -179,10 +176,12 @@ def _grow(result: AnalysisResult, frames: int) -> None:
     result.frame_count = frames
 
 
-def _store(result: AnalysisResult, index: int, t: float, people, tracker) -> None:
+def _store(result: AnalysisResult, index: int, t: float, people, tracker, rgb: np.ndarray) -> None:
     result.timestamps[index] = t
     if tracker is not None:
-        ids = [int(i) for i in tracker.update([p.keypoints for p in people], [p.box for p in people], t)]
+        kps, boxes = [p.keypoints for p in people], [p.box for p in people]
+        # Torso colours tell apart players who cross or hide behind each other.
+        ids = [int(i) for i in tracker.update(kps, boxes, t, appearance=tracker_colours(rgb, kps, boxes))]
     else:
         ids = list(range(len(people)))
     for slot, (person, pid) in enumerate(zip(people, ids)):
