@@ -10,8 +10,6 @@ import functools
 import logging
 
 import numpy as np
-from scipy import signal
-from scipy.interpolate import CubicSpline
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +72,8 @@ def fill_gaps(values: np.ndarray, timestamps, max_gap_s: float = DEFAULT_MAX_GAP
 
 
 def _bridge(t, x, ok, before, after, method):
+    from scipy.interpolate import CubicSpline  # scipy loads lazily: it is half the window's start-up time
+
     """Values for the gap between samples `before` and `after`: a cubic through up to 3 valid samples on
     each side (follows the curve into the gap, so a peak inside a short gap is not flattened), or linear."""
     gap = slice(before + 1, after)
@@ -150,6 +150,9 @@ def butterworth(values: np.ndarray, timestamps, cutoff_hz: float = DEFAULT_CUTOF
         if not 0 < wn < 1:
             log.debug("cutoff %.2f Hz not below Nyquist of %.2f Hz; run left unfiltered", cutoff_hz, fs / 2)
             continue
+        from scipy import signal
+        from scipy.interpolate import CubicSpline
+
         sos = signal.butter(order, wn, btype="low", output="sos")
         regular = np.all(np.abs(dt - step) <= 0.02 * step)
         if regular:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
 
 SUMMARY_KEYS = ("samples", "min", "max", "range", "mean", "std", "t_min", "t_max",
                 "reps", "period_s", "cycles_per_min")
@@ -46,6 +45,8 @@ def find_repetitions(values, timestamps, min_prominence: float | None = None, pe
         min_prominence = max(10.0, 0.4 * (hi - lo))
     step = float(np.median(np.diff(t))) if t.size > 1 else 1.0
     distance = max(1, int(round(min_period_s / step))) if step > 0 else 1
+    from scipy import signal  # lazily: keeps the window's start-up fast
+
     idx, props = signal.find_peaks(y, prominence=0, distance=distance)
     left_drop = y[idx] - y[props["left_bases"]]
     right_drop = y[idx] - y[props["right_bases"]]

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from posestudio.core.errors import PoseStudioError
 
@@ -207,6 +206,8 @@ class PersonTracker:
         if not tracks or not present:
             return []
         cost = np.array([[self._cost(t, people[j], now) for j in present] for t in tracks])
+        from scipy.optimize import linear_sum_assignment  # lazily: keeps start-up fast
+
         rows, cols = linear_sum_assignment(cost)
         return [(tracks[r], present[c]) for r, c in zip(rows, cols) if cost[r, c] < _IMPOSSIBLE]
 
