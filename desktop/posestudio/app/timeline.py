@@ -34,7 +34,8 @@ class Timeline(QWidget):
             # the cursor moves every frame and its repaint touches the axes; replaying their text from a
             # QPicture each time costs tens of ms on a busy machine, a cached pixmap almost nothing
             item.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.legend = item.addLegend(offset=(8, 4), labelTextSize="8pt", colCount=3)
+        self.legend = item.addLegend(offset=(8, 4), labelTextSize="8pt", colCount=3,
+                                     brush=pg.mkBrush(24, 24, 26, 190))
         self.cursor = pg.InfiniteLine(pos=0.0, angle=90, movable=True, pen=pg.mkPen((255, 230, 80), width=2),
                                       hoverPen=pg.mkPen((255, 255, 160), width=3))
         self.cursor.setZValue(10)

@@ -192,7 +192,10 @@ class VideoView(QWidget):
                 self._text_box(p, metrics, pos, f"#{track_id}",
                                QColor(255, 230, 80) if track_id == self.overlay.followed else QColor(235, 235, 235))
         for text, x, y, side in self.overlay.labels:
-            pos = t.map(QPointF(x, y)) + QPointF(8, -6)
+            # left-side values go left of the joint and right-side ones right, so pairs (hips) don't overlap
+            anchor = t.map(QPointF(x, y))
+            dx = -10 - metrics.horizontalAdvance(text) if side == "left" else 10
+            pos = anchor + QPointF(dx, 4)
             self._text_box(p, metrics, pos, text, _qcolor(SIDE_COLOURS.get(side, CENTER_RGB)))
 
     @staticmethod
