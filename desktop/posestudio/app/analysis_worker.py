@@ -29,6 +29,13 @@ def snapshot(result):
     return dataclasses.replace(result, **fields)
 
 
+class _Fingerprint:
+    """What load_cached reads from a source: only its fingerprint."""
+
+    def __init__(self, fingerprint: str):
+        self.fingerprint = fingerprint
+
+
 def lower_thread_priority(niceness: int = 10) -> None:
     """Let the GUI win the CPU on small machines: on Linux a thread's nice value is its own, and the
     threads it starts (onnxruntime's pool, the decode thread) inherit it. Elsewhere QThread's
@@ -49,10 +56,11 @@ class AnalysisThread(QThread):
     failed = Signal(str)           # one sentence
     cancelled = Signal()
 
-    def __init__(self, path: str, model_id: str, parent=None):
+    def __init__(self, path: str, model_id: str, parent=None, fingerprint: str | None = None):
         super().__init__(parent)
         self.setObjectName("analysis")
         self.path = str(path)
+        self.fingerprint = fingerprint  # known from the opened clip: the cache lookup need not reopen the file
         self.model_id = model_id
         self._cancel = threading.Event()
         self._last_emit = 0.0
@@ -86,7 +94,8 @@ class AnalysisThread(QThread):
 
         lower_thread_priority()
         try:
-            cached = analysis.load_cached(self.path, self.model_id)
+            key = _Fingerprint(self.fingerprint) if self.fingerprint else self.path
+            cached = analysis.load_cached(key, self.model_id)
             if cached is not None and bool(np.all(cached.analysed)):
                 self.from_cache = True
                 self.progress.emit(cached.frame_count, cached.frame_count)

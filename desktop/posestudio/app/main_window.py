@@ -385,7 +385,7 @@ class MainWindow(QMainWindow):
         if force:
             self._forget_cached(model_id)
         self.panel.set_keypoint_names(keypoint_names_for(model_id))
-        thread = AnalysisThread(self.clip.path, model_id)
+        thread = AnalysisThread(self.clip.path, model_id, fingerprint=self.clip.fingerprint)
         thread.progress.connect(lambda done, total, t=thread: self._on_progress(t, done, total))
         thread.partial.connect(lambda r, t=thread: self._on_result(t, r))
         thread.completed.connect(lambda r, t=thread: self._on_completed(t, r))

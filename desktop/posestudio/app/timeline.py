@@ -92,6 +92,9 @@ class Timeline(QWidget):
             if curve is None:
                 curve = self.plot.plot(name=label_for(name), pen=pg.mkPen(self.colour(name), width=2),
                                        connect="finite")
+                # the cursor's repaint crosses every curve each frame: draw them from a pixmap until
+                # their data or the view range changes
+                curve.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
                 self.curves[name] = curve
             curve.setData(timestamps, y, connect="finite")
             curve.setVisible(name not in hidden)

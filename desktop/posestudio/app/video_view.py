@@ -48,7 +48,7 @@ class VideoView(QWidget):
         self._center: QPointF | None = None   # image point shown at the widget's centre
         self._press: QPointF | None = None
         self._dragged = False
-        self.fast_scaling = False   # while playing: nearest-pixel scaling costs far less GUI time
+        self.fast_scaling = False   # while playing: nearest-pixel scaling, no antialiasing (a third of the cost)
 
     # content
     def set_frame(self, index: int, frame: np.ndarray) -> None:
@@ -129,7 +129,7 @@ class VideoView(QWidget):
         if t.m11() < 1.0 and not self.fast_scaling:  # smooth when shrinking; enlarged pixels stay crisp
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         p.drawImage(QPointF(0, 0), self._image)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, not self.fast_scaling)
         for track_id, kp in self.overlay.people:
             self._draw_person(p, kp, track_id == self.overlay.followed or len(self.overlay.people) == 1)
         p.resetTransform()
