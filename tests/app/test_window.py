@@ -55,7 +55,7 @@ def test_analysis_completes_and_skeleton_sits_on_frames_with_the_person(
     # angles are computed on a pool thread after the result arrives; their values then sit by the joints
     assert window.panel.labels_box.isChecked()
     qtbot.waitUntil(lambda: bool(window.view.overlay.labels), timeout=5000)
-    for text, x, y, side in window.view.overlay.labels:
+    for text, x, y, side, _outward in window.view.overlay.labels:
         assert text.endswith("°") and 0 <= x < result.width and 0 <= y < result.height
 
 

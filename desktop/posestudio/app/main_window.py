@@ -447,9 +447,11 @@ class MainWindow(QMainWindow):
         self._analysis_ended()
         found = bool((result.person_ids >= 0).any()) if result.frame_count else False
         where = "from the cache" if thread.from_cache else "done"
-        self.show_info(f"Analysis {where}: {result.frame_count} frames with {result.model_id}." if found else
-                       "No person was found in this clip; try another model or a clip where the body is visible.",
-                       8000)
+        model = self.panel.model_box.currentText() if self.panel.model_id == result.model_id else result.model_id
+        message = (f"Analysis {where}: {result.frame_count} frames with {model}." if found else
+                   "No person was found in this clip; try another model or a clip where the body is visible.")
+        note = self.clip.note if self.clip is not None else None
+        self.show_info(f"{message} {note}" if note else message, ERROR_MS if note or not found else 8000)
 
     def _on_analysis_failed(self, thread, message: str) -> None:
         if thread is self.analysis:

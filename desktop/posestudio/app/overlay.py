@@ -26,6 +26,7 @@ def frame_overlay(result, index: int, keypoint_set, angle_data, threshold: float
     if kp is None:
         return overlay
     names = {n: i for i, n in enumerate(result.keypoint_names)}
+    centre_x = float(np.nanmean(kp[:, 0])) if np.isfinite(kp[:, 0]).any() else 0.0
     anchors = {info.name: info.anchor for info in angles.catalog(result.keypoint_names)}
     for name, values in angle_data.values.items():
         if index >= len(values) or not math.isfinite(values[index]):
@@ -36,7 +37,9 @@ def frame_overlay(result, index: int, keypoint_set, angle_data, threshold: float
         if len(points) == 0:
             continue
         x, y = points.mean(axis=0)
-        overlay.labels.append((f"{values[index]:.0f}°", float(x), float(y), side_of(name)))
+        # values sit on the outer side of the body, so left/right pairs never overlap
+        outward = -1 if x < centre_x else 1
+        overlay.labels.append((f"{values[index]:.0f}°", float(x), float(y), side_of(name), outward))
     return overlay
 
 

@@ -24,7 +24,8 @@ class Overlay:
     followed: int = -1
     show_ids: bool = False
     threshold: float = 0.3
-    labels: list[tuple[str, float, float, str]] = field(default_factory=list)  # text, x, y, side
+    # text, x, y, side ("left"/"right"/"center": the colour), outward (-1: write it left of the point, 1: right)
+    labels: list[tuple[str, float, float, str, int]] = field(default_factory=list)
 
 
 def _qcolor(rgb, alpha: int = 255) -> QColor:
@@ -191,11 +192,18 @@ class VideoView(QWidget):
                 pos = t.map(QPointF(kp[top, 0], kp[top, 1])) + QPointF(-10, -14)
                 self._text_box(p, metrics, pos, f"#{track_id}",
                                QColor(255, 230, 80) if track_id == self.overlay.followed else QColor(235, 235, 235))
-        for text, x, y, side in self.overlay.labels:
-            # left-side values go left of the joint and right-side ones right, so pairs (hips) don't overlap
+        placed: list[QRectF] = []
+        for text, x, y, side, outward in self.overlay.labels:
             anchor = t.map(QPointF(x, y))
-            dx = -10 - metrics.horizontalAdvance(text) if side == "left" else 10
+            dx = -10 - metrics.horizontalAdvance(text) if outward < 0 else 10
             pos = anchor + QPointF(dx, 4)
+            # joints that coincide (both hips in a side view) would stack their values: move down until free
+            for _ in range(6):
+                rect = QRectF(metrics.boundingRect(text)).translated(pos).adjusted(-3, -1, 3, 1)
+                if not any(rect.intersects(r) for r in placed):
+                    break
+                pos += QPointF(0, rect.height() + 1)
+            placed.append(rect)
             self._text_box(p, metrics, pos, text, _qcolor(SIDE_COLOURS.get(side, CENTER_RGB)))
 
     @staticmethod
