@@ -198,3 +198,42 @@ def test_ctrl_e_opens_the_export_dialog_without_blocking(window, open_clip, qtbo
     dialogs = [d for d in window.findChildren(ExportVideoDialog) if d.isVisible()]
     assert len(dialogs) == 1
     dialogs[0].reject()
+
+
+def test_accepting_a_model_change_analyses_again(window, open_clip, wait_analysed, qtbot, running, require_model):
+    require_model("movenet-lightning")
+    require_model("movenet-thunder")
+    window.panel.set_model("movenet-lightning")
+    window.settings.model_id = "movenet-lightning"
+    open_clip(window, running)
+    wait_analysed(window)
+    window.confirm_reanalyse = lambda model: True
+    window.panel.model_box.setCurrentIndex(window.panel.model_box.findData("movenet-thunder"))
+    assert window.analysis is not None and window.analysis.model_id == "movenet-thunder"
+    qtbot.waitUntil(lambda: window.result is not None and window.result.model_id == "movenet-thunder"
+                    and window.analysis is None, timeout=90000)
+    assert window.settings.model_id == "movenet-thunder"
+
+
+def test_uncaught_errors_become_one_sentence_in_the_status_bar(window):
+    import sys
+
+    from posestudio.app.errors import install_excepthook
+    from posestudio.core.errors import ModelMissingError
+
+    saved = sys.excepthook
+    try:
+        install_excepthook(window.show_error)
+        try:
+            raise ModelMissingError("movenet-thunder")
+        except ModelMissingError as exc:
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+        assert "posestudio models build movenet-thunder" in window.statusBar().currentMessage()
+        try:
+            raise ZeroDivisionError("boom")
+        except ZeroDivisionError as exc:
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+        message = window.statusBar().currentMessage()
+        assert "ZeroDivisionError" in message and "log" in message and "Traceback" not in message
+    finally:
+        sys.excepthook = saved
