@@ -1,6 +1,6 @@
 """Compare our BlazePose with MediaPipe's on the same frames (used by tests/test_blazepose_mediapipe.py).
 
-    .venv/bin/python tests/mediapipe_reference/agreement.py [--models blazepose-full ...] [--frames N] [CLIP ...]
+    .venv/bin/python tests/mediapipe_reference/agreement.py [--model blazepose-full ...] [--frames N] [CLIP ...]
 prints the table for the README: clip, model, median distance as % of torso length, frames both found.
 """
 
@@ -117,9 +117,11 @@ def compare(ref: dict, mine: dict) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("clips", nargs="*", help="clip names in shared/data/videos (default: all)")
-    parser.add_argument("--models", nargs="+", default=["blazepose-full"])
+    parser.add_argument("--model", action="append", dest="models", choices=sorted(COMPLEXITY),
+                        help="repeat for several (default blazepose-full)")
     parser.add_argument("--frames", type=int, default=None)
     args = parser.parse_args()
+    args.models = args.models or ["blazepose-full"]
     clips = [VIDEOS / c for c in args.clips] if args.clips else sorted(VIDEOS.glob("*.mp4"))
     print("| clip | model | median distance (% torso) | 90th pct (% torso) | median px | frames both found "
           "| MediaPipe found | we found | frames |")

@@ -22,6 +22,8 @@ def register(subparsers) -> None:
     p.add_argument("--mediapipe", action="store_true",
                    help=f"also time MediaPipe's own Pose (only for {', '.join(MEDIAPIPE_COMPLEXITY)})")
     p.add_argument("--frames", type=int, default=None, metavar="N", help="only the first N frames")
+    p.add_argument("--repeat", type=int, default=1, metavar="N",
+                   help="rounds of every measurement; prints medians (steadier on a busy machine)")
     p.add_argument("--threads", type=int, default=None, help="onnxruntime threads (default: physical cores)")
     p.set_defaults(func=run)
 
@@ -32,6 +34,8 @@ def run(args) -> int:
 
     if args.frames is not None and args.frames < 1:
         raise PoseStudioError("--frames must be at least 1.")
+    if args.repeat < 1:
+        raise PoseStudioError("--repeat must be at least 1.")
     if args.mediapipe:  # say so before minutes of measuring, not after
         from posestudio.core.benchmark import mediapipe_python
 
@@ -46,7 +50,7 @@ def run(args) -> int:
         print(f"bench: {msg}...", file=sys.stderr, flush=True)
 
     results = run_benchmark(args.video, args.model, frames=args.frames, mediapipe=args.mediapipe,
-                            threads=args.threads, status=status)
+                            threads=args.threads, repeat=args.repeat, status=status)
     for name, value in results.items():
         print(f"{name}: {value:.2f}")
     return 0

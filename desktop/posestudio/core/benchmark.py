@@ -6,6 +6,7 @@
 - analysis_fps: analyse_video() as the app runs it (decode thread + bounded queue + model), from start
   to result, with an estimator created beforehand (loading a model is not per-frame work).
 - peak_memory_mb: the process's peak resident set size (getrusage ru_maxrss) after all of the above.
+- --repeat N: N rounds of all stages; medians (ratios: median of each round's ratio), for busy machines.
 - mediapipe_fps (optional): MediaPipe's own Pose in video mode with the same model size, decoding with
   OpenCV, run by tests/mediapipe_reference/run_mediapipe.py in MediaPipe's separate virtualenv.
 """
@@ -16,6 +17,7 @@ import logging
 import os
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -85,45 +87,64 @@ def mediapipe_fps(video: Path, model_id: str, frames: int | None = None) -> floa
     return float(match.group(1))
 
 
-def run_benchmark(video, model_id: str, *, frames: int | None = None, mediapipe: bool = False,
-                  threads: int | None = None, status=None) -> dict[str, float]:
-    """Measure one clip; returns name -> value in the order `posestudio bench` prints them."""
+def _one_round(source, estimator, model_id: str, stop: int, limited: bool) -> dict[str, float]:
     from posestudio.core.analysis import analyse_video
+
+    out = {}
+    t0 = time.perf_counter()
+    n = sum(1 for _ in source.frames(0, stop))
+    out["decode_fps"] = n / (time.perf_counter() - t0)
+
+    for _i, _t, rgb in source.frames(0, min(WARMUP_FRAMES, stop)):
+        estimator.estimate(rgb)
+    estimator.reset()
+    spent, n = 0.0, 0
+    for _i, _t, rgb in source.frames(0, stop):
+        t0 = time.perf_counter()
+        estimator.estimate(rgb)
+        spent += time.perf_counter() - t0
+        n += 1
+    out["inference_fps"] = n / spent
+
+    target = _FirstFrames(source, stop) if limited else source
+    t0 = time.perf_counter()
+    result = analyse_video(target, model_id, estimator=estimator)
+    out["analysis_fps"] = result.frame_count / (time.perf_counter() - t0)
+    out["analysis_over_inference"] = out["analysis_fps"] / out["inference_fps"]
+    return out
+
+
+def _median(rounds: list[dict], key: str) -> float:
+    return float(statistics.median(r[key] for r in rounds))
+
+
+def run_benchmark(video, model_id: str, *, frames: int | None = None, mediapipe: bool = False,
+                  threads: int | None = None, repeat: int = 1, status=None) -> dict[str, float]:
+    """Measure one clip; returns name -> value in the order `posestudio bench` prints them.
+
+    With repeat > 1 every figure is the median over rounds, and the ratios are medians of each round's
+    own ratio (the stages of one round run back to back, so a busy machine skews them alike).
+    """
     from posestudio.core.pose import create_estimator
     from posestudio.core.video import VideoSource
 
     say = status or (lambda msg: None)
     video = Path(video)
     estimator = create_estimator(model_id, threads=threads)
-    out: dict[str, float] = {}
+    rounds = []
     with VideoSource(video) as source:
         stop = source.frame_count if frames is None else min(frames, source.frame_count)
-        say("decoding")
-        t0 = time.perf_counter()
-        n = sum(1 for _ in source.frames(0, stop))
-        out["decode_fps"] = n / (time.perf_counter() - t0)
-
-        say("model only")
-        for _i, _t, rgb in source.frames(0, min(WARMUP_FRAMES, stop)):
-            estimator.estimate(rgb)
-        estimator.reset()
-        spent, n = 0.0, 0
-        for _i, _t, rgb in source.frames(0, stop):
-            t0 = time.perf_counter()
-            estimator.estimate(rgb)
-            spent += time.perf_counter() - t0
-            n += 1
-        out["inference_fps"] = n / spent
-
-        say("whole analysis")
-        target = _FirstFrames(source, stop) if frames is not None else source
-        t0 = time.perf_counter()
-        result = analyse_video(target, model_id, estimator=estimator)
-        out["analysis_fps"] = result.frame_count / (time.perf_counter() - t0)
-    out["analysis_over_inference"] = out["analysis_fps"] / out["inference_fps"]
+        for r in range(max(1, repeat)):
+            say(f"round {r + 1}: decoding, model only, whole analysis" + (", MediaPipe" if mediapipe else ""))
+            one = _one_round(source, estimator, model_id, stop, frames is not None)
+            if mediapipe:
+                one["mediapipe_fps"] = mediapipe_fps(video, model_id, frames)
+                one["ours_over_mediapipe"] = one["analysis_fps"] / one["mediapipe_fps"]
+            rounds.append(one)
+    keys = ["decode_fps", "inference_fps", "analysis_fps", "analysis_over_inference"]
+    out = {k: _median(rounds, k) for k in keys}
     out["peak_memory_mb"] = _peak_rss_mb()
     if mediapipe:
-        say("MediaPipe")
-        out["mediapipe_fps"] = mediapipe_fps(video, model_id, frames)
-        out["ours_over_mediapipe"] = out["analysis_fps"] / out["mediapipe_fps"]
+        out["mediapipe_fps"] = _median(rounds, "mediapipe_fps")
+        out["ours_over_mediapipe"] = _median(rounds, "ours_over_mediapipe")
     return out
