@@ -226,5 +226,5 @@ def test_bench_reports_every_figure(require_model, videos_dir):
     out = run_benchmark(videos_dir / "mmhuman3d_basketball_dribble_portrait12.mp4", "blazepose-lite", frames=10, repeat=2)
     assert list(out) == ["decode_fps", "inference_fps", "analysis_fps", "analysis_over_inference", "peak_memory_mb"]
     assert all(np.isfinite(v) and v > 0 for v in out.values())
-    assert out["analysis_over_inference"] == pytest.approx(out["analysis_fps"] / out["inference_fps"])
+    assert 0.05 < out["analysis_over_inference"] < 5  # median of paired per-round ratios
     assert out["decode_fps"] > out["inference_fps"]  # a 1080p H.264 frame decodes faster than BlazePose runs
