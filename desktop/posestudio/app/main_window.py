@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from pathlib import Path
 
@@ -45,6 +46,22 @@ ERROR_MS = 20000
 CURVE_REDRAW_S = 1.0
 
 
+def _import_lazy_modules() -> None:
+    try:
+        import scipy.interpolate  # noqa: F401
+        import scipy.optimize  # noqa: F401
+        import scipy.signal  # noqa: F401
+    except Exception:  # only a warm-up; the real import reports any problem
+        log.debug("Warm-up import failed", exc_info=True)
+
+
+def warm_up_imports() -> None:
+    """Core loads scipy lazily (start-up time). Its first import inside an angle or analysis job stalls
+    the GUI for several hundred ms (extension initialisation holds the GIL), so do it in the background
+    while the window waits for a file."""
+    threading.Thread(target=_import_lazy_modules, name="warm-up-imports", daemon=True).start()
+
+
 def is_video_name(path: str) -> bool:
     return Path(path).suffix.lower() in VIDEO_SUFFIXES
 
@@ -85,6 +102,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.transport.set_speed(self.settings.speed)
         self._restore_layout()
+        QTimer.singleShot(0, warm_up_imports)
 
     # ----- construction -----
     def _build_layout(self) -> None:
@@ -491,7 +509,7 @@ class MainWindow(QMainWindow):
         now = time.monotonic()
         if self.analysis is None or now - self._curves_drawn >= CURVE_REDRAW_S:
             self._curves_drawn = now
-            self.timeline.set_curves(data.timestamps, data.values)
+            self.timeline.set_curves(data.timestamps, data.values, growing=self.analysis is not None)
         else:
             self._curves_timer.start()
         self._refresh_overlay()
@@ -499,7 +517,8 @@ class MainWindow(QMainWindow):
     def _redraw_curves(self) -> None:
         if self.angle_data is not None:
             self._curves_drawn = time.monotonic()
-            self.timeline.set_curves(self.angle_data.timestamps, self.angle_data.values)
+            self.timeline.set_curves(self.angle_data.timestamps, self.angle_data.values,
+                                     growing=self.analysis is not None)
 
     # ----- export (the dialogs and workers live in export_dialog) -----
     def _export_ready(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from posestudio.app.angles import label_for
@@ -45,6 +45,7 @@ class Timeline(QWidget):
         self.curves: dict[str, pg.PlotDataItem] = {}
         self._colour_of: dict[str, tuple[int, int, int]] = {}
         self._duration = 0.0
+        self._pending: tuple[np.ndarray, dict[str, np.ndarray]] | None = None
 
         self.fit_button = QToolButton(text="Fit all")
         self.fit_button.setToolTip("Show the whole clip and every curve")
@@ -75,21 +76,53 @@ class Timeline(QWidget):
             self.plot.setXRange(0.0, self._duration, padding=0.02)
 
     def clear_curves(self) -> None:
+        self._pending = None
         for curve in self.curves.values():
             self.plot.removeItem(curve)
             self.legend.removeItem(curve)
         self.curves.clear()
 
-    def set_curves(self, timestamps: np.ndarray, values: dict[str, np.ndarray]) -> None:
-        """Show exactly these curves; NaN samples break the line (gaps, not lines to zero)."""
+    def set_curves(self, timestamps: np.ndarray, values: dict[str, np.ndarray], growing: bool = False) -> None:
+        """Show exactly these curves; NaN samples break the line (gaps, not lines to zero).
+
+        growing: the analysis is still adding samples. The y range then only widens, in 30 degree steps,
+        instead of auto-ranging on every update: re-ranging regenerates both axes, which is most of a
+        redraw's cost on the GUI thread.
+        """
+        if growing:
+            self._widen_y(values)
+        else:
+            self.plot.enableAutoRange(axis="y")
+        self._pending = (timestamps, values)
+        self._apply_pending()
+
+    def _widen_y(self, values: dict[str, np.ndarray]) -> None:
+        finite = [v[np.isfinite(v)] for v in values.values()]
+        finite = [v for v in finite if v.size]
+        if not finite:
+            return
+        lo = float(min(v.min() for v in finite))
+        hi = float(max(v.max() for v in finite))
+        y0, y1 = self.plot.getPlotItem().vb.viewRange()[1]
+        auto = self.plot.getPlotItem().vb.autoRangeEnabled()[1]
+        if auto or lo < y0 or hi > y1:
+            self.plot.setYRange(30.0 * np.floor(lo / 30.0) - 5.0, 30.0 * np.ceil(hi / 30.0) + 5.0, padding=0)
+
+    def _apply_pending(self) -> None:
+        if self._pending is None:
+            return
+        timestamps, values = self._pending
         for name in [n for n in self.curves if n not in values]:
             curve = self.curves.pop(name)
             self.plot.removeItem(curve)
             self.legend.removeItem(curve)
-        hidden = {n for n, c in self.curves.items() if not c.isVisible()}
+        created = 0
         for name, y in values.items():
             curve = self.curves.get(name)
             if curve is None:
+                if created:
+                    continue  # one new curve (and legend entry) per event-loop turn keeps each turn short
+                created += 1
                 curve = self.plot.plot(name=label_for(name), pen=pg.mkPen(self.colour(name), width=2),
                                        connect="finite")
                 # the cursor's repaint crosses every curve each frame: draw them from a pixmap until
@@ -97,7 +130,10 @@ class Timeline(QWidget):
                 curve.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
                 self.curves[name] = curve
             curve.setData(timestamps, y, connect="finite")
-            curve.setVisible(name not in hidden)
+        if all(name in self.curves for name in values):
+            self._pending = None
+        else:
+            QTimer.singleShot(0, self._apply_pending)
 
     def set_cursor(self, seconds: float) -> None:
         if not self.cursor.moving:  # the user's drag wins over playback updates
