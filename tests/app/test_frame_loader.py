@@ -1,0 +1,43 @@
+"""The decoder behind the window: exact frames, latest request wins, cache bounded by bytes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posestudio.app.frame_loader import FrameCache, FrameLoader
+from posestudio.core.video import VideoSource
+
+
+def test_cache_evicts_least_recently_used_within_its_byte_budget():
+    frame = np.zeros((10, 10, 3), np.uint8)  # 300 bytes
+    cache = FrameCache(max_bytes=1000)
+    for i in range(3):
+        cache.put(i, frame.copy())
+    assert cache.get(0) is not None  # 0 becomes the most recently used
+    cache.put(3, frame.copy())
+    assert cache.nbytes <= 1000 and len(cache) == 3
+    assert 1 not in cache and 0 in cache and 3 in cache
+
+
+def test_scrubbing_shows_the_last_requested_frame_exactly(qtbot, videos_dir):
+    path = videos_dir / "sports2d_demo5_dumbbell_lateral_raise.mp4"
+    loader = FrameLoader(str(path))
+    shown = []
+    loader.frame_ready.connect(lambda i, f: shown.append((i, f)))
+    try:
+        with qtbot.waitSignal(loader.opened, timeout=10000):
+            loader.start()
+        qtbot.waitUntil(lambda: any(i == 0 for i, _ in shown), timeout=5000)
+        for index in range(100, 400, 7):  # a fast scrub: most of these requests go stale
+            loader.request(index)
+        last = 394
+        qtbot.waitUntil(lambda: shown[-1][0] == last, timeout=10000)
+        delivered = {i for i, _ in shown}
+        assert len(delivered) < len(range(100, 400, 7)), "stale requests should have been dropped"
+        with VideoSource(path) as source:
+            assert np.array_equal(shown[-1][1], source.frame_at(last))
+        # the frames after it are read ahead, so stepping on is served from the cache at once
+        qtbot.waitUntil(lambda: last + 1 in loader.cache, timeout=5000)
+        assert loader.request(last + 1) is not None
+    finally:
+        loader.close()
