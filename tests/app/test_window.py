@@ -237,3 +237,29 @@ def test_uncaught_errors_become_one_sentence_in_the_status_bar(window):
         assert "ZeroDivisionError" in message and "log" in message and "Traceback" not in message
     finally:
         sys.excepthook = saved
+
+
+def test_multi_person_ids_and_click_to_follow(window, open_clip, wait_analysed, qtbot, videos_dir, require_model):
+    require_model("movenet-multipose")
+    window.panel.set_model("movenet-multipose")
+    window.settings.model_id = "movenet-multipose"
+    open_clip(window, videos_dir / "mmaction2_basketball_gym_240p.mp4")
+    result = wait_analysed(window, timeout=120000)
+    qtbot.waitUntil(lambda: window.angle_data is not None and len(window.angle_data.tracks) >= 2, timeout=5000)
+    # a frame where at least two people are confidently found
+    scores = np.nan_to_num(result.keypoints[..., 2])
+    confident_people = ((scores >= 0.3).sum(axis=2) >= 8).sum(axis=1)
+    frame = int(np.argmax(confident_people))
+    assert confident_people[frame] >= 2
+    window.playback.seek(frame)
+    qtbot.waitUntil(lambda: window.view.frame_index == frame, timeout=5000)
+    overlay = window.view.overlay
+    assert overlay.show_ids and len(overlay.people) >= 2
+    followed = window.angle_data.person
+    other_id, kp = next((pid, kp) for pid, kp in overlay.people
+                        if pid != followed and ((kp[:, 2] >= 0.3).sum() >= 8))
+    sure = kp[kp[:, 2] >= 0.3]
+    target = window.view.map_from_image(float(sure[:, 0].mean()), float(sure[:, 1].mean()))
+    qtbot.mouseClick(window.view, Qt.MouseButton.LeftButton, pos=target.toPoint())
+    qtbot.waitUntil(lambda: window.angle_data.person == other_id, timeout=5000)
+    assert window.panel.person_box.currentData() == other_id
