@@ -263,3 +263,26 @@ def test_multi_person_ids_and_click_to_follow(window, open_clip, wait_analysed, 
     qtbot.mouseClick(window.view, Qt.MouseButton.LeftButton, pos=target.toPoint())
     qtbot.waitUntil(lambda: window.angle_data.person == other_id, timeout=5000)
     assert window.panel.person_box.currentData() == other_id
+
+
+def test_about_lists_models_with_licences_without_blocking(window):
+    from posestudio.app.about import AboutDialog
+
+    window.show_about()
+    dialogs = [d for d in window.findChildren(AboutDialog) if d.isVisible()]
+    assert len(dialogs) == 1 and not dialogs[0].isModal()
+    from PySide6.QtWidgets import QLabel
+
+    text = " ".join(label.text() for label in dialogs[0].findChildren(QLabel))
+    assert "MoveNet Lightning" in text and "BlazePose Heavy" in text and "Apache-2.0" in text
+    dialogs[0].close()
+
+
+def test_opened_clips_go_to_the_recent_files_menu(make_window, open_clip, running):
+    first = make_window()
+    open_clip(first, running)
+    assert first.settings.recent_files[0] == str(running)
+    first.close()
+    second = make_window()
+    titles = [a.text() for a in second.recent_menu.actions()]
+    assert RUNNING in titles
