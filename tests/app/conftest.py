@@ -7,10 +7,6 @@ import warnings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from posestudio.app.qt_compat import guard_none_refcount  # noqa: E402
-
-guard_none_refcount()  # before pytest-qt makes its first Qt call
-
 import pytest  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QMimeData, QPoint, QPointF, Qt, QSettings, QUrl  # noqa: E402
 from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402

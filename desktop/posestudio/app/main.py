@@ -5,16 +5,12 @@ from __future__ import annotations
 import logging
 import sys
 
-from posestudio.app.qt_compat import guard_none_refcount
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
 
-guard_none_refcount()  # before any Qt call: see qt_compat
-
-from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402
-from PySide6.QtGui import QGuiApplication  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-from posestudio import __version__  # noqa: E402
-from posestudio.core.logs import setup_logging  # noqa: E402
+from posestudio import __version__
+from posestudio.core.logs import setup_logging
 
 log = logging.getLogger(__name__)
 
