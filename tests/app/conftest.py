@@ -26,6 +26,14 @@ def private_qsettings(tmp_path, qapp):
 
 
 @pytest.fixture(autouse=True)
+def private_config(tmp_path, monkeypatch):
+    """Custom angles (and any other per-user config) go to this test's temporary folder."""
+    folder = tmp_path / "config"
+    monkeypatch.setenv("POSESTUDIO_CONFIG", str(folder))
+    return folder
+
+
+@pytest.fixture(autouse=True)
 def no_modal_dialogs(monkeypatch):
     """Any modal dialog the test did not ask for fails it (it would block a real run)."""
 
@@ -101,11 +109,14 @@ def open_clip(qtbot):
 
 @pytest.fixture
 def wait_analysed(qtbot):
-    """Wait until the window's analysis has finished with every frame analysed; returns the result."""
+    """Wait until the window's analysis has finished with every frame analysed and the angles of the
+    complete result are shown (they come from a pool thread after the result); returns the result."""
 
     def _wait(window, timeout=90000):
         qtbot.waitUntil(lambda: window.analysis is None and window.result is not None
                         and bool(window.result.analysed.all()), timeout=timeout)
+        qtbot.waitUntil(lambda: window.angle_data is not None and window.angle_data.result is window.result
+                        and window.timeline._pending is None, timeout=10000)
         return window.result
 
     return _wait

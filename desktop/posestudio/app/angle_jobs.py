@@ -42,14 +42,17 @@ class AngleRequest:
     threshold: float
     smooth: bool
     timestamps: np.ndarray | None = None   # the clip's; the result's own are NaN on frames not analysed yet
+    custom: tuple = ()                     # the user's custom AngleDefs
 
 
 @dataclass
 class AngleData:
     person: int                    # track actually followed (-1: nobody found yet)
     tracks: list[tuple[int, int]]
-    values: dict[str, np.ndarray] = field(default_factory=dict)   # name -> (F,) degrees
+    values: dict[str, np.ndarray] = field(default_factory=dict)   # name -> (F,) degrees, as plotted
     timestamps: np.ndarray | None = None
+    table: object = None           # the kinematics AngleTable behind `values` (summaries), None without angles
+    result: object = None          # the AnalysisResult these angles come from
 
 
 def compute(request: AngleRequest) -> AngleData:
@@ -60,12 +63,14 @@ def compute(request: AngleRequest) -> AngleData:
     ts = request.timestamps
     if ts is None or len(ts) != len(result.timestamps):
         ts = result.timestamps
-    data = AngleData(person=person, tracks=found, timestamps=np.asarray(ts, dtype=float))
+    data = AngleData(person=person, tracks=found, timestamps=np.asarray(ts, dtype=float), result=result)
     if person < 0:
         return data
     kp = person_keypoints(result, person)
-    data.values = angles.compute(kp, result.keypoint_names, request.wanted, data.timestamps,
-                                 request.threshold, request.smooth)
+    data.table = angles.table(kp, result.keypoint_names, request.wanted, data.timestamps, request.threshold,
+                              request.smooth, request.custom)
+    if data.table is not None:
+        data.values = {k: np.asarray(v, dtype=float) for k, v in data.table.filtered.items()}
     return data
 
 

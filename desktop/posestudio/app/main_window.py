@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QThread, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton, QScrollArea,
-    QSplitter, QVBoxLayout, QWidget,
+    QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar, QPushButton,
+    QScrollArea, QSplitter, QVBoxLayout, QWidget,
 )
 
 from posestudio.app import about
-from posestudio.app.analysis_worker import AnalysisThread
-from posestudio.app.angle_jobs import AngleComputer, AngleRequest
+from posestudio.app.analysis_controller import ERROR_MS, AnalysisController
+from posestudio.app.angle_picker import AnglePicker
 from posestudio.app.frame_loader import ClipInfo, FrameLoader
 from posestudio.app.overlay import frame_overlay, values_at
 from posestudio.app.settings import Settings
-from posestudio.app.settings_panel import SettingsPanel, keypoint_names_for
+from posestudio.app.settings_panel import SettingsPanel
+from posestudio.app.summary_panel import SummaryPanel
 from posestudio.app.timeline import Timeline
 from posestudio.app.transport import Playback, TransportBar
 from posestudio.app.video_view import VideoView
@@ -35,15 +35,12 @@ import posestudio.core.pose  # noqa: E402,F401
 import posestudio.core.pose.blazepose  # noqa: E402,F401
 import posestudio.core.pose.movenet  # noqa: E402,F401
 import posestudio.core.video  # noqa: E402,F401
-from posestudio.core.skeleton import keypoint_set as _keypoint_set  # noqa: E402
 
 log = logging.getLogger(__name__)
 
 VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".flv", ".ts",
                   ".mts", ".m2ts", ".3gp", ".ogv", ".mxf", ".dv"}
 VIDEO_FILTER = "Videos (" + " ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES)) + ");;All files (*)"
-ERROR_MS = 20000
-CURVE_REDRAW_S = 1.0
 
 
 def _import_lazy_modules() -> None:
@@ -75,18 +72,9 @@ class MainWindow(QMainWindow):
         self.clip: ClipInfo | None = None
         self.loader: FrameLoader | None = None
         self._opening: FrameLoader | None = None
-        self.analysis: AnalysisThread | None = None
-        self.result = None                 # AnalysisResult, partial while analysing
-        self.keypoint_set = None
-        self.angle_data = None
         self.queue: list[str] = []
         self._retired: set[QThread] = set()
         self._shown_index = -1
-        self._curves_drawn = 0.0
-        self._curves_timer = QTimer(self)
-        self._curves_timer.setSingleShot(True)
-        self._curves_timer.setInterval(int(CURVE_REDRAW_S * 1000))
-        self._curves_timer.timeout.connect(self._redraw_curves)
         # tests replace this to answer the re-analysis question without a dialog
         self.confirm_reanalyse = self._ask_reanalyse
 
@@ -95,7 +83,11 @@ class MainWindow(QMainWindow):
         self.transport = TransportBar(self.playback)
         self.timeline = Timeline()
         self.panel = SettingsPanel(self.settings)
-        self.angle_computer = AngleComputer(self)
+        self.summary = SummaryPanel()
+        self.controller = AnalysisController(self)
+        self.panel.set_custom_angles(self.controller.custom)
+        self.picker = AnglePicker(self.view, self.controller.taken_names)
+        self.panel.angle_group.layout().addWidget(self.picker)
         self._build_layout()
         self._build_status_bar()
         self._build_actions()
@@ -133,7 +125,15 @@ class MainWindow(QMainWindow):
         self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                               | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self.summary_dock = QDockWidget("Summary", self)
+        self.summary_dock.setObjectName("summary_panel")
+        self.summary_dock.setWidget(self.summary)
+        self.summary_dock.setFeatures(self.dock.features())
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.summary_dock)
         self.resize(1400, 900)
+        # wide enough for the summary's columns without scrolling; the settings get most of the height
+        self.resizeDocks([self.dock, self.summary_dock], [500, 500], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.dock, self.summary_dock], [560, 300], Qt.Orientation.Vertical)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -198,10 +198,19 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self._action("Reset zoom", self.view.reset_view, "Ctrl+0"))
         view_menu.addAction(self._action("Fit timeline", self.timeline.fit_all, "Ctrl+F"))
         view_menu.addAction(self.dock.toggleViewAction())
+        view_menu.addAction(self.summary_dock.toggleViewAction())
 
         analysis_menu = menu.addMenu("&Analysis")
         analysis_menu.addAction(self._action("Analyse again", lambda: self.start_analysis(force=True)))
         analysis_menu.addAction(self._action("Cancel analysis", self.cancel_analysis))
+        analysis_menu.addSeparator()
+        analysis_menu.addAction(self._action("Add angle at a joint…", lambda: self.start_picking(3),
+                                             tip="Click three keypoints on the video"))
+        analysis_menu.addAction(self._action("Add angle between segments…", lambda: self.start_picking(4),
+                                             tip="Click four keypoints on the video"))
+        self.undo_ids_action = self._action("Undo identity fix", self.controller.undo_ids,
+                                            QKeySequence.StandardKey.Undo)
+        analysis_menu.addAction(self.undo_ids_action)
 
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self._action("&About Pose Studio", self.show_about))
@@ -213,9 +222,23 @@ class MainWindow(QMainWindow):
         self.transport.speed_changed.connect(lambda s: setattr(self.settings, "speed", s))
         self.timeline.seek_requested.connect(self.playback.seek_time)
         self.view.person_clicked.connect(self.panel.select_person)
-        self.angle_computer.ready.connect(self._on_angles)
+        self.view.point_clicked.connect(self.picker.pick_at)
+        self.view.person_menu_requested.connect(self.person_menu)
+        self.picker.changed.connect(self._refresh_overlay)
+        self.picker.finished.connect(self._on_picked)
+        self.picker.cancelled.connect(lambda: self.show_info("No angle added."))
+        self.controller.overlay_changed.connect(self._refresh_overlay)
+        self.controller.angles_changed.connect(self._on_angles)
+        self.timeline.range_changed.connect(self._on_range)
+        self.summary.seek_requested.connect(self.playback.seek_time)
+        self.summary.select_range_toggled.connect(self._toggle_range)
+        self.summary.clear_range_requested.connect(self.timeline.clear_range)
         p = self.panel
-        p.model_requested.connect(self._on_model_requested)
+        p.model_requested.connect(self.controller.model_requested)
+        p.add_angle_requested.connect(self.start_picking)
+        p.rename_angle_requested.connect(self.rename_angle)
+        p.delete_angle_requested.connect(self.controller.delete_custom)
+        p.person_menu_requested.connect(self.person_menu)
         p.threshold_changed.connect(lambda _v: self.request_angles())
         p.smoothing_changed.connect(lambda _v: self.request_angles())
         p.angles_changed.connect(lambda _v: self.request_angles())
@@ -315,10 +338,13 @@ class MainWindow(QMainWindow):
         if self.loader is not None:
             self._retire_loader(self.loader)
         self.loader, self.clip = loader, info
-        self.result = self.keypoint_set = self.angle_data = None
+        self.controller.clip_opened()
+        self.picker.cancel()
         self._shown_index = -1
         self.view.clear()
         self.timeline.clear_curves()
+        self.timeline.clear_range()
+        self._update_summary()
         self.timeline.set_duration(float(info.timestamps[-1]) if info.frame_count else 0.0)
         self.playback.load(info.timestamps)
         self.transport.reset()
@@ -390,135 +416,90 @@ class MainWindow(QMainWindow):
 
     def _refresh_overlay(self) -> None:
         index = self.view.frame_index
-        self.view.set_overlay(frame_overlay(self.result, index, self.keypoint_set, self.angle_data,
-                                            self.panel.threshold, self.panel.labels_box.isChecked()))
+        overlay = frame_overlay(self.result, index, self.keypoint_set, self.angle_data, self.panel.threshold,
+                                self.panel.labels_box.isChecked(), self.controller.custom)
+        overlay.picked = self.picker.overlay_points() if self.picker.active else []
+        self.view.set_overlay(overlay)
         self.panel.show_values(values_at(self.angle_data, index))
 
-    # ----- analysis -----
+    # ----- analysis and angles (the controller does the work) -----
+    analysis = property(lambda self: self.controller.analysis)
+    result = property(lambda self: self.controller.result)
+    keypoint_set = property(lambda self: self.controller.keypoint_set)
+    angle_data = property(lambda self: self.controller.angle_data)
+
     def start_analysis(self, force: bool = False) -> None:
-        if self.clip is None:
-            return
-        model_id = self.panel.model_id
-        self.cancel_analysis(quiet=True)
-        if force:
-            self._forget_cached(model_id)
-        self.panel.set_keypoint_names(keypoint_names_for(model_id))
-        thread = AnalysisThread(self.clip.path, model_id, fingerprint=self.clip.fingerprint)
-        thread.progress.connect(lambda done, total, t=thread: self._on_progress(t, done, total))
-        thread.partial.connect(lambda r, t=thread: self._on_result(t, r))
-        thread.completed.connect(lambda r, t=thread: self._on_completed(t, r))
-        thread.failed.connect(lambda msg, t=thread: self._on_analysis_failed(t, msg))
-        thread.cancelled.connect(lambda t=thread: self._on_analysis_cancelled(t))
-        self.analysis = thread
-        self.progress.setRange(0, max(self.clip.frame_count, 1))
-        self.progress.setValue(0)
-        self.progress.show()
-        self.cancel_button.show()
-        thread.start()
-
-    def _forget_cached(self, model_id: str) -> None:
-        try:
-            from posestudio.core.analysis import cached_result_path
-
-            cached_result_path(self.clip.fingerprint, model_id).unlink(missing_ok=True)
-        except Exception:
-            log.warning("Could not remove the cached analysis", exc_info=True)
+        self.controller.start(force)
 
     def cancel_analysis(self, quiet: bool = False) -> None:
-        thread = self.analysis
-        if thread is None:
-            return
-        self.analysis = None
-        thread.cancel()
-        for signal in (thread.progress, thread.partial, thread.completed, thread.failed, thread.cancelled):
-            signal.disconnect()
-        self._retire(thread)
-        self._analysis_ended()
-        if not quiet:
-            self.show_info("Analysis cancelled; the frames done so far stay visible.")
+        self.controller.cancel(quiet)
 
-    def _analysis_ended(self) -> None:
-        self.progress.hide()
-        self.cancel_button.hide()
-
-    def _on_progress(self, thread, done: int, total: int) -> None:
-        if thread is self.analysis:
-            self.progress.setMaximum(max(total, 1))
-            self.progress.setValue(done)
-
-    def _on_result(self, thread, result) -> None:
-        if thread is not self.analysis:
-            return
-        self.result = result
-        if self.keypoint_set is None or self.keypoint_set.name != result.keypoint_set:
-            self.keypoint_set = _keypoint_set(result.keypoint_set)
-            self.panel.set_keypoint_names(tuple(result.keypoint_names))
-        self.request_angles()
-        self._refresh_overlay()
-
-    def _on_completed(self, thread, result) -> None:
-        if thread is not self.analysis:
-            return
-        self._on_result(thread, result)
-        self.analysis = None
-        self._retire(thread)
-        self._analysis_ended()
-        found = bool((result.person_ids >= 0).any()) if result.frame_count else False
-        where = "from the cache" if thread.from_cache else "done"
-        model = self.panel.model_box.currentText() if self.panel.model_id == result.model_id else result.model_id
-        message = (f"Analysis {where}: {result.frame_count} frames with {model}." if found else
-                   "No person was found in this clip; try another model or a clip where the body is visible.")
-        note = self.clip.note if self.clip is not None else None
-        self.show_info(f"{message} {note}" if note else message, ERROR_MS if note or not found else 8000)
-
-    def _on_analysis_failed(self, thread, message: str) -> None:
-        if thread is self.analysis:
-            self.analysis = None
-            self._retire(thread)
-            self._analysis_ended()
-            self.show_error(message)
-
-    def _on_analysis_cancelled(self, thread) -> None:
-        if thread is self.analysis:
-            self.analysis = None
-            self._retire(thread)
-            self._analysis_ended()
-
-    def _on_model_requested(self, model_id: str) -> None:
-        has_results = self.result is not None and bool(self.result.analysed.any())
-        if has_results and self.result.model_id != model_id and not self.confirm_reanalyse(model_id):
-            self.panel.set_model(self.settings.model_id)
-            return
-        self.settings.model_id = model_id
-        self.start_analysis()
-
-    # ----- angles -----
     def request_angles(self) -> None:
-        if self.result is None:
-            return
-        self.angle_computer.submit(AngleRequest(
-            result=self.result, person=self.settings.person, wanted=self.panel.wanted_angles(),
-            threshold=self.panel.threshold, smooth=self.panel.smoothing_box.isChecked(),
-            timestamps=self.clip.timestamps if self.clip is not None else None,
-        ))
+        self.controller.request_angles()
 
     def _on_angles(self, data) -> None:
-        self.angle_data = data
-        self.panel.set_tracks(data.tracks, data.person)
-        # while analysing, redraw the curves about once a second: each redraw re-ranges the axes
-        now = time.monotonic()
-        if self.analysis is None or now - self._curves_drawn >= CURVE_REDRAW_S:
-            self._curves_drawn = now
-            self.timeline.set_curves(data.timestamps, data.values, growing=self.analysis is not None)
-        else:
-            self._curves_timer.start()
-        self._refresh_overlay()
+        self._update_summary()
 
-    def _redraw_curves(self) -> None:
-        if self.angle_data is not None:
-            self._curves_drawn = time.monotonic()
-            self.timeline.set_curves(self.angle_data.timestamps, self.angle_data.values,
-                                     growing=self.analysis is not None)
+    def _update_summary(self) -> None:
+        data = self.angle_data
+        self.summary.update_from(data.table if data is not None else None,
+                                 list(data.values) if data is not None else [])
+
+    def _on_range(self, span) -> None:
+        self.summary.set_range(span)
+        if span is None and self.summary.range_button.isChecked():
+            self.summary.range_button.setChecked(False)
+        self._update_summary()
+
+    def _toggle_range(self, on: bool) -> None:
+        if on and self.timeline.region is None:
+            self.timeline.select_middle()
+        elif not on:
+            self.timeline.clear_range()
+
+    # ----- custom angles -----
+    def start_picking(self, count: int) -> None:
+        if self.result is None or self.view.frame_index < 0:
+            self.show_error("Open and analyse a video first, then click the keypoints on its skeleton.")
+            return
+        self.playback.pause()
+        self.dock.show()
+        self.picker.start(count)
+
+    def _on_picked(self, angle) -> None:
+        self.controller.add_custom(angle)
+
+    def rename_angle(self, name: str) -> None:
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Rename angle")
+        dialog.setLabelText(f"New name for {name}:")
+        dialog.setTextValue(name)
+        dialog.textValueSelected.connect(lambda new: self.controller.rename_custom(name, new))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()  # not blocking the event loop
+        self.rename_dialog = dialog
+
+    # ----- identity fixes -----
+    def person_menu(self, track_id: int, global_pos=None) -> QMenu:
+        """Follow, swap or merge a person's id from the current frame on."""
+        menu = QMenu(self)
+        frame = max(self.playback.index, 0)
+        menu.addAction(f"Follow #{track_id}", lambda: self.panel.select_person(track_id))
+        others = [t for t in self.controller.track_ids() if t != track_id]
+        swap = menu.addMenu(f"Swap id #{track_id} with…")
+        merge = menu.addMenu(f"Merge #{track_id} into…")
+        for other in others:
+            swap.addAction(f"#{other}", lambda o=other: self.controller.fix_ids("swap", track_id, o, frame))
+            merge.addAction(f"#{other}", lambda o=other: self.controller.fix_ids("merge", o, track_id, frame))
+        for sub in (swap, merge):
+            sub.setEnabled(bool(others) and self.analysis is None)
+            sub.setToolTip(f"From frame {frame} on")
+        menu.addSeparator()
+        menu.addAction(self.undo_ids_action)
+        if global_pos is not None:
+            menu.popup(global_pos)
+        self.last_person_menu = menu
+        return menu
 
     # ----- export (the dialogs and workers live in export_dialog) -----
     def _export_ready(self) -> bool:
@@ -556,7 +537,7 @@ class MainWindow(QMainWindow):
                              threshold=self.panel.threshold,
                              on_done=lambda *_: self.show_info("Data exported."), on_failed=self.show_error)
         if thread is not None:
-            self._retire(thread)
+            self.retire(thread)
 
     def export_plot(self) -> None:
         if not self._export_ready():
@@ -568,7 +549,7 @@ class MainWindow(QMainWindow):
             self.show_info(f"Plot saved to {path}.")
 
     # ----- threads and shutdown -----
-    def _retire(self, thread: QThread) -> None:
+    def retire(self, thread: QThread) -> None:
         """Keep a finishing thread referenced until it ends (a QThread must not be destroyed while running)."""
         if thread.isFinished():
             return
@@ -577,7 +558,7 @@ class MainWindow(QMainWindow):
 
     def _retire_loader(self, loader: FrameLoader) -> None:
         loader.stop()
-        self._retire(loader.thread)
+        self.retire(loader.thread)
         loader.setParent(None)
         loader.thread.finished.connect(loader.deleteLater)
 
@@ -587,12 +568,12 @@ class MainWindow(QMainWindow):
         for loader in (self.loader, self._opening):
             if loader is not None:
                 loader.stop()
-                self._retire(loader.thread)
+                self.retire(loader.thread)
         self.loader = self._opening = None
         for thread in list(self._retired):
             if not thread.wait(timeout_ms):
                 log.warning("A worker thread (%s) did not stop in time", thread.objectName())
-        self.angle_computer.wait(timeout_ms)
+        self.controller.wait(timeout_ms)
 
     def closeEvent(self, event) -> None:
         self.save_layout()

@@ -11,7 +11,8 @@ from posestudio.app.settings_panel import side_of
 from posestudio.app.video_view import Overlay
 
 
-def frame_overlay(result, index: int, keypoint_set, angle_data, threshold: float, show_labels: bool) -> Overlay:
+def frame_overlay(result, index: int, keypoint_set, angle_data, threshold: float, show_labels: bool,
+                  custom=()) -> Overlay:
     overlay = Overlay(keypoint_set=keypoint_set, threshold=threshold)
     if result is None or keypoint_set is None or not 0 <= index < len(result.analysed) or not result.analysed[index]:
         return overlay
@@ -27,7 +28,7 @@ def frame_overlay(result, index: int, keypoint_set, angle_data, threshold: float
         return overlay
     names = {n: i for i, n in enumerate(result.keypoint_names)}
     centre_x = float(np.nanmean(kp[:, 0])) if np.isfinite(kp[:, 0]).any() else 0.0
-    anchors = {info.name: info.anchor for info in angles.catalog(result.keypoint_names)}
+    anchors = {info.name: info.anchor for info in angles.catalog(result.keypoint_names, custom)}
     for name, values in angle_data.values.items():
         if index >= len(values) or not math.isfinite(values[index]):
             continue

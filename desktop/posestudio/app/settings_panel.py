@@ -7,8 +7,8 @@ import math
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-    QPushButton, QSlider, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMenu,
+    QPushButton, QSlider, QToolButton, QVBoxLayout, QWidget,
 )
 
 from posestudio.app import angles
@@ -17,6 +17,7 @@ from posestudio.app.settings import Settings
 log = logging.getLogger(__name__)
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
+CUSTOM_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def model_choices() -> list[tuple[str, str, str]]:
@@ -69,11 +70,16 @@ class SettingsPanel(QWidget):
     angles_changed = Signal(list)
     person_changed = Signal(int)
     queue_activated = Signal(str)
+    add_angle_requested = Signal(int)           # keypoints to pick: 3 (angle at a joint) or 4 (two segments)
+    rename_angle_requested = Signal(str)        # a custom angle's name
+    delete_angle_requested = Signal(str)
+    person_menu_requested = Signal(int, object)  # track id, global QPoint: identity fixes
 
     def __init__(self, settings: Settings, parent: QWidget | None = None):
         super().__init__(parent)
         self.settings = settings
         self._keypoint_names: tuple[str, ...] = ()
+        self._custom: tuple = ()   # the user's custom AngleDefs
 
         # model
         self.model_box = QComboBox()
@@ -109,6 +115,8 @@ class SettingsPanel(QWidget):
         self.person_box.addItem("Longest track", -1)
         self.person_box.setEnabled(False)
         self.person_box.currentIndexChanged.connect(self._on_person)
+        self.person_box.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.person_box.customContextMenuRequested.connect(self._on_person_menu)
 
         analysis = QGroupBox("Analysis")
         form = QFormLayout(analysis)
@@ -123,8 +131,21 @@ class SettingsPanel(QWidget):
         self.angle_list = QListWidget()
         self.angle_list.setToolTip("Tick the angles to plot; greyed ones need another model")
         self.angle_list.itemChanged.connect(self._on_angle_item)
-        angle_group = QGroupBox("Angles (now)")
-        QVBoxLayout(angle_group).addWidget(self.angle_list)
+        self.angle_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.angle_list.customContextMenuRequested.connect(self._on_angle_menu)
+        self.add_angle_button = QToolButton(text="Add angle…")
+        self.add_angle_button.setToolTip("Define your own angle by clicking keypoints on the video")
+        self.add_angle_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        add_menu = QMenu(self.add_angle_button)
+        add_menu.addAction("Angle at a joint (click 3 keypoints)…", lambda: self.add_angle_requested.emit(3))
+        add_menu.addAction("Angle between two segments (click 4 keypoints)…",
+                           lambda: self.add_angle_requested.emit(4))
+        self.add_angle_button.setMenu(add_menu)
+        self.angle_group = QGroupBox("Angles (now)")
+        angle_layout = QVBoxLayout(self.angle_group)
+        angle_layout.addWidget(self.angle_list)
+        angle_layout.addWidget(self.add_angle_button, 0, Qt.AlignmentFlag.AlignLeft)
+        angle_group = self.angle_group
 
         # queue
         self.queue_list = QListWidget()
@@ -180,21 +201,27 @@ class SettingsPanel(QWidget):
         self.labels_toggled.emit(on)
 
     # angles
-    def set_keypoint_names(self, names: tuple[str, ...]) -> None:
+    def set_custom_angles(self, custom) -> None:
+        """The user's custom angles changed (added, renamed, deleted): rebuild the checklist."""
+        self._custom = tuple(custom)
+        self.set_keypoint_names(self._keypoint_names, force=True)
+
+    def set_keypoint_names(self, names: tuple[str, ...], force: bool = False) -> None:
         """Rebuild the checklist for a keypoint set: unavailable angles greyed with the reason."""
-        if names == self._keypoint_names and self.angle_list.count():
+        if names == self._keypoint_names and self.angle_list.count() and not force:
             return
         self._keypoint_names = tuple(names)
         wanted = set(self.settings.angles)
         self.angle_list.blockSignals(True)
         self.angle_list.clear()
-        for info in angles.catalog(names):
+        for info in angles.catalog(names, self._custom):
             item = QListWidgetItem(info.label)
             item.setData(NAME_ROLE, info.name)
+            item.setData(CUSTOM_ROLE, info.custom)
             if info.available:
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Checked if info.name in wanted else Qt.CheckState.Unchecked)
-                item.setToolTip(info.convention)
+                item.setToolTip(info.convention + (" (custom: right-click to rename or delete)" if info.custom else ""))
             else:
                 item.setFlags(Qt.ItemFlag.ItemIsUserCheckable)  # not enabled: greyed out
                 item.setCheckState(Qt.CheckState.Unchecked)
@@ -218,6 +245,16 @@ class SettingsPanel(QWidget):
         kept = [a for a in self.settings.angles if a in unavailable]
         self.settings.angles = wanted + kept
         self.angles_changed.emit(wanted)
+
+    def _on_angle_menu(self, pos) -> None:
+        item = self.angle_list.itemAt(pos)
+        if item is None or not item.data(CUSTOM_ROLE):
+            return
+        name = item.data(NAME_ROLE)
+        menu = QMenu(self)
+        menu.addAction(f"Rename {name}…", lambda: self.rename_angle_requested.emit(name))
+        menu.addAction(f"Delete {name}", lambda: self.delete_angle_requested.emit(name))
+        menu.popup(self.angle_list.viewport().mapToGlobal(pos))
 
     def show_values(self, values: dict[str, float]) -> None:
         """Write the current value next to each angle's name (empty when unknown)."""
@@ -249,6 +286,11 @@ class SettingsPanel(QWidget):
         i = self.person_box.findData(track_id)
         if i >= 0:
             self.person_box.setCurrentIndex(i)
+
+    def _on_person_menu(self, pos) -> None:
+        value = self.person_box.currentData()
+        if value is not None and int(value) >= 0:
+            self.person_menu_requested.emit(int(value), self.person_box.mapToGlobal(pos))
 
     def _on_person(self, _i: int) -> None:
         value = self.person_box.currentData()

@@ -15,13 +15,32 @@ _EXTRA = ((255, 255, 255), (255, 110, 110), (90, 200, 200), (200, 160, 100), (15
 COLOURS = tuple(PLOT_COLOURS) + _EXTRA
 
 
+class _ViewBox(pg.ViewBox):
+    """Shift+drag selects a time range instead of panning."""
+
+    def __init__(self, on_shift_drag):
+        super().__init__()
+        self._on_shift_drag = on_shift_drag
+
+    def mouseDragEvent(self, ev, axis=None):
+        if ev.button() == Qt.MouseButton.LeftButton and ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            ev.accept()
+            x0 = self.mapSceneToView(ev.buttonDownScenePos()).x()
+            x1 = self.mapSceneToView(ev.scenePos()).x()
+            self._on_shift_drag(min(x0, x1), max(x0, x1))
+            return
+        super().mouseDragEvent(ev, axis)
+
+
 class Timeline(QWidget):
     seek_requested = Signal(float)   # seconds
+    range_changed = Signal(object)   # (t0, t1) seconds of the selected range, or None for the whole clip
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         pg.setConfigOptions(antialias=False)
-        self.plot = pg.PlotWidget(background=(24, 24, 26))
+        self.region: pg.LinearRegionItem | None = None
+        self.plot = pg.PlotWidget(background=(24, 24, 26), viewBox=_ViewBox(self.set_range))
         self.plot.setMenuEnabled(False)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.plot.setLabel("bottom", "time", units="s")
@@ -51,7 +70,8 @@ class Timeline(QWidget):
         self.fit_button.setToolTip("Show the whole clip and every curve")
         self.fit_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.fit_button.clicked.connect(self.fit_all)
-        self.hint = QLabel("Click or drag in the plot to seek; wheel zooms; click a legend entry to hide its curve.")
+        self.hint = QLabel("Click in the plot to seek; wheel zooms; Shift+drag selects a range; "
+                           "click a legend entry to hide its curve.")
         self.hint.setStyleSheet("color: gray")
         top = QHBoxLayout()
         top.setContentsMargins(4, 0, 4, 0)
@@ -134,6 +154,41 @@ class Timeline(QWidget):
             self._pending = None
         else:
             QTimer.singleShot(0, self._apply_pending)
+
+    # ----- selected time range (summaries) -----
+    @property
+    def selected_range(self) -> tuple[float, float] | None:
+        if self.region is None:
+            return None
+        t0, t1 = self.region.getRegion()
+        return float(t0), float(t1)
+
+    def set_range(self, t0: float, t1: float) -> None:
+        """Select [t0, t1] (clamped to the clip), creating the draggable region if needed."""
+        t0, t1 = max(0.0, min(t0, t1)), min(self._duration, max(t0, t1))
+        if self.region is None:
+            self.region = pg.LinearRegionItem(values=(t0, t1), orientation="vertical",
+                                              brush=pg.mkBrush(90, 160, 255, 45), hoverBrush=pg.mkBrush(90, 160, 255, 70),
+                                              pen=pg.mkPen(90, 160, 255, 200, width=2))
+            self.region.setZValue(5)
+            self.plot.addItem(self.region, ignoreBounds=True)
+            self.region.sigRegionChangeFinished.connect(lambda _r: self.range_changed.emit(self.selected_range))
+        else:
+            self.region.setRegion((t0, t1))
+        self.range_changed.emit(self.selected_range)
+
+    def select_middle(self) -> None:
+        """A starting range the user then drags: the middle third of what is in view."""
+        x0, x1 = self.plot.getPlotItem().vb.viewRange()[0]
+        x0, x1 = max(x0, 0.0), min(x1, self._duration)
+        third = (x1 - x0) / 3.0
+        self.set_range(x0 + third, x1 - third)
+
+    def clear_range(self) -> None:
+        if self.region is not None:
+            self.plot.removeItem(self.region)
+            self.region = None
+            self.range_changed.emit(None)
 
     def set_cursor(self, seconds: float) -> None:
         if not self.cursor.moving:  # the user's drag wins over playback updates

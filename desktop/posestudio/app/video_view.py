@@ -26,6 +26,8 @@ class Overlay:
     threshold: float = 0.3
     # text, x, y, side ("left"/"right"/"center": the colour), outward (-1: write it left of the point, 1: right)
     labels: list[tuple[str, float, float, str, int]] = field(default_factory=list)
+    # keypoints picked for a new custom angle: x, y, text ("1 left_shoulder")
+    picked: list[tuple[float, float, str]] = field(default_factory=list)
 
 
 def _qcolor(rgb, alpha: int = 255) -> QColor:
@@ -34,6 +36,8 @@ def _qcolor(rgb, alpha: int = 255) -> QColor:
 
 class VideoView(QWidget):
     person_clicked = Signal(int)   # track id of the person nearest to a click
+    point_clicked = Signal(QPointF)   # image pixels; instead of person_clicked while picking keypoints
+    person_menu_requested = Signal(int, object)   # right-click on a person: track id, global QPoint
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -50,6 +54,7 @@ class VideoView(QWidget):
         self._press: QPointF | None = None
         self._dragged = False
         self.fast_scaling = False   # while playing: nearest-pixel scaling, no antialiasing (a third of the cost)
+        self.picking = False        # clicks pick keypoints (point_clicked) instead of people
 
     # content
     def set_frame(self, index: int, frame: np.ndarray) -> None:
@@ -135,6 +140,22 @@ class VideoView(QWidget):
             self._draw_person(p, kp, track_id == self.overlay.followed or len(self.overlay.people) == 1)
         p.resetTransform()
         self._draw_texts(p, t)
+        self._draw_picked(p, t)
+
+    def _draw_picked(self, p: QPainter, t: QTransform) -> None:
+        if not self.overlay.picked:
+            return
+        ring = QPen(QColor(255, 230, 80), 3.0)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        metrics = p.fontMetrics()
+        centres = [t.map(QPointF(x, y)) for x, y, _ in self.overlay.picked]
+        p.setPen(QPen(QColor(255, 230, 80, 200), 2.0, Qt.PenStyle.DashLine))
+        for a, b in zip(centres, centres[1:]):
+            p.drawLine(a, b)
+        for centre, (_, _, text) in zip(centres, self.overlay.picked):
+            p.setPen(ring)
+            p.drawEllipse(centre, 9.0, 9.0)
+            self._text_box(p, metrics, centre + QPointF(12, -10), text, QColor(255, 230, 80))
 
     def _draw_person(self, p: QPainter, kp: np.ndarray, followed: bool) -> None:
         """Lines and joints batched by colour: a handful of Qt calls per person, not one per edge."""
@@ -229,6 +250,13 @@ class VideoView(QWidget):
         self.update()
         event.accept()
 
+    def contextMenuEvent(self, event) -> None:
+        if self.picking:
+            return
+        picked = self.person_at(self.map_to_image(QPointF(event.pos())))
+        if picked is not None:
+            self.person_menu_requested.emit(picked, event.globalPos())
+
     def mousePressEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self._press = event.position()
@@ -255,7 +283,9 @@ class VideoView(QWidget):
         clicked = not self._dragged
         self._press = None
         self.unsetCursor()
-        if clicked:
+        if clicked and self.picking:
+            self.point_clicked.emit(self.map_to_image(event.position()))
+        elif clicked:
             picked = self.person_at(self.map_to_image(event.position()))
             if picked is not None:
                 self.person_clicked.emit(picked)

@@ -1,0 +1,145 @@
+"""Summary table: per shown angle min, max, range of motion, mean, times of the extremes, repetitions,
+and gait cadence, over the whole clip or the time range selected on the timeline. Copies as TSV."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout,
+    QWidget,
+)
+
+from posestudio.app.angles import label_for
+
+# (summary key, column title, decimals); t_min / t_max cells seek the video when clicked
+COLUMNS = (
+    ("min", "Min °", 1), ("max", "Max °", 1), ("range", "Range °", 1), ("mean", "Mean °", 1),
+    ("t_min", "At min s", 2), ("t_max", "At max s", 2), ("reps", "Reps", 0),
+    ("cycles_per_min", "Reps/min", 1),
+)
+TIPS = ("Smallest value (degrees)", "Largest value (degrees)", "Range of motion: max minus min (degrees)",
+        "Mean value (degrees)", "Time of the smallest value (seconds; click to go there)",
+        "Time of the largest value (seconds; click to go there)",
+        "Repetitions: peaks standing out from the movement", "Repetitions per minute (median peak-to-peak time)")
+TIME_KEYS = ("t_min", "t_max")
+SECONDS_ROLE = Qt.ItemDataRole.UserRole
+
+
+def _text(value, decimals: int) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return ""
+    return f"{value:.{decimals}f}" if decimals else str(int(value))
+
+
+class SummaryPanel(QWidget):
+    seek_requested = Signal(float)        # seconds: a time-of-min/max cell was clicked
+    select_range_toggled = Signal(bool)   # the "Select range" button
+    clear_range_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.range: tuple[float, float] | None = None
+        self.numbers: dict[str, dict] = {}
+        self.gait: dict = {}
+        self.scope = QLabel("Whole clip")
+        self.scope.setStyleSheet("color: gray")
+        self.range_button = QToolButton(text="Select range")
+        self.range_button.setCheckable(True)
+        self.range_button.setToolTip("Drag a time range on the timeline (or Shift+drag there) to summarise it")
+        self.range_button.toggled.connect(self.select_range_toggled)
+        self.clear_button = QToolButton(text="Whole clip")
+        self.clear_button.setToolTip("Forget the selected range and summarise the whole clip")
+        self.clear_button.clicked.connect(self.clear_range_requested)
+        self.clear_button.setEnabled(False)
+        self.copy_button = QToolButton(text="Copy")
+        self.copy_button.setToolTip("Copy the table as tab-separated text, ready to paste in a spreadsheet (Ctrl+C)")
+        self.copy_button.clicked.connect(self.copy)
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.scope, 1)
+        for button in (self.range_button, self.clear_button, self.copy_button):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            top.addWidget(button)
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels([title for _, title, _ in COLUMNS])
+        for col, tip in enumerate(TIPS):
+            self.table.horizontalHeaderItem(col).setToolTip(tip)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setToolTip("Click a time of min or max to go to that frame")
+        self.table.cellClicked.connect(self._on_cell)
+        copy_action = QAction("Copy", self.table)
+        copy_action.setShortcut(QKeySequence.StandardKey.Copy)
+        copy_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        copy_action.triggered.connect(self.copy)
+        self.table.addAction(copy_action)
+        self.gait_label = QLabel()
+        self.gait_label.setStyleSheet("color: gray")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.gait_label)
+
+    def set_range(self, span: tuple[float, float] | None) -> None:
+        self.range = span
+        self.scope.setText("Whole clip" if span is None else f"{span[0]:.2f} s to {span[1]:.2f} s")
+        self.clear_button.setEnabled(span is not None)
+
+    def update_from(self, table, names: list[str]) -> None:
+        """Numbers for the shown angles of an AngleTable (None: nothing to summarise) over the current range."""
+        t0, t1 = self.range if self.range is not None else (None, None)
+        shown = [n for n in names if table is not None and n in table]
+        self.numbers = {n: v for n, v in table.summary(t0, t1).items() if n in shown} if shown else {}
+        self.gait = table.gait(t0, t1) if table is not None and "left_knee" in table and "right_knee" in table \
+            else {}
+        self.table.setRowCount(len(shown))
+        self.table.setVerticalHeaderLabels([label_for(n) for n in shown])
+        for row, name in enumerate(shown):
+            values = self.numbers[name]
+            for col, (key, _title, decimals) in enumerate(COLUMNS):
+                item = self.table.item(row, col)
+                if item is None:
+                    item = QTableWidgetItem()
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    self.table.setItem(row, col, item)
+                value = values.get(key)
+                item.setText(_text(value, decimals))
+                is_time = key in TIME_KEYS and value is not None and math.isfinite(value)
+                item.setData(SECONDS_ROLE, float(value) if is_time else None)
+                if is_time:
+                    item.setForeground(Qt.GlobalColor.cyan)
+        if self.gait and self.gait.get("steps"):
+            cadence = self.gait.get("cadence_spm", float("nan"))
+            self.gait_label.setText(f"Gait: {self.gait['steps']} steps"
+                                    + (f", cadence {cadence:.0f} steps/min" if math.isfinite(cadence) else ""))
+        else:
+            self.gait_label.setText("")
+
+    def _on_cell(self, row: int, col: int) -> None:
+        item = self.table.item(row, col)
+        seconds = item.data(SECONDS_ROLE) if item is not None else None
+        if seconds is not None:
+            self.seek_requested.emit(float(seconds))
+
+    def tsv(self) -> str:
+        """The table as tab-separated lines with a header row (what a spreadsheet pastes as cells)."""
+        header = ["Angle"] + [title for _, title, _ in COLUMNS]
+        lines = ["\t".join(header)]
+        for row in range(self.table.rowCount()):
+            cells = [self.table.verticalHeaderItem(row).text()]
+            cells += [self.table.item(row, col).text() if self.table.item(row, col) else ""
+                      for col in range(self.table.columnCount())]
+            lines.append("\t".join(cells))
+        if self.gait_label.text():
+            lines.append(self.gait_label.text())
+        return "\n".join(lines) + "\n"
+
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.tsv())
