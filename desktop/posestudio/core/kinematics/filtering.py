@@ -84,7 +84,13 @@ def _bridge(t, x, ok, before, after, method):
         right = right[:next((k for k in range(len(right)) if right[k] != after + k), len(right))]
         if len(left) >= 2 and len(right) >= 2:
             idx = np.array(left[::-1] + right)
-            return CubicSpline(t[idx], x[idx])(t[gap])
+            bridge = CubicSpline(t[idx], x[idx])(t[gap])
+            # noisy samples at a gap's edges (a keypoint failing before an occlusion) can throw the cubic
+            # far outside anything measured (an elbow flexion of 290 degrees); a real peak inside a short
+            # gap rises above its neighbours by less than their own spread
+            lo, hi = float(x[idx].min()), float(x[idx].max())
+            if lo - (hi - lo) <= bridge.min() and bridge.max() <= hi + (hi - lo):
+                return bridge
     return np.interp(t[gap], [t[before], t[after]], [x[before], x[after]])
 
 
@@ -176,9 +182,11 @@ def butterworth(values: np.ndarray, timestamps, cutoff_hz: float = DEFAULT_CUTOF
 @_per_column
 def smooth(values: np.ndarray, timestamps, cutoff_hz: float | None = DEFAULT_CUTOFF_HZ,
            order: int = DEFAULT_ORDER, max_gap_s: float = DEFAULT_MAX_GAP_S,
-           outliers: bool = True) -> np.ndarray:
+           outliers: bool = True, bounds: tuple[float, float] | None = None) -> np.ndarray:
     """Outlier rejection, gap filling, then the zero-lag Butterworth (skipped when cutoff_hz is None or 0).
 
+    bounds: the values' domain (an unsigned angle's 0..180); filled gaps and the filter's ringing are kept
+    inside it, so a bridge across a gap never invents a value the measurement cannot take.
     Returns a new array; the input (the raw track) is never modified.
     """
     x = np.array(values, dtype=np.float64)
@@ -186,8 +194,12 @@ def smooth(values: np.ndarray, timestamps, cutoff_hz: float | None = DEFAULT_CUT
         x = reject_outliers(x, timestamps)
     if max_gap_s and max_gap_s > 0:
         x = fill_gaps(x, timestamps, max_gap_s)
+        if bounds is not None:
+            x = np.clip(x, *bounds)
     if cutoff_hz:
         x = butterworth(x, timestamps, cutoff_hz, order)
+        if bounds is not None:
+            x = np.clip(x, *bounds)
     return x
 
 

@@ -54,6 +54,14 @@ class AngleTable:
                             self.timestamps, t0, t1)
 
 
+def value_bounds(angle: AngleDef) -> tuple[float, float] | None:
+    """The range an angle's values can take: unsigned angles 0..180 (less their offset); signed ones are
+    unwrapped over time and unbounded."""
+    if angle.kind in ("three_point", "segment_pair"):
+        return (0.0 - angle.offset, 180.0 - angle.offset)
+    return None
+
+
 def angle_table(keypoints: np.ndarray, timestamps, keypoint_names, angles=None, min_score: float = 0.3,
                 smoothing: bool = True, cutoff_hz: float = 6.0, order: int = DEFAULT_ORDER,
                 max_gap_s: float = DEFAULT_MAX_GAP_S, fix_sides: bool = True) -> AngleTable:
@@ -76,7 +84,8 @@ def angle_table(keypoints: np.ndarray, timestamps, keypoint_names, angles=None, 
         kp, swaps = fix_side_swaps(kp, keypoint_names, min_score)
     raw = compute_angles(kp, keypoint_names, angles, min_score)
     table_defs = {a.name: a for a in angles}
-    filtered = {n: smooth(v, t, cutoff_hz, order, max_gap_s) if smoothing else v.copy() for n, v in raw.items()}
+    filtered = {n: smooth(v, t, cutoff_hz, order, max_gap_s, bounds=value_bounds(table_defs[n]))
+                if smoothing else v.copy() for n, v in raw.items()}
     velocity = {n: angular_velocity(v, t) for n, v in filtered.items()}
     settings = {"min_score": min_score, "smoothing": smoothing, "cutoff_hz": cutoff_hz, "order": order,
                 "max_gap_s": max_gap_s, "fix_sides": fix_sides}
