@@ -33,8 +33,10 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output file, or folder for several videos")
     p.add_argument("--format", choices=[f[1:] for f in FORMATS],
                    help="file format when OUT is a folder (default json)")
-    p.add_argument("--angles", action="store_true",
-                   help="add joint angles (smoothed, degrees) and their velocities (deg/s) per person to JSON/CSV")
+    p.add_argument("--angles", nargs="?", const="", metavar="NAMES",
+                   help="add joint angles (smoothed, degrees) and their velocities (deg/s) per person to JSON/CSV; "
+                        "optionally only these comma-separated angles: built-in names, custom angles saved in the "
+                        "window, or definitions such as knee_abs=left_hip,left_knee,left_ankle")
     p.add_argument("--summary", metavar="OUT.csv",
                    help="also write range of motion and repetitions per video, person and angle to this CSV")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
@@ -92,6 +94,17 @@ def output_paths(videos: list[Path], output: Path, fmt: str | None) -> list[Path
     return paths
 
 
+def _wanted_angles(text: str | None):
+    """AngleDefs named on the command line (None: every angle the model allows). Names are looked up among
+    the built-in angles and the custom ones saved in the window, before any video is analysed."""
+    if not text:
+        return None
+    from posestudio.core.kinematics import resolve_angles
+    from posestudio.core.kinematics.custom_store import load_custom_angles
+
+    return resolve_angles(text, load_custom_angles())
+
+
 def run(args: argparse.Namespace) -> int:
     from posestudio.core.analysis import analyse_video
     from posestudio.core.pose import create_estimator
@@ -102,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
     outputs = output_paths(videos, Path(args.output), args.format)
     if args.summary and Path(args.summary).suffix.lower() != ".csv":
         raise PoseStudioError(f"The summary {Path(args.summary).name} must be a .csv file; name it e.g. summary.csv.")
+    wanted = _wanted_angles(args.angles)
     summary = []
     estimator = None
     failed = 0
@@ -113,8 +127,9 @@ def run(args: argparse.Namespace) -> int:
                     estimator = create_estimator(args.model)  # a missing model raises: one sentence, exit 2
                 result = analyse_video(source, args.model, progress=bar, estimator=estimator)
             bar.close()
-            extra, tables = angle_columns(result) if (args.angles or args.summary) else ({}, {})
-            write_result(result, out, extra if args.angles else None)
+            with_angles = args.angles is not None
+            extra, tables = angle_columns(result, wanted) if (with_angles or args.summary) else ({}, {})
+            write_result(result, out, extra if with_angles else None)
             summary += summary_rows(result, tables)
             if result.note:
                 print(f"posestudio: {video.name}: {result.note}", file=sys.stderr)

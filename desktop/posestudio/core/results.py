@@ -224,8 +224,10 @@ def write_result(result: AnalysisResult, path, extra: Mapping[str, np.ndarray] |
 
 # ----- joint angles per person, aligned with the result's slots (for --angles and --summary) -----
 
-def angle_columns(result: AnalysisResult) -> tuple[dict[str, np.ndarray], dict[int, object]]:
+def angle_columns(result: AnalysisResult, angles=None) -> tuple[dict[str, np.ndarray], dict[int, object]]:
     """(name -> (F, P) degrees or deg/s, person id -> AngleTable) for every tracked person.
+
+    angles: AngleDefs or built-in names to compute (None: every angle the keypoint set allows).
 
     Columns are each angle (smoothed) and `<angle>_velocity`, as the kinematics' angle_table gives them.
     """
@@ -235,7 +237,7 @@ def angle_columns(result: AnalysisResult) -> tuple[dict[str, np.ndarray], dict[i
     tables = {}
     shape = result.person_ids.shape
     for pid in result.person_ids_present():
-        table = angle_table(result.track(pid), result.timestamps, result.keypoint_names)
+        table = angle_table(result.track(pid), result.timestamps, result.keypoint_names, angles=angles)
         tables[pid] = table
         frames, slots = np.nonzero(result.person_ids == pid)
         for name, values in table.columns(raw=False, velocity=True).items():
