@@ -9,13 +9,15 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QThread, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar, QPushButton,
+    QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton,
     QScrollArea, QSplitter, QVBoxLayout, QWidget,
 )
 
 from posestudio.app import about
 from posestudio.app.analysis_controller import ERROR_MS, AnalysisController
 from posestudio.app.angle_picker import AnglePicker
+from posestudio.app.edit_actions import EditActions
+from posestudio.app.export_actions import ExportActions
 from posestudio.app.frame_loader import ClipInfo, FrameLoader
 from posestudio.app.overlay import frame_overlay, values_at
 from posestudio.app.settings import Settings
@@ -87,6 +89,8 @@ class MainWindow(QMainWindow):
         self.controller = AnalysisController(self)
         self.panel.set_custom_angles(self.controller.custom)
         self.picker = AnglePicker(self.view, self.controller.taken_names)
+        self.edits = EditActions(self)
+        self.exports = ExportActions(self)
         self.panel.angle_group.layout().addWidget(self.picker)
         self._build_layout()
         self._build_status_bar()
@@ -170,11 +174,11 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &recent")
         self._fill_recent()
         file_menu.addSeparator()
-        self.export_action = self._action("&Export video…", self.export_video, "Ctrl+E",
+        self.export_action = self._action("&Export video…", self.exports.export_video, "Ctrl+E",
                                           "Write an MP4 with the skeleton and angles drawn on it")
-        self.export_data_action = self._action("Export &data…", self.export_data,
+        self.export_data_action = self._action("Export &data…", self.exports.export_data,
                                                tip="Write the keypoints and angles as CSV, JSON or TRC")
-        self.export_plot_action = self._action("Export &plot…", self.export_plot,
+        self.export_plot_action = self._action("Export &plot…", self.exports.export_plot,
                                                tip="Save the angle curves as PNG or SVG")
         for action in (self.export_action, self.export_data_action, self.export_plot_action):
             file_menu.addAction(action)
@@ -204,9 +208,9 @@ class MainWindow(QMainWindow):
         analysis_menu.addAction(self._action("Analyse again", lambda: self.start_analysis(force=True)))
         analysis_menu.addAction(self._action("Cancel analysis", self.cancel_analysis))
         analysis_menu.addSeparator()
-        analysis_menu.addAction(self._action("Add angle at a joint…", lambda: self.start_picking(3),
+        analysis_menu.addAction(self._action("Add angle at a joint…", lambda: self.edits.start_picking(3),
                                              tip="Click three keypoints on the video"))
-        analysis_menu.addAction(self._action("Add angle between segments…", lambda: self.start_picking(4),
+        analysis_menu.addAction(self._action("Add angle between segments…", lambda: self.edits.start_picking(4),
                                              tip="Click four keypoints on the video"))
         self.undo_ids_action = self._action("Undo identity fix", self.controller.undo_ids,
                                             QKeySequence.StandardKey.Undo)
@@ -223,22 +227,22 @@ class MainWindow(QMainWindow):
         self.timeline.seek_requested.connect(self.playback.seek_time)
         self.view.person_clicked.connect(self.panel.select_person)
         self.view.point_clicked.connect(self.picker.pick_at)
-        self.view.person_menu_requested.connect(self.person_menu)
+        self.view.person_menu_requested.connect(self.edits.person_menu)
         self.picker.changed.connect(self._refresh_overlay)
-        self.picker.finished.connect(self._on_picked)
+        self.picker.finished.connect(self.edits.on_picked)
         self.picker.cancelled.connect(lambda: self.show_info("No angle added."))
         self.controller.overlay_changed.connect(self._refresh_overlay)
-        self.controller.angles_changed.connect(self._on_angles)
-        self.timeline.range_changed.connect(self._on_range)
+        self.controller.angles_changed.connect(self.edits.on_angles)
+        self.timeline.range_changed.connect(self.edits.on_range)
         self.summary.seek_requested.connect(self.playback.seek_time)
-        self.summary.select_range_toggled.connect(self._toggle_range)
+        self.summary.select_range_toggled.connect(self.edits.toggle_range)
         self.summary.clear_range_requested.connect(self.timeline.clear_range)
         p = self.panel
         p.model_requested.connect(self.controller.model_requested)
-        p.add_angle_requested.connect(self.start_picking)
-        p.rename_angle_requested.connect(self.rename_angle)
+        p.add_angle_requested.connect(self.edits.start_picking)
+        p.rename_angle_requested.connect(self.edits.rename_angle)
         p.delete_angle_requested.connect(self.controller.delete_custom)
-        p.person_menu_requested.connect(self.person_menu)
+        p.person_menu_requested.connect(self.edits.person_menu)
         p.threshold_changed.connect(lambda _v: self.request_angles())
         p.smoothing_changed.connect(lambda _v: self.request_angles())
         p.angles_changed.connect(lambda _v: self.request_angles())
@@ -344,7 +348,7 @@ class MainWindow(QMainWindow):
         self.view.clear()
         self.timeline.clear_curves()
         self.timeline.clear_range()
-        self._update_summary()
+        self.edits.update_summary()
         self.timeline.set_duration(float(info.timestamps[-1]) if info.frame_count else 0.0)
         self.playback.load(info.timestamps)
         self.transport.reset()
@@ -436,117 +440,6 @@ class MainWindow(QMainWindow):
 
     def request_angles(self) -> None:
         self.controller.request_angles()
-
-    def _on_angles(self, data) -> None:
-        self._update_summary()
-
-    def _update_summary(self) -> None:
-        data = self.angle_data
-        self.summary.update_from(data.table if data is not None else None,
-                                 list(data.values) if data is not None else [])
-
-    def _on_range(self, span) -> None:
-        self.summary.set_range(span)
-        if span is None and self.summary.range_button.isChecked():
-            self.summary.range_button.setChecked(False)
-        self._update_summary()
-
-    def _toggle_range(self, on: bool) -> None:
-        if on and self.timeline.region is None:
-            self.timeline.select_middle()
-        elif not on:
-            self.timeline.clear_range()
-
-    # ----- custom angles -----
-    def start_picking(self, count: int) -> None:
-        if self.result is None or self.view.frame_index < 0:
-            self.show_error("Open and analyse a video first, then click the keypoints on its skeleton.")
-            return
-        self.playback.pause()
-        self.dock.show()
-        self.picker.start(count)
-
-    def _on_picked(self, angle) -> None:
-        self.controller.add_custom(angle)
-
-    def rename_angle(self, name: str) -> None:
-        dialog = QInputDialog(self)
-        dialog.setWindowTitle("Rename angle")
-        dialog.setLabelText(f"New name for {name}:")
-        dialog.setTextValue(name)
-        dialog.textValueSelected.connect(lambda new: self.controller.rename_custom(name, new))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()  # not blocking the event loop
-        self.rename_dialog = dialog
-
-    # ----- identity fixes -----
-    def person_menu(self, track_id: int, global_pos=None) -> QMenu:
-        """Follow, swap or merge a person's id from the current frame on."""
-        menu = QMenu(self)
-        frame = max(self.playback.index, 0)
-        menu.addAction(f"Follow #{track_id}", lambda: self.panel.select_person(track_id))
-        others = [t for t in self.controller.track_ids() if t != track_id]
-        swap = menu.addMenu(f"Swap id #{track_id} with…")
-        merge = menu.addMenu(f"Merge #{track_id} into…")
-        for other in others:
-            swap.addAction(f"#{other}", lambda o=other: self.controller.fix_ids("swap", track_id, o, frame))
-            merge.addAction(f"#{other}", lambda o=other: self.controller.fix_ids("merge", o, track_id, frame))
-        for sub in (swap, merge):
-            sub.setEnabled(bool(others) and self.analysis is None)
-            sub.setToolTip(f"From frame {frame} on")
-        menu.addSeparator()
-        menu.addAction(self.undo_ids_action)
-        if global_pos is not None:
-            menu.popup(global_pos)
-        self.last_person_menu = menu
-        return menu
-
-    # ----- export (the dialogs and workers live in export_dialog) -----
-    def _export_ready(self) -> bool:
-        if self.clip is None:
-            self.show_error("Open a video first; there is nothing to export yet.")
-            return False
-        return True
-
-    def export_video(self) -> None:
-        if not self._export_ready():
-            return
-        from posestudio.app.export_dialog import ExportVideoDialog
-
-        self.playback.pause()
-        clip = self.clip
-        dialog = ExportVideoDialog(
-            clip.path, self.result, width=clip.width, height=clip.height, duration=clip.duration,
-            smooth=self.panel.smoothing_box.isChecked(), show_angles=self.panel.labels_box.isChecked(),
-            threshold=self.panel.threshold,
-            person_id=self.angle_data.person if self.angle_data is not None and self.angle_data.person >= 0
-            else None, parent=self)
-        dialog.exported.connect(lambda report: self.show_info(f"Exported {getattr(report, 'path', 'the video')}."))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()  # window-modal but not blocking the event loop
-
-    def export_data(self) -> None:
-        if not self._export_ready():
-            return
-        if self.result is None or not self.result.analysed.any():
-            self.show_error("There are no analysis results to export yet; wait for the analysis to finish.")
-            return
-        from posestudio.app.export_dialog import export_data
-
-        thread = export_data(self, self.result, self.clip.path, smooth=self.panel.smoothing_box.isChecked(),
-                             threshold=self.panel.threshold,
-                             on_done=lambda *_: self.show_info("Data exported."), on_failed=self.show_error)
-        if thread is not None:
-            self.retire(thread)
-
-    def export_plot(self) -> None:
-        if not self._export_ready():
-            return
-        from posestudio.app.export_dialog import export_plot
-
-        path = export_plot(self, self.timeline.plot.getPlotItem(), f"{Path(self.clip.path).stem}_angles.png")
-        if path:
-            self.show_info(f"Plot saved to {path}.")
 
     # ----- threads and shutdown -----
     def retire(self, thread: QThread) -> None:
