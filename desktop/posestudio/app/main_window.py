@@ -135,9 +135,7 @@ class MainWindow(QMainWindow):
         self.summary_dock.setFeatures(self.dock.features())
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.summary_dock)
         self.resize(1400, 900)
-        # wide enough for the summary's columns without scrolling; the settings get most of the height
-        self.resizeDocks([self.dock, self.summary_dock], [500, 500], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.dock, self.summary_dock], [560, 300], Qt.Orientation.Vertical)
+
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -258,9 +256,16 @@ class MainWindow(QMainWindow):
         state = self.settings.state("state")
         if state is not None:
             self.restoreState(state)
+        else:  # docks only take sizes once the window is laid out
+            QTimer.singleShot(0, self._default_dock_sizes)
         splitter = self.settings.state("splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
+
+    def _default_dock_sizes(self) -> None:
+        # wide enough for the summary's columns without scrolling; the settings get most of the height
+        self.resizeDocks([self.dock, self.summary_dock], [520, 520], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.dock, self.summary_dock], [540, 320], Qt.Orientation.Vertical)
 
     def save_layout(self) -> None:
         self.settings.set_state("geometry", self.saveGeometry())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout,
     QWidget,
@@ -113,11 +113,15 @@ class SummaryPanel(QWidget):
                 item.setText(_text(value, decimals))
                 is_time = key in TIME_KEYS and value is not None and math.isfinite(value)
                 item.setData(SECONDS_ROLE, float(value) if is_time else None)
+                font = item.font()
+                font.setUnderline(is_time)  # looks like a link: a click goes to that time
+                item.setFont(font)
                 if is_time:
-                    item.setForeground(Qt.GlobalColor.cyan)
+                    item.setForeground(QColor(20, 90, 200))
         if self.gait and self.gait.get("steps"):
             cadence = self.gait.get("cadence_spm", float("nan"))
-            self.gait_label.setText(f"Gait: {self.gait['steps']} steps"
+            steps = self.gait["steps"]
+            self.gait_label.setText(f"Gait: {steps} step{'s' if steps != 1 else ''}"
                                     + (f", cadence {cadence:.0f} steps/min" if math.isfinite(cadence) else ""))
         else:
             self.gait_label.setText("")
