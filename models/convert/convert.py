@@ -329,6 +329,18 @@ def reorder_outputs(onnx_path: Path, names: list[str], input_name: str) -> None:
     onnx.save(m, str(onnx_path))
 
 
+def drop_outputs(onnx_path: Path, keep: list[str], input_name: str) -> None:
+    """Cut outputs the app never reads, with the nodes only they need (BlazePose's segmentation head)."""
+    import onnx
+    from onnx.utils import Extractor
+
+    model = onnx.load(str(onnx_path))
+    sub = Extractor(model).extract_model([input_name], keep)
+    onnx.checker.check_model(sub)
+    onnx.save(sub, str(onnx_path))
+    say(f"  kept outputs {keep}: {len(model.graph.node)} -> {len(sub.graph.node)} nodes")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--package", required=True, type=Path, help="extracted npm package folder (holds package/)")
@@ -345,6 +357,12 @@ def main(argv: list[str] | None = None) -> int:
         original = convert(job, args.package, onnx_path)
         names = [o["name"] for o in job["outputs"]]
         reorder_outputs(onnx_path, names, job["input_name"])
+        dropped = {o["name"] for o in job["outputs"] if o.get("dropped")}
+        if dropped:
+            kept = [(n, a) for n, a in zip(names, original) if n not in dropped]
+            drop_outputs(onnx_path, [n for n, _ in kept], job["input_name"])
+            names, original = [n for n, _ in kept], [a for _, a in kept]
+            job = {**job, "outputs": [o for o in job["outputs"] if o["name"] not in dropped]}
         ref = {
             "id": job["id"],
             "tensorflow": tf.__version__,

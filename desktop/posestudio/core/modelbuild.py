@@ -283,7 +283,8 @@ def _jobs_for(ids: list[str], work: Path) -> list[dict]:
         np.save(ref_npy, models.reference_input(model_id))
         job = {"id": model_id, "format": src["format"], "path": src["paths"][0], "input": str(ref_npy),
                "input_name": info["input"]["name"],
-               "outputs": [{"name": o["name"], "shape": o["shape"]} for o in info["outputs"]]}
+               "outputs": [{"name": o["name"], "shape": o["shape"], "dropped": bool(o.get("dropped"))}
+                           for o in info["outputs"]]}
         if src.get("packed"):
             job["packed"] = src["packed"]
         jobs.append(job)

@@ -116,6 +116,8 @@ def create_session(model_id: str, threads: int | None = None):
     opts.intra_op_num_threads = int(threads) if threads else physical_cores()
     opts.inter_op_num_threads = 1
     opts.log_severity_level = 3
+    # Idle onnxruntime threads would busy-wait between runs and starve the analysis' decode thread.
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
         return ort.InferenceSession(str(path), sess_options=opts, providers=providers())
     except Exception as exc:  # a truncated or foreign file: say how to fix it
@@ -262,6 +264,9 @@ def verify_file(model_id: str, path: Path) -> list[str]:
     except Exception as exc:
         log.exception("reference run of %s failed", path)
         return [f"the file cannot be run ({type(exc).__name__}: {exc})"]
+    wanted = [o["name"] for o in model_info(model_id)["outputs"] if not o.get("dropped")]
+    if sorted(outputs) != sorted(wanted):  # e.g. built before an output was cut: rebuild it
+        return [f"the file has outputs {sorted(outputs)}, expected {sorted(wanted)}"]
     return compare_reference(model_id, outputs)
 
 

@@ -194,12 +194,8 @@ class BlazePoseEstimator(PoseEstimator):
 
     def __init__(self, model_id: str = "blazepose-full", threads: int | None = None, *,
                  detector_session=None, landmark_session=None):
-        from posestudio.core.models import create_session, physical_cores  # lazy: onnxruntime on first use
+        from posestudio.core.models import create_session  # lazy: onnxruntime on first use
 
-        if threads is None:
-            # leave a core to the analysis' decode thread: onnxruntime's busy-waiting threads otherwise fight
-            # it (measured on 2 cores: 1 thread analysed the walking clip at ~1.5x the speed of 2)
-            threads = max(1, physical_cores() - 1)
         self.model_id = model_id
         self.detector = PoseDetector(detector_session or create_session("blazepose-detector", threads=threads))
         self.landmarks = LandmarkModel(landmark_session or create_session(model_id, threads=threads))
