@@ -45,7 +45,8 @@ def require_model():
 
 @pytest.fixture(autouse=True)
 def _private_user_folders(tmp_path_factory, monkeypatch):
-    """Caches and logs go to a temporary folder; models stay where the build put them."""
+    """Caches, logs and saved custom angles go to a temporary folder; models stay where the build put them."""
     root = tmp_path_factory.mktemp("user")
     monkeypatch.setenv("POSESTUDIO_CACHE", str(root / "cache"))
     monkeypatch.setenv("POSESTUDIO_LOGS", str(root / "logs"))
+    monkeypatch.setenv("POSESTUDIO_CONFIG", str(root / "config"))

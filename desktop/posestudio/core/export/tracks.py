@@ -15,9 +15,14 @@ LABELLED_FAMILIES = ("knee", "hip", "elbow", "shoulder", "ankle")
 
 
 def available_angles(keypoint_names) -> list:
+    """Built-in angles, then the custom ones saved in the window, that this keypoint set allows."""
+    from posestudio.core.kinematics import DEFAULT_ANGLES
     from posestudio.core.kinematics import available_angles as _available
+    from posestudio.core.kinematics.custom_store import load_custom_angles
 
-    return list(_available(tuple(keypoint_names)))
+    builtin = {a.name for a in DEFAULT_ANGLES}
+    custom = [a for a in load_custom_angles() if a.name not in builtin]
+    return list(_available(tuple(keypoint_names), list(DEFAULT_ANGLES) + custom))
 
 
 def labelled_angles(keypoint_names) -> list:

@@ -18,7 +18,7 @@ from typing import Iterable, Mapping
 
 from posestudio.core.errors import PoseStudioError
 
-from .angles import DEFAULT_ANGLES, KEYPOINT_COUNT, KINDS, KNOWN_POINTS, AngleDef, default_angle
+from .angles import DEFAULT_ANGLES, KEYPOINT_COUNT, KINDS, KNOWN_POINTS, AngleDef, AngleUnavailableError, default_angle
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _BUILTIN = {a.name for a in DEFAULT_ANGLES}
@@ -104,9 +104,14 @@ def parse_angle(text: str, custom: Iterable[AngleDef] = ()) -> AngleDef:
     """An AngleDef from a built-in name, a saved custom angle's name, or a definition 'NAME=...'."""
     text = re.sub(r"\s+", "", str(text))
     if "=" not in text:
+        custom = list(custom)
         for a in custom:
             if a.name == text:
                 return a
+        if custom and text not in {a.name for a in DEFAULT_ANGLES}:
+            raise AngleUnavailableError(
+                f"There is no angle called '{text}'; use a built-in one ({', '.join(a.name for a in DEFAULT_ANGLES)}),"
+                f" a saved custom one ({', '.join(a.name for a in custom)}) or define it as NAME=A,B,C.")
         return default_angle(text)
     name, _, body = text.partition("=")
     body, _, options = body.partition(";")
