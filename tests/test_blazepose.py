@@ -227,4 +227,3 @@ def test_bench_reports_every_figure(require_model, videos_dir):
     assert list(out) == ["decode_fps", "inference_fps", "analysis_fps", "analysis_over_inference", "peak_memory_mb"]
     assert all(np.isfinite(v) and v > 0 for v in out.values())
     assert 0.05 < out["analysis_over_inference"] < 5  # median of paired per-round ratios
-    assert out["decode_fps"] > out["inference_fps"]  # a 1080p H.264 frame decodes faster than BlazePose runs

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from posestudio.core.errors import PoseStudioError
+from posestudio.core.geometry import box_iou
 from posestudio.core.pose import PoseEstimator, create_estimator
 from posestudio.core.pose.crop import Region, crop
 from posestudio.core.skeleton import BLAZEPOSE_TO_COCO, COCO17
@@ -96,14 +97,6 @@ def _read_rgb(path: Path) -> np.ndarray:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
-def _iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def predict_in_region(estimator: PoseEstimator, rgb: np.ndarray, region: Region, box) -> np.ndarray | None:
     """COCO-17 (x, y, score) in image pixels for the person in `region`, or None when none is found.
 
@@ -135,7 +128,7 @@ def predict_in_region(estimator: PoseEstimator, rgb: np.ndarray, region: Region,
         kps, pbox, score = item
         if pbox is None:
             pbox = np.r_[kps[:, :2].min(axis=0), kps[:, :2].max(axis=0)]
-        return (_iou(pbox, box), score)
+        return (box_iou(pbox, box), score)
 
     kps = max(found, key=rank)[0]
     return kps[list(BLAZEPOSE_TO_COCO)] if len(kps) == 33 else kps

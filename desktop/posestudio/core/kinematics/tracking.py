@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from posestudio.core.errors import PoseStudioError
+from posestudio.core.geometry import box_iou
 
 _IMPOSSIBLE = 1e6
 
@@ -42,16 +43,6 @@ def _valid(kp: np.ndarray, min_score: float) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             ok &= kp[:, 2] >= min_score
     return ok
-
-
-def box_iou(a: np.ndarray, b: np.ndarray) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / union) if union > 0 else 0.0
 
 
 @dataclass(eq=False)

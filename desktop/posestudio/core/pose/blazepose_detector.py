@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from posestudio.core.geometry import box_iou as iou
 from posestudio.core.pose.roi import Roi, crop_to_image, square_around_rect, warp_roi
 
 INPUT_SIZE = 224
@@ -72,17 +73,6 @@ def decode(raw_boxes: np.ndarray, raw_scores: np.ndarray, anchors: np.ndarray = 
         box = np.array([xc - w / 2, yc - h / 2, xc + w / 2, yc + h / 2], dtype=np.float64)
         detections.append(Detection(float(scores[i]), box, kps.astype(np.float64)))
     return detections
-
-
-def iou(a: np.ndarray, b: np.ndarray) -> float:
-    """Intersection over union of two xmin, ymin, xmax, ymax boxes."""
-    iw = min(a[2], b[2]) - max(a[0], b[0])
-    ih = min(a[3], b[3]) - max(a[1], b[1])
-    if iw <= 0 or ih <= 0:
-        return 0.0
-    inter = iw * ih
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / union) if union > 0 else 0.0
 
 
 def weighted_nms(detections: list[Detection], iou_threshold: float = NMS_IOU) -> list[Detection]:
