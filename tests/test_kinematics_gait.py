@@ -1,0 +1,179 @@
+"""Knee curves of real walking and running look like textbook gait, and no clip's angle curves jump where the
+video shows no such movement.
+
+Walking (sports2d_demo_walk_jumpingjacks_flip.mp4, movenet-multipose; the woman is a second person, walking
+right to left from frame 39 to 197, while blazepose-full's single-person tracking mostly follows the man).
+Looked at frame by frame (skeletons drawn on every second frame): heel strikes, leading leg in brackets, at
+about frames 61 (L), 79 (R), 97 (L), 117 (R), 136 (L), 153 (R), 172 (L), 190 (R), one every ~18 frames;
+her first contact (~43) is hidden behind the tree. Between them 8 swing phases: right knee ~53, 92, 124, 165,
+left knee ~72, 108, 143, 181, so 8 steps.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from posestudio.core.kinematics import angle_table
+
+WALK = "sports2d_demo_walk_jumpingjacks_flip.mp4"
+RUN = "sports2d_demo3_running_side.mp4"
+GYM = "mmaction2_basketball_gym_240p.mp4"
+WALK_FRAMES = (39, 197)
+EYE_HEEL_STRIKES = ((61, "left"), (79, "right"), (97, "left"), (117, "right"),
+                    (136, "left"), (153, "right"), (172, "left"), (190, "right"))
+EYE_STEPS = 8
+
+# 40 degrees between consecutive frames at 30 fps; scaled by each frame interval
+JUMP_LIMIT_DEG_S = 1200.0
+
+# Jumps above the limit that the video shows (looked at, skeletons drawn on the frames around each):
+# (first frame, last frame, angle names) per (clip, model); a flagged step i -> i+1 is allowed when i is in
+# the range (2 frames of slack for numeric differences between machines).
+REAL_JUMPS = {
+    ("pose2sim_single_cam01_portrait60.mp4", "blazepose-full"): [
+        (18, 22, {"right_forearm"}),  # the throw: forearm pointing at the camera swings round at 60 fps
+    ],
+    ("pose2sim_single_cam02_vp9.mp4", "blazepose-full"): [
+        (71, 72, {"right_forearm"}),  # the same throw seen from the second camera
+    ],
+    (WALK, "movenet-multipose"): [  # the followed person is the man: backflip and landing crouch
+        (181, 192, {"left_shoulder", "right_shoulder", "left_upper_arm", "right_upper_arm"}),
+    ],
+    (WALK, "blazepose-full"): [
+        (138, 140, {"right_elbow", "right_shoulder", "right_upper_arm"}),  # arm swing before the flip
+        (164, 166, {"left_shoulder", "left_upper_arm", "left_forearm", "left_foot", "right_foot"}),  # the flip
+    ],
+}
+
+# Jumps that are artefacts, not fixed yet (see the final report of the audit): these clips xfail, strictly
+# where the artefacts are many and large, so a fix shows up as an XPASS to update this list.
+KNOWN_ARTEFACTS = {
+    (WALK, "blazepose-full"): (True, "single-person tracking hops from the man to the walking woman at frame 170 "
+                                     "and back at 200, and the elbow jumps while the track starts (frames 1-4)"),
+    (GYM, "blazepose-full"): (True, "240p players ~60 px tall: tiny forearms and feet, hops between players, "
+                                    "garbage poses on motion-blurred pans (frames 275-288)"),
+    (GYM, "movenet-multipose"): (True, "240p players ~60 px tall: elbow and upper-arm noise, a pose on a "
+                                       "blurred pan (frames 225-237)"),
+    (RUN, "blazepose-full"): (False, "the foot angle flips as the runner's foot leaves the picture (frame 31)"),
+}
+
+CLIPS = [
+    ("sports2d_demo_walk_jumpingjacks_flip.mp4", "blazepose-full"),
+    (WALK, "movenet-multipose"),
+    ("pose2sim_single_cam01_portrait60.mp4", "blazepose-full"),
+    ("pose2sim_single_cam02_vp9.mp4", "blazepose-full"),
+    ("mmhuman3d_basketball_dribble_portrait12.mp4", "blazepose-full"),
+    (GYM, "blazepose-full"),
+    (GYM, "movenet-multipose"),
+    (RUN, "blazepose-full"),
+    ("sports2d_demo5_dumbbell_lateral_raise.mp4", "blazepose-full"),
+]
+
+_analyses: dict = {}
+
+
+@pytest.fixture(scope="session")
+def analysed(videos_dir, require_model):
+    """analysed(clip, model) -> AnalysisResult, each clip analysed once per test session."""
+    from posestudio.core.analysis import analyse_video
+
+    def get(clip, model):
+        require_model(model)
+        if (clip, model) not in _analyses:
+            _analyses[clip, model] = analyse_video(videos_dir / clip, model)
+        return _analyses[clip, model]
+
+    return get
+
+
+def followed(result) -> int:
+    """The person the window follows by default: the longest track."""
+    ids = result.person_ids[result.person_ids >= 0]
+    return int(np.bincount(ids).argmax())
+
+
+def walking_woman(result) -> int:
+    """The track that crosses the picture right to left (the man stays near the middle)."""
+    best, travel = -1, 0.0
+    for pid in result.person_ids_present():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # frames without this person are all NaN
+            x = np.nanmedian(result.track(pid)[:, :, 0], axis=1)
+        ok = np.flatnonzero(np.isfinite(x))
+        if ok.size > 60 and x[ok[0]] - x[ok[-1]] > travel:
+            best, travel = pid, float(x[ok[0]] - x[ok[-1]])
+    assert travel > 0.5 * result.width, "no track crosses the picture"
+    return best
+
+
+@pytest.fixture(scope="module")
+def walk(analysed):
+    result = analysed(WALK, "movenet-multipose")
+    table = angle_table(result.track(walking_woman(result)), result.timestamps, result.keypoint_names,
+                        angles=["left_knee", "right_knee"])
+    t0, t1 = result.timestamps[list(WALK_FRAMES)]
+    return result, table, t0, t1
+
+
+def swing_peaks(table, t0=None, t1=None) -> list[float]:
+    """Knee flexion at each swing peak that gait counting keeps (both knees)."""
+    peaks = []
+    summary = table.summary(t0, t1)
+    for name in ("left_knee", "right_knee"):
+        for tp in summary[name]["rep_times"]:
+            peaks.append((tp, name, table.filtered[name][int(np.searchsorted(table.timestamps, tp))]))
+    # as gait_cadence: a smaller peak of one knee within 0.2 s of the other's is a leg mix-up
+    kept = [(tp, name, v) for tp, name, v in peaks
+            if not any(abs(tp - to) < 0.2 and vo > v and no != name for to, no, vo in peaks)]
+    return [v for _, _, v in sorted(kept)]
+
+
+def test_walking_knee_near_straight_at_heel_strike(walk):
+    result, table, _, _ = walk
+    for frame, side in EYE_HEEL_STRIKES:
+        knee = table.filtered[f"{side}_knee"][frame - 4:frame + 5]
+        # the knee is straightest just before contact (terminal swing), within a few frames
+        assert 0 <= np.nanmin(knee) <= 15, (frame, side, knee)
+
+
+def test_walking_swing_peaks_and_steps(walk):
+    result, table, t0, t1 = walk
+    peaks = swing_peaks(table, t0, t1)
+    assert len(peaks) == EYE_STEPS, peaks
+    assert all(50 <= p <= 90 for p in peaks), peaks
+    gait = table.gait(t0, t1)
+    assert gait["steps"] == EYE_STEPS
+    assert 80 <= gait["cadence_spm"] <= 120  # a heel strike every ~18 frames = 100 steps a minute
+
+
+def test_running_swings_higher_than_walking(walk, analysed):
+    _, walk_table, t0, t1 = walk
+    result = analysed(RUN, "blazepose-full")
+    run_table = angle_table(result.track(followed(result)), result.timestamps, result.keypoint_names,
+                            angles=["left_knee", "right_knee"])
+    run_peaks = swing_peaks(run_table)
+    assert len(run_peaks) >= 3, run_peaks
+    assert min(run_peaks) > max(swing_peaks(walk_table, t0, t1)), run_peaks
+
+
+def _unexplained_jumps(result, real) -> list[tuple[str, int, float]]:
+    table = angle_table(result.track(followed(result)), result.timestamps, result.keypoint_names)
+    limit = JUMP_LIMIT_DEG_S * np.diff(result.timestamps)
+    out = []
+    for name in table.names:
+        step = np.abs(np.diff(table.filtered[name]))
+        for i in np.flatnonzero(step > limit):
+            if not any(a - 2 <= i <= b + 2 and name in names for a, b, names in real):
+                out.append((name, int(i), round(float(step[i]), 1)))
+    return out
+
+
+@pytest.mark.parametrize("clip, model", [
+    pytest.param(c, m, marks=pytest.mark.xfail(strict=KNOWN_ARTEFACTS[c, m][0], reason=KNOWN_ARTEFACTS[c, m][1]))
+    if (c, m) in KNOWN_ARTEFACTS else (c, m) for c, m in CLIPS
+])
+def test_no_unexplained_angle_jumps(analysed, clip, model):
+    result = analysed(clip, model)
+    jumps = _unexplained_jumps(result, REAL_JUMPS.get((clip, model), []))
+    assert not jumps, jumps
