@@ -232,7 +232,7 @@ class AnalysisController(QObject):
     def track_ids(self) -> list[int]:
         if self.result is None:
             return []
-        return sorted(int(i) for i in np.unique(self.result.person_ids) if i >= 0)
+        return self.result.person_ids_present()
 
     def fix_ids(self, kind: str, a: int, b: int, from_frame: int) -> bool:
         """kind "swap": ids a and b change places from `from_frame` on; "merge": b becomes a from there on.

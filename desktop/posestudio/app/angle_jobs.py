@@ -9,29 +9,9 @@ import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from posestudio.app import angles
+from posestudio.core.export.tracks import track_lengths
 
 log = logging.getLogger(__name__)
-
-
-def tracks(person_ids: np.ndarray, analysed: np.ndarray | None = None) -> list[tuple[int, int]]:
-    """(track id, frames seen) for every person, longest track first."""
-    ids = person_ids if analysed is None else person_ids[analysed]
-    ids = ids[ids >= 0]
-    if ids.size == 0:
-        return []
-    values, counts = np.unique(ids, return_counts=True)
-    order = np.lexsort((values, -counts))
-    return [(int(values[i]), int(counts[i])) for i in order]
-
-
-def person_keypoints(result, track_id: int) -> np.ndarray:
-    """(F, K, 3) keypoints of one track, NaN on frames where it is absent."""
-    kp = result.keypoints
-    mask = result.person_ids == track_id
-    slot = np.argmax(mask, axis=1)
-    out = kp[np.arange(kp.shape[0]), slot].astype(np.float32, copy=True)
-    out[~mask.any(axis=1)] = np.nan
-    return out
 
 
 @dataclass
@@ -57,7 +37,7 @@ class AngleData:
 
 def compute(request: AngleRequest) -> AngleData:
     result = request.result
-    found = tracks(result.person_ids, result.analysed)
+    found = track_lengths(result.person_ids, result.analysed)
     ids = [t for t, _ in found]
     person = request.person if request.person in ids else (ids[0] if ids else -1)
     ts = request.timestamps
@@ -66,9 +46,8 @@ def compute(request: AngleRequest) -> AngleData:
     data = AngleData(person=person, tracks=found, timestamps=np.asarray(ts, dtype=float), result=result)
     if person < 0:
         return data
-    kp = person_keypoints(result, person)
-    data.table = angles.table(kp, result.keypoint_names, request.wanted, data.timestamps, request.threshold,
-                              request.smooth, request.custom)
+    data.table = angles.table(result.track(person), result.keypoint_names, request.wanted, data.timestamps,
+                              request.threshold, request.smooth, request.custom)
     if data.table is not None:
         data.values = {k: np.asarray(v, dtype=float) for k, v in data.table.filtered.items()}
     return data

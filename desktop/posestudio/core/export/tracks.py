@@ -30,13 +30,24 @@ def labelled_angles(keypoint_names) -> list:
     return [a for a in available_angles(keypoint_names) if getattr(a, "family", a.name) in LABELLED_FAMILIES]
 
 
-def main_person(result) -> int | None:
-    """The track id present in the most frames (the person a single-person export is about)."""
-    ids = result.person_ids[result.person_ids >= 0]
+def track_lengths(person_ids: np.ndarray, analysed: np.ndarray | None = None) -> list[tuple[int, int]]:
+    """(track id, frames present) for every person, longest track first (ties: lower id first).
+
+    analysed: count only these frames (a result still being analysed)."""
+    ids = person_ids if analysed is None else person_ids[analysed]
+    ids = ids[ids >= 0]
     if ids.size == 0:
-        return None
+        return []
     values, counts = np.unique(ids, return_counts=True)
-    return int(values[np.argmax(counts)])
+    order = np.lexsort((values, -counts))
+    return [(int(values[i]), int(counts[i])) for i in order]
+
+
+def main_person(result) -> int | None:
+    """The track id present in the most frames: whom a single-person export is about, and whom the window
+    follows until the user picks someone."""
+    found = track_lengths(result.person_ids)
+    return found[0][0] if found else None
 
 
 @dataclass
