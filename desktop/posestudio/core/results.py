@@ -176,7 +176,8 @@ def csv_header(keypoint_names, extra: Mapping[str, np.ndarray] | None = None) ->
     return cols + list(extra or {})
 
 
-def _cell(value: float, digits: int) -> str:
+def csv_cell(value: float, digits: int) -> str:
+    """A number as CSV text with `digits` decimals; an empty cell when it is not known (NaN)."""
     return f"{value:.{digits}f}" if math.isfinite(value) else ""
 
 
@@ -193,7 +194,7 @@ def write_csv(result: AnalysisResult, path, extra: Mapping[str, np.ndarray] | No
             writer = csv.writer(fh)
             writer.writerow(csv_header(result.keypoint_names, extra))
             for i in range(result.frame_count):
-                head = [str(i), _cell(result.timestamps[i], 6)]
+                head = [str(i), csv_cell(result.timestamps[i], 6)]
                 slots = result.people_in_frame(i)
                 if not slots:
                     writer.writerow(head + [""] * (1 + 3 * k + len(extra)))
@@ -201,8 +202,8 @@ def write_csv(result: AnalysisResult, path, extra: Mapping[str, np.ndarray] | No
                 for p in sorted(slots, key=lambda s: result.person_ids[i, s]):
                     row = head + [str(int(result.person_ids[i, p]))]
                     for x, y, s in result.keypoints[i, p].tolist():
-                        row += [_cell(x, 2), _cell(y, 2), _cell(s, 4)]
-                    row += [_cell(float(values[i, p]), 3) for values in extra.values()]
+                        row += [csv_cell(x, 2), csv_cell(y, 2), csv_cell(s, 4)]
+                    row += [csv_cell(float(values[i, p]), 3) for values in extra.values()]
                     writer.writerow(row)
     return path
 
@@ -258,7 +259,7 @@ def summary_rows(result: AnalysisResult, tables: dict) -> list[list[str]]:
             cells = [result.video_path, result.model_id, str(pid), angle]
             for key in SUMMARY_COLUMNS[4:]:
                 value = values.get(key, float("nan"))
-                cells.append(str(int(value)) if key in ("samples", "reps") else _cell(float(value), 3))
+                cells.append(str(int(value)) if key in ("samples", "reps") else csv_cell(float(value), 3))
             rows.append(cells)
     return rows
 

@@ -27,6 +27,7 @@ import numpy as np
 from posestudio.core.atomic import atomic_path
 from posestudio.core.errors import PoseStudioError
 from posestudio.core.export import tracks
+from posestudio.core.results import csv_cell, write_csv, write_json
 
 FORMATS = (".csv", ".json", ".trc")
 
@@ -50,14 +51,8 @@ def angle_columns(result, tracks_: list[tracks.PersonAngles]) -> dict[str, np.nd
 
 
 def write_wide_csv(result, path, *, smooth: bool = True, min_score: float = tracks.DEFAULT_MIN_SCORE) -> Path:
-    from posestudio.core.results import write_csv
-
     people = tracks.all_person_angles(result, smooth=smooth, min_score=min_score)
     return write_csv(result, path, extra=angle_columns(result, people))
-
-
-def _fmt(value: float, digits: int) -> str:
-    return f"{value:.{digits}f}" if math.isfinite(value) else ""
 
 
 def write_long_csv(result, path, *, smooth: bool = True, min_score: float = tracks.DEFAULT_MIN_SCORE) -> Path:
@@ -71,12 +66,12 @@ def write_long_csv(result, path, *, smooth: bool = True, min_score: float = trac
             w = csv.writer(fh)
             w.writerow(["frame", "time", "person", "variable", "value"])
             for i in range(result.frame_count):
-                t = _fmt(float(result.timestamps[i]), 6)
+                t = csv_cell(float(result.timestamps[i]), 6)
                 for p in sorted(result.people_in_frame(i), key=lambda s: result.person_ids[i, s]):
                     head = [str(i), t, str(int(result.person_ids[i, p]))]
                     kps = result.keypoints[i, p]
-                    w.writerows(head + [var, _fmt(float(kps[k, j]), d)] for var, k, j, d in kp_vars)
-                    w.writerows(head + [var, _fmt(float(values[i, p]), 3)] for var, values in extra.items())
+                    w.writerows(head + [var, csv_cell(float(kps[k, j]), d)] for var, k, j, d in kp_vars)
+                    w.writerows(head + [var, csv_cell(float(values[i, p]), 3)] for var, values in extra.items())
     return path
 
 
@@ -137,8 +132,6 @@ def export_data(result, path, *, long: bool = False, smooth: bool = True,
     if long:
         raise DataExportError("The long (tidy) layout is for CSV files; name the output .csv or drop --long.")
     if suffix == ".json":
-        from posestudio.core.results import write_json
-
         return write_json(result, path)
     if suffix == ".trc":
         return write_trc(result, path, min_score=min_score, **trc_options)
