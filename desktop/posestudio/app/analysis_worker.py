@@ -73,10 +73,6 @@ class AnalysisThread(QThread):
     def cancel(self) -> None:
         self._cancel.set()
 
-    @property
-    def cancelling(self) -> bool:
-        return self._cancel.is_set()
-
     def _on_progress(self, done: int, total: int) -> None:
         now = time.monotonic()
         if done >= total or now - self._last_progress >= EMIT_INTERVAL_S:
