@@ -49,8 +49,8 @@ REAL_JUMPS = {
 # Jumps that are artefacts, not fixed yet (see the final report of the audit): these clips xfail, strictly
 # where the artefacts are many and large, so a fix shows up as an XPASS to update this list.
 KNOWN_ARTEFACTS = {
-    (WALK, "blazepose-full"): (True, "single-person tracking hops from the man to the walking woman at frame 170 "
-                                     "and back at 200, and the elbow jumps while the track starts (frames 1-4)"),
+    (WALK, "blazepose-full"): (True, "the left elbow and forearm jump while the track starts (frames 1-4); the "
+                                     "model's hop to the walking woman (frames 170-200) now gets its own id"),
     (GYM, "blazepose-full"): (True, "240p players ~60 px tall: tiny forearms and feet, hops between players, "
                                     "garbage poses on motion-blurred pans (frames 275-288)"),
     (GYM, "movenet-multipose"): (True, "240p players ~60 px tall: elbow and upper-arm noise, a pose on a "

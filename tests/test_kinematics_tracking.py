@@ -201,3 +201,33 @@ def test_update_takes_timestamps_and_boxes():
     assert first == again
     # 5 s later by the clock (frame counts would say 1/30 s): the track has expired
     assert tracker.update([figure(108, 200)], timestamp=5.0) != first
+
+
+def _standing(x: float, height: float = 100.0) -> np.ndarray:
+    """A crude 17-point person, `height` px tall, centred at x."""
+    kp = np.zeros((17, 3))
+    kp[:, 0] = x + np.linspace(-height / 6, height / 6, 17)
+    kp[:, 1] = np.linspace(0, height, 17)
+    kp[:, 2] = 0.9
+    return kp
+
+
+def test_single_person_hop_to_someone_else_gets_another_id_and_coming_back_keeps_the_first():
+    from posestudio.core.kinematics.tracking import SinglePersonTracker
+
+    tr = SinglePersonTracker()
+    xs = [100 + 5 * i for i in range(10)] + [600] * 5 + [160] * 5  # walks right, model hops to x=600, comes back
+    ids = [tr.update([_standing(x)], timestamp=i / 30)[0] for i, x in enumerate(xs)]
+    assert ids[:10] == [0] * 10
+    assert set(ids[10:15]) == {1}
+    assert ids[15:] == [0] * 5
+
+
+def test_single_person_walking_steadily_or_reappearing_later_keeps_its_id():
+    from posestudio.core.kinematics.tracking import SinglePersonTracker
+
+    tr = SinglePersonTracker()
+    ids = [tr.update([_standing(100 + 20 * i)], timestamp=i / 30)[0] for i in range(30)]  # fast runner
+    ids += [tr.update([np.full((17, 3), np.nan)], timestamp=1.0 + i / 30)[0] for i in range(30)]  # nobody seen
+    ids.append(tr.update([_standing(900)], timestamp=3.0)[0])  # back 2 s later, elsewhere: plausible
+    assert set(ids) == {0}

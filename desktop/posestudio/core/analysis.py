@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from posestudio.core.errors import Cancelled, PoseStudioError
-from posestudio.core.kinematics.tracking import PersonTracker
+from posestudio.core.kinematics.tracking import PersonTracker, SinglePersonTracker
 from posestudio.core.kinematics.tracking import torso_colours as tracker_colours
 from posestudio.core.paths import cache_dir
 from posestudio.core.pose import PoseEstimator, create_estimator
@@ -63,9 +63,10 @@ class _Decoder(threading.Thread):
 
 
 def _make_tracker(max_people: int, fps: float, frame_size: tuple[int, int]):
-    """The kinematics PersonTracker (stable ids across frames) for multi-person models, else None (slot order)."""
+    """Stable person ids: PersonTracker for multi-person models; for single-person ones a new id whenever the
+    model hops to someone else, so one id's curves never join two people."""
     if max_people <= 1:
-        return None
+        return SinglePersonTracker()
     return PersonTracker(fps=fps, frame_size=frame_size)
 
 
@@ -178,12 +179,12 @@ def _grow(result: AnalysisResult, frames: int) -> None:
 
 def _store(result: AnalysisResult, index: int, t: float, people, tracker, rgb: np.ndarray) -> None:
     result.timestamps[index] = t
-    if tracker is not None:
-        kps, boxes = [p.keypoints for p in people], [p.box for p in people]
+    kps, boxes = [p.keypoints for p in people], [p.box for p in people]
+    if isinstance(tracker, SinglePersonTracker):
+        ids = tracker.update(kps, boxes, t)
+    else:
         # Torso colours tell apart players who cross or hide behind each other.
         ids = [int(i) for i in tracker.update(kps, boxes, t, appearance=tracker_colours(rgb, kps, boxes))]
-    else:
-        ids = list(range(len(people)))
     for slot, (person, pid) in enumerate(zip(people, ids)):
         result.keypoints[index, slot] = person.keypoints
         result.person_scores[index, slot] = person.score

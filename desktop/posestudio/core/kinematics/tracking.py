@@ -297,6 +297,49 @@ class PersonTracker:
             track.appearance = look if track.appearance is None else _normalised(0.8 * track.appearance + 0.2 * look)
 
 
+class SinglePersonTracker:
+    """Ids for single-person models, which report one person a frame and may hop to someone else.
+
+    A hop shows as the body's box moving by more than `max_jump` body sizes between sightings less than
+    `window_s` apart (no one moves that fast). The person after a hop takes the id of whoever was last seen
+    near there (within `memory_s`, allowing `speed` body sizes a second since), else a new one, so one id's
+    curves never join two people and a person the model comes back to keeps their id. After a longer absence a new position is plausible and the id is kept.
+    Same update() signature as PersonTracker.
+    """
+
+    def __init__(self, max_jump: float = 1.0, window_s: float = 0.5, memory_s: float = 5.0, speed: float = 3.0,
+                 min_score: float = 0.3):
+        # speed: body sizes per second someone may have moved while the model looked at another person
+        self.max_jump, self.window_s, self.memory_s, self.min_score = max_jump, window_s, memory_s, min_score
+        self.speed = speed
+        self.current = 0
+        self._seen: dict[int, tuple[np.ndarray, float, float]] = {}  # id -> last centre, size, time
+
+    def update(self, keypoints_list, boxes=None, timestamp: float | None = None, appearance=None) -> list[int]:
+        ids = []
+        for kp in keypoints_list[:1]:
+            # a few stray points give a tiny box that seems to jump: judge only well-seen bodies
+            box = box_from_keypoints(kp, self.min_score, margin=0.0) if _valid(kp, self.min_score).sum() >= 5 else None
+            if box is not None and _size(box) > 0:
+                centre, size, t = _centre(box), _size(box), float(timestamp or 0.0)
+                last = self._seen.get(self.current)
+                if last is not None and self._moved(last, centre, size) > self.max_jump and t - last[2] <= self.window_s:
+                    self.current = self._returning(centre, size, t)
+                self._seen[self.current] = (centre, size, t)
+            ids.append(self.current)
+        return ids + [-1] * (len(keypoints_list) - len(ids))
+
+    @staticmethod
+    def _moved(last, centre, size) -> float:
+        return float(np.hypot(*(centre - last[0]))) / max(size, last[1])
+
+    def _returning(self, centre, size, t) -> int:
+        near = [(self._moved(last, centre, size), t - last[2], pid) for pid, last in self._seen.items()
+                if pid != self.current and t - last[2] <= self.memory_s]
+        near = [(d, pid) for d, dt, pid in near if d <= self.max_jump + self.speed * dt]
+        return min(near)[1] if near else max(self._seen) + 1
+
+
 def _normalised(v) -> np.ndarray:
     v = np.clip(np.asarray(v, dtype=np.float64).ravel(), 0, None)
     total = v.sum()
