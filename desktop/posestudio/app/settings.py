@@ -18,6 +18,14 @@ def _as_bool(value, default: bool) -> bool:
     return bool(value)
 
 
+def _as_number(value, default, kind=float):
+    """kind(value), or `default` when the stored text is not a number (hand-edited or corrupt settings)."""
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        return default
+
+
 def _as_list(value) -> list[str]:
     if value is None or value == "":
         return []
@@ -46,10 +54,7 @@ class Settings:
 
     @property
     def threshold(self) -> float:
-        try:
-            value = float(self._s.value("display/threshold", DEFAULT_THRESHOLD))
-        except (TypeError, ValueError):
-            return DEFAULT_THRESHOLD
+        value = _as_number(self._s.value("display/threshold", DEFAULT_THRESHOLD), DEFAULT_THRESHOLD)
         return min(max(value, 0.0), 1.0)
 
     @threshold.setter
@@ -85,10 +90,7 @@ class Settings:
     @property
     def person(self) -> int:
         """Track id to follow; -1 means the longest track."""
-        try:
-            return int(self._s.value("display/person", -1))
-        except (TypeError, ValueError):
-            return -1
+        return _as_number(self._s.value("display/person", -1), -1, int)
 
     @person.setter
     def person(self, value: int) -> None:
@@ -96,10 +98,7 @@ class Settings:
 
     @property
     def speed(self) -> float:
-        try:
-            return float(self._s.value("playback/speed", 1.0))
-        except (TypeError, ValueError):
-            return 1.0
+        return _as_number(self._s.value("playback/speed", 1.0), 1.0)
 
     @speed.setter
     def speed(self, value: float) -> None:
