@@ -114,9 +114,9 @@ class AnalysisThread(QThread):
             self.failed.emit(user_message(exc))
 
     def _save(self, analysis, result) -> None:
-        """Keep the result for next time unless the analysis module already did."""
+        """Keep the result for next time; a cache file already there was stale or unreadable (else load_cached
+        would have returned it), so it is replaced."""
         try:
-            if not analysis.cached_result_path(result.fingerprint, result.model_id).exists():
-                analysis.save_cached(result)
+            analysis.save_cached(result)
         except Exception:  # a cache we cannot write costs time next time, nothing else
             log.warning("Could not save the analysis to the cache", exc_info=True)
