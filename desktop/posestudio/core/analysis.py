@@ -207,12 +207,12 @@ def save_cached(result: AnalysisResult) -> Path:
 def load_cached(source_or_path, model_id: str) -> AnalysisResult | None:
     """The saved complete analysis of this video with this model, or None (absent, stale, unreadable)."""
     if isinstance(source_or_path, (str, Path)):
-        from posestudio.core.video import VideoSource
+        from posestudio.core.video import fingerprint as file_fingerprint
 
+        # Only the fingerprint (size, head and tail) is needed; opening a VideoSource would index every packet.
         try:
-            with VideoSource(source_or_path) as source:
-                fingerprint = source.fingerprint
-        except PoseStudioError:
+            fingerprint = file_fingerprint(Path(source_or_path))
+        except OSError:
             return None
     else:
         fingerprint = source_or_path.fingerprint
