@@ -12,6 +12,7 @@ from posestudio.core.kinematics import (
     compute_angles,
     default_angle,
     make_angle,
+    outside_picture_missing,
     unavailable_reason,
 )
 
@@ -156,3 +157,38 @@ def test_coco_and_blazepose_agree_on_shared_points():
     b = angles_of(person(BLAZEPOSE33_NAMES, **moved), BLAZEPOSE33_NAMES)
     for name, value in a.items():
         assert b[name] == pytest.approx(value), name
+
+
+def test_points_outside_the_picture_count_as_missing():
+    # the toe beyond the right edge of a 140 px wide picture: BlazePose guesses it there with a high score
+    kp = np.concatenate([person(), person(left_foot_index=(150, 370)), person(left_foot_index=(139, 370))])
+    inside = compute_angles(kp, BLAZEPOSE33_NAMES, ["left_foot", "left_knee"], frame_size=(140, 400))
+    assert np.isfinite(inside["left_foot"][[0, 2]]).all() and np.isnan(inside["left_foot"][1])
+    assert np.isfinite(inside["left_knee"]).all()  # only angles that need the toe are lost
+    kept = compute_angles(kp, BLAZEPOSE33_NAMES, ["left_foot"])["left_foot"]  # no frame size: as before
+    assert np.isfinite(kept).all()
+    for edge in [dict(left_foot_index=(-1, 370)), dict(left_foot_index=(100, 400)), dict(left_eye=(100, -0.5))]:
+        masked = outside_picture_missing(person(**edge), (140, 400))
+        moved = BLAZEPOSE33_NAMES.index(next(iter(edge)))
+        assert masked[0, moved, 2] == 0 and (np.delete(masked[0, :, 2], moved) == 0.9).all()
+    assert np.isnan(outside_picture_missing(np.full((1, 3, 3), np.nan), (10, 10))).all()
+
+
+def test_analysis_result_track_hides_points_outside_the_picture():
+    from posestudio.core.kinematics import angle_table
+    from posestudio.core.results import AnalysisResult
+
+    names = BLAZEPOSE33_NAMES
+    result = AnalysisResult.empty(3, 1, names, model_id="m", keypoint_set="blazepose33", video_path="v",
+                                  fingerprint="f", width=140, height=400, fps=30.0)
+    for i, toe in enumerate([(130, 370), (150, 370), (130, 370)]):
+        result.keypoints[i, 0] = person(left_foot_index=toe)[0]
+        result.person_ids[i, 0] = 4
+    result.timestamps[:] = np.arange(3) / 30
+    track = result.track(4)
+    toe = names.index("left_foot_index")
+    assert track[:, toe, 2].tolist() == pytest.approx([0.9, 0.0, 0.9])
+    assert result.track(4, in_picture=False)[1, toe, 2] == pytest.approx(0.9)
+    raw = angle_table(result.track(4, in_picture=False), result.timestamps, names, angles=["left_foot"],
+                      smoothing=False, frame_size=(140, 400)).raw["left_foot"]
+    assert np.isnan(raw[1]) and np.isfinite(raw[[0, 2]]).all()

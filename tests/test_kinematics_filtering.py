@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from posestudio.core.kinematics import angular_velocity, butterworth, fill_gaps, reject_outliers, smooth
+from posestudio.core.kinematics import (
+    angular_velocity,
+    butterworth,
+    drop_edge_runs,
+    fill_gaps,
+    reject_outliers,
+    smooth,
+)
 
 FS = 30.0
 
@@ -146,3 +153,30 @@ def test_cubic_gap_fill_follows_a_peak():
     linear = fill_gaps(holed, t, method="linear")
     assert np.max(np.abs(cubic[gap] - x[gap])) < 1.0
     assert np.max(np.abs(linear[gap] - x[gap])) > 3.0
+
+
+def test_short_runs_cut_off_at_the_track_edges_are_dropped_not_joined():
+    t = clock(3.0)
+    truth = sine(t, 0.8, 30.0) + 60.0
+    x = truth.copy()
+    x[:4] = np.nan
+    x[1] = 150.0            # the track starts: one frame found, one missed, then the real curve
+    x[-6:] = np.nan
+    x[-4:-2] = [-20.0, -25.0]  # the track ends: two frames of a limb collapsing as it leaves the picture
+    x[40] = np.nan          # an interior lone sample between two misses stays (both sides can confirm it)
+    x[42] = np.nan
+    before = x.copy()
+    out = smooth(x, t)
+    assert np.array_equal(np.isnan(x), np.isnan(before)) and np.nanmax(x) == 150.0  # raw untouched
+    assert np.isnan(out[:4]).all() and np.isnan(out[-6:]).all()
+    assert np.isfinite(out[4:-6]).all()
+    assert np.max(np.abs(out[4:-6] - truth[4:-6])) < 1.5  # nothing of the edge samples leaks in
+    # without the rule, gap filling joins the curve to them
+    assert np.isfinite(smooth(x, t, min_edge_run=0)[1:4]).all()
+    # three samples are a confirmed run; a track made of one short run is all there is and is kept
+    y = np.full(20, np.nan)
+    y[2:5], y[10:19] = 1.0, 2.0
+    assert np.array_equal(np.isnan(drop_edge_runs(y)), np.isnan(y))
+    z = np.full(20, np.nan)
+    z[5:7] = 3.0
+    assert np.array_equal(drop_edge_runs(z), z, equal_nan=True)

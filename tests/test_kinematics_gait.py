@@ -23,6 +23,7 @@ WALK_FRAMES = (39, 197)
 EYE_HEEL_STRIKES = ((61, "left"), (79, "right"), (97, "left"), (117, "right"),
                     (136, "left"), (153, "right"), (172, "left"), (190, "right"))
 EYE_STEPS = 8
+RUN_THIRD_SWING = (22, 29)  # frames: the runner's last left swing, looked at (the leg leaves the picture at 30)
 
 # 40 degrees between consecutive frames at 30 fps; scaled by each frame interval
 JUMP_LIMIT_DEG_S = 1200.0
@@ -49,13 +50,14 @@ REAL_JUMPS = {
 # Jumps that are artefacts, not fixed yet (see the final report of the audit): these clips xfail, strictly
 # where the artefacts are many and large, so a fix shows up as an XPASS to update this list.
 KNOWN_ARTEFACTS = {
-    (WALK, "blazepose-full"): (True, "the left elbow and forearm jump while the track starts (frames 1-4); the "
-                                     "model's hop to the walking woman (frames 170-200) now gets its own id"),
+    (WALK, "blazepose-full"): (True, "the left elbow and forearm jump at frames 3-5, where BlazePose converges "
+                                     "on a new track (garbage poses, drawn and looked at; frame 6 is the first "
+                                     "good one); the model's hop to the walking woman (frames 170-200) now gets "
+                                     "its own id"),
     (GYM, "blazepose-full"): (True, "240p players ~60 px tall: tiny forearms and feet, hops between players, "
                                     "garbage poses on motion-blurred pans (frames 275-288)"),
     (GYM, "movenet-multipose"): (True, "240p players ~60 px tall: elbow and upper-arm noise, a pose on a "
                                        "blurred pan (frames 225-237)"),
-    (RUN, "blazepose-full"): (False, "the foot angle flips as the runner's foot leaves the picture (frame 31)"),
 }
 
 CLIPS = [
@@ -153,8 +155,14 @@ def test_running_swings_higher_than_walking(walk, analysed):
     run_table = angle_table(result.track(followed(result)), result.timestamps, result.keypoint_names,
                             angles=["left_knee", "right_knee"])
     run_peaks = swing_peaks(run_table)
-    assert len(run_peaks) >= 3, run_peaks
-    assert min(run_peaks) > max(swing_peaks(walk_table, t0, t1)), run_peaks
+    walk_top = max(swing_peaks(walk_table, t0, t1))
+    assert len(run_peaks) >= 2, run_peaks
+    assert min(run_peaks) > walk_top, run_peaks
+    # by eye a third swing: the left knee tops at ~26, then its descent leaves the picture after two frames
+    # (too short for the summary's cut-off rule to count it), so look at the curve itself
+    third = run_table.filtered["left_knee"][RUN_THIRD_SWING[0]:RUN_THIRD_SWING[1] + 1]
+    assert np.nanmax(third) > walk_top, third
+    assert third[-1] < np.nanmax(third) - 10, third  # it has turned: a peak, not the data's edge
 
 
 def _unexplained_jumps(result, real) -> list[tuple[str, int, float]]:

@@ -28,7 +28,9 @@ def test_knee_flexion_in_running_range(running):
     _, table = running
     for name in ("left_knee", "right_knee"):
         knee = table.filtered[name]
-        assert np.isfinite(knee[:30]).mean() > 0.9, name  # measured while she is in the picture
+        # measured while she is in the picture; her left foot is behind her, out of it, until frame 4 (and
+        # on frame 0 the model drew the left leg collapsed onto the right one: a lone sample, dropped)
+        assert np.isfinite(knee[4:30]).mean() > 0.9, name
         assert 80 <= np.nanmax(knee) <= 140, name          # swing peak of a runner
         assert np.nanmin(knee) < 25, name                  # near-straight leg late in stance
         assert np.nanmin(table.raw[name]) >= 0 and np.nanmax(table.raw[name]) <= 180

@@ -75,11 +75,20 @@ class AnalysisResult:
         """Slots of frame i that hold a person."""
         return [p for p in range(self.max_people) if self.person_ids[i, p] >= 0]
 
-    def track(self, person_id: int) -> np.ndarray:
-        """(F, K, 3) keypoints of one tracked person over the clip, NaN where they are absent."""
+    def track(self, person_id: int, in_picture: bool = True) -> np.ndarray:
+        """(F, K, 3) keypoints of one tracked person over the clip, NaN where they are absent.
+
+        in_picture: points the model placed outside the picture (BlazePose guesses out-of-view body parts,
+        often with a high score) get score 0, so angles, markers and everything built on this treat them as
+        missing; False gives the model's scores unchanged.
+        """
         out = np.full(self.keypoints.shape[:1] + self.keypoints.shape[2:], np.nan, dtype=np.float32)
         f, p = np.nonzero(self.person_ids == person_id)
         out[f] = self.keypoints[f, p]
+        if in_picture and self.width and self.height:
+            from posestudio.core.kinematics.angles import outside_picture_missing
+
+            out = outside_picture_missing(out, (self.width, self.height))
         return out
 
     def person_ids_present(self) -> list[int]:

@@ -11,6 +11,7 @@ from .angles import (
     compute_angles,
     default_angle,
     facing_direction,
+    outside_picture_missing,
     unavailable_reason,
     unwrap_degrees,
 )
@@ -23,7 +24,7 @@ from .custom import (
     parse_angle,
     resolve_angles,
 )
-from .filtering import angular_velocity, butterworth, fill_gaps, reject_outliers, smooth
+from .filtering import angular_velocity, butterworth, drop_edge_runs, fill_gaps, reject_outliers, smooth
 from .sides import fix_side_swaps, side_swaps
 from .summary import SUMMARY_KEYS, find_repetitions, gait_cadence, summarise
 from .table import AngleTable, angle_table
@@ -33,7 +34,8 @@ __all__ = [
     "AngleDef", "AngleTable", "AngleUnavailableError", "BLAZEPOSE33_NAMES", "COCO17_NAMES", "DEFAULT_ANGLES",
     "InvalidAngleError", "PersonTracker", "SUMMARY_KEYS", "VIRTUAL_POINTS", "angle_from_dict", "angle_table",
     "angle_to_dict", "angular_velocity", "assign_ids", "available_angles", "butterworth", "compute_angles",
-    "default_angle", "facing_direction", "fill_gaps", "find_repetitions", "fix_side_swaps", "format_angle",
-    "gait_cadence", "make_angle", "merge_ids", "parse_angle", "person_at", "person_keypoints", "reject_outliers",
-    "resolve_angles", "side_swaps", "smooth", "summarise", "swap_ids", "unavailable_reason", "unwrap_degrees",
+    "default_angle", "drop_edge_runs", "facing_direction", "fill_gaps", "find_repetitions", "fix_side_swaps",
+    "format_angle",
+    "gait_cadence", "make_angle", "merge_ids", "outside_picture_missing", "parse_angle", "person_at",
+    "person_keypoints", "reject_outliers", "resolve_angles", "side_swaps", "smooth", "summarise", "swap_ids", "unavailable_reason", "unwrap_degrees",
 ]

@@ -287,16 +287,37 @@ def _resolve(angles, keypoint_names) -> list[AngleDef]:
     return out
 
 
+def outside_picture_missing(keypoints: np.ndarray, frame_size, margin: float = 0.0) -> np.ndarray:
+    """A copy of (..., K, 3) keypoints with the score of every point outside the picture set to 0.
+
+    BlazePose places body parts that are out of view beyond the image edge, often with a high visibility;
+    nothing in the picture supports them, so angles must treat them as missing. frame_size: (width, height)
+    in pixels; margin: pixels beyond the edge still accepted. Points with NaN coordinates are left alone.
+    """
+    kp = np.array(keypoints, dtype=np.result_type(np.asarray(keypoints).dtype, np.float32))  # keeps float32
+    if frame_size is None or kp.shape[-1] < 3:
+        return kp
+    w, h = (float(v) for v in frame_size)
+    x, y = kp[..., 0], kp[..., 1]
+    with np.errstate(invalid="ignore"):
+        outside = (x < -margin) | (y < -margin) | (x >= w + margin) | (y >= h + margin)
+    kp[..., 2][outside] = 0.0
+    return kp
+
+
 def compute_angles(keypoints: np.ndarray, keypoint_names: Sequence[str], angles=None,
-                   min_score: float = 0.3) -> dict[str, np.ndarray]:
+                   min_score: float = 0.3, frame_size=None) -> dict[str, np.ndarray]:
     """Angles of one person over frames.
 
     keypoints: (F, K, 3) x, y, score (or (F, K, 2) without scores); NaN rows for absent frames.
     angles: AngleDefs or default names; None = every default angle this keypoint set allows.
     Returns name -> (F,) float64 degrees, NaN where a needed keypoint is missing or scored below min_score.
+    frame_size: (width, height); when given, points outside the picture count as missing.
     Raises AngleUnavailableError when an angle asked for by name needs points the model lacks.
     """
     kp = np.asarray(keypoints, dtype=np.float64)
+    if frame_size is not None and kp.ndim == 3:
+        kp = outside_picture_missing(kp, frame_size)
     if kp.ndim != 3:
         raise ValueError("keypoints must be (frames, keypoints, 2 or 3)")
     pts = _Points(kp, keypoint_names, min_score)

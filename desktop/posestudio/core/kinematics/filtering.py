@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 DEFAULT_CUTOFF_HZ = 6.0
 DEFAULT_ORDER = 4
 DEFAULT_MAX_GAP_S = 0.25
+DEFAULT_MIN_EDGE_RUN = 3
 
 
 def _per_column(func):
@@ -180,16 +181,39 @@ def butterworth(values: np.ndarray, timestamps, cutoff_hz: float = DEFAULT_CUTOF
 
 
 @_per_column
+def drop_edge_runs(values: np.ndarray, min_run: int = DEFAULT_MIN_EDGE_RUN) -> np.ndarray:
+    """Set the first and the last finite stretch to NaN when it is shorter than `min_run` samples and a gap
+    separates it from the rest of the data.
+
+    One or two frames cut off from the rest are where a track starts or ends: a model finding a person
+    (found, missed, found again) or losing a limb that leaves the picture (it collapses onto the other
+    one). With data on one side only nothing can confirm them, and gap filling would join the curve to
+    them. Short stretches inside the data are left to the outlier test, which can compare both sides.
+    """
+    x = values.copy()
+    runs = finite_runs(x)
+    if len(runs) > 1:
+        for start, stop in (runs[0], runs[-1]):
+            if stop - start < min_run:
+                x[start:stop] = np.nan
+    return x
+
+
+@_per_column
 def smooth(values: np.ndarray, timestamps, cutoff_hz: float | None = DEFAULT_CUTOFF_HZ,
            order: int = DEFAULT_ORDER, max_gap_s: float = DEFAULT_MAX_GAP_S,
-           outliers: bool = True, bounds: tuple[float, float] | None = None) -> np.ndarray:
-    """Outlier rejection, gap filling, then the zero-lag Butterworth (skipped when cutoff_hz is None or 0).
+           outliers: bool = True, bounds: tuple[float, float] | None = None,
+           min_edge_run: int = DEFAULT_MIN_EDGE_RUN) -> np.ndarray:
+    """Unconfirmed edge samples dropped (drop_edge_runs; min_edge_run 0 or 1 keeps them), outlier
+    rejection, gap filling, then the zero-lag Butterworth (skipped when cutoff_hz is None or 0).
 
     bounds: the values' domain (an unsigned angle's 0..180); filled gaps and the filter's ringing are kept
     inside it, so a bridge across a gap never invents a value the measurement cannot take.
     Returns a new array; the input (the raw track) is never modified.
     """
     x = np.array(values, dtype=np.float64)
+    if min_edge_run and min_edge_run > 1:
+        x = drop_edge_runs(x, min_edge_run)
     if outliers:
         x = reject_outliers(x, timestamps)
     if max_gap_s and max_gap_s > 0:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .angles import AngleDef, available_angles, compute_angles, default_angle
+from .angles import AngleDef, available_angles, compute_angles, default_angle, outside_picture_missing
 from .filtering import DEFAULT_MAX_GAP_S, DEFAULT_ORDER, angular_velocity, smooth
 from .sides import fix_side_swaps
 from .summary import gait_cadence, summarise
@@ -64,12 +64,14 @@ def value_bounds(angle: AngleDef) -> tuple[float, float] | None:
 
 def angle_table(keypoints: np.ndarray, timestamps, keypoint_names, angles=None, min_score: float = 0.3,
                 smoothing: bool = True, cutoff_hz: float = 6.0, order: int = DEFAULT_ORDER,
-                max_gap_s: float = DEFAULT_MAX_GAP_S, fix_sides: bool = True) -> AngleTable:
+                max_gap_s: float = DEFAULT_MAX_GAP_S, fix_sides: bool = True, frame_size=None) -> AngleTable:
     """Angles of one person (keypoints (F, K, 3)) with raw, filtered and velocity tracks per angle name.
 
     angles: AngleDefs or default names (None = all the keypoint set allows); see compute_angles.
     fix_sides: first undo frames where the model swapped the left and right legs or arms (see sides.py);
     `raw` is then unfiltered but from the relabelled keypoints, and `side_swaps` says which frames changed.
+    frame_size: (width, height); points outside the picture count as missing (AnalysisResult.track already
+    does this, so callers passing its keypoints need not).
     """
     t = np.asarray(timestamps, dtype=np.float64)
     kp = np.asarray(keypoints)
@@ -79,6 +81,8 @@ def angle_table(keypoints: np.ndarray, timestamps, keypoint_names, angles=None, 
         angles = available_angles(keypoint_names)
     else:
         angles = [default_angle(a) if isinstance(a, str) else a for a in angles]
+    if frame_size is not None:
+        kp = outside_picture_missing(kp, frame_size)
     swaps: dict[str, np.ndarray] = {}
     if fix_sides and kp.shape[0] > 1:
         kp, swaps = fix_side_swaps(kp, keypoint_names, min_score)
@@ -88,5 +92,5 @@ def angle_table(keypoints: np.ndarray, timestamps, keypoint_names, angles=None, 
                 if smoothing else v.copy() for n, v in raw.items()}
     velocity = {n: angular_velocity(v, t) for n, v in filtered.items()}
     settings = {"min_score": min_score, "smoothing": smoothing, "cutoff_hz": cutoff_hz, "order": order,
-                "max_gap_s": max_gap_s, "fix_sides": fix_sides}
+                "max_gap_s": max_gap_s, "fix_sides": fix_sides, "frame_size": frame_size}
     return AngleTable(t, table_defs, raw, filtered, velocity, settings, swaps)
