@@ -196,8 +196,13 @@ def _store(result: AnalysisResult, index: int, t: float, people, tracker, rgb: n
 
 # ----- cache of finished analyses, keyed by video content and model -----
 
+# Bump when the same video and model would now give different results (estimators, person ids), so cached
+# analyses from older versions are redone rather than shown; files users saved themselves stay loadable.
+ANALYSIS_REVISION = 2
+
+
 def cached_result_path(fingerprint: str, model_id: str) -> Path:
-    return cache_dir() / "analyses" / f"{fingerprint}-{model_id}.npz"
+    return cache_dir() / "analyses" / f"{fingerprint}-{model_id}-r{ANALYSIS_REVISION}.npz"
 
 
 def save_cached(result: AnalysisResult) -> Path:
