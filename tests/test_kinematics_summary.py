@@ -101,3 +101,23 @@ def test_gait_ignores_a_knee_bump_echoing_the_other_legs_swing():
     g = gait_cadence(left, right, t)
     assert g["cadence_spm"] == pytest.approx(120 / stride, rel=0.05)
     assert g["steps"] == gait_cadence(left, right - 30 * np.exp(-((t - 3.0) / 0.05) ** 2), t)["steps"]
+
+
+def test_knees_bending_together_are_not_steps():
+    # jumping jacks or squats: both knees flex at the same moments, which no walk or run does
+    t = np.arange(0, 6, 1 / 30)
+    both = 30 - 25 * np.cos(2 * np.pi * t / 0.8)
+    g = gait_cadence(both, both + 3 * np.sin(7 * t), t)
+    assert g["gait"] is False and g["steps"] == 0 and np.isnan(g["cadence_spm"])
+    walking = gait_cadence(both, 30 - 25 * np.cos(2 * np.pi * (t - 0.4) / 0.8), t)
+    assert walking["gait"] is True and walking["steps"] >= 12
+
+
+def test_one_step_per_leg_still_gives_a_cadence():
+    # a short clip: the left swing peaks at 0.5 s, the right at 0.8 s -> half a stride of 0.3 s, 200 steps/min
+    t = np.arange(0, 1.2, 1 / 30)
+    left = 10 + 90 * np.exp(-((t - 0.5) / 0.08) ** 2)
+    right = 10 + 90 * np.exp(-((t - 0.8) / 0.08) ** 2)
+    g = gait_cadence(left, right, t)
+    assert g["steps"] == 2
+    assert g["cadence_spm"] == pytest.approx(200, rel=0.05)

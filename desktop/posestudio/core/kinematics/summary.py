@@ -97,7 +97,8 @@ def gait_cadence(left_knee, right_knee, timestamps, t0: float | None = None, t1:
     The stride time is the median time between one knee's peaks; cadence (steps per minute) =
     2 * 60 / stride time, averaged over the knees with at least two peaks (a far leg hidden in a side view
     then does not halve the result).
-    Returns steps (peaks over both knees), stride_time_s, cadence_spm (NaN when it cannot be told).
+    Returns steps (peaks over both knees), stride_time_s, cadence_spm (NaN when it cannot be told) and gait
+    (False, with no steps, when both knees bend together: that movement is not walking or running).
     """
     found = []
     for track in (left_knee, right_knee):
@@ -107,6 +108,8 @@ def gait_cadence(left_knee, right_knee, timestamps, t0: float | None = None, t1:
         x, t = _window(track, timestamps, t0, t1)
         idx = find_repetitions(x, t, min_prominence, "max")
         found.append((t[idx], x[idx]))
+    if _knees_together(found[0][0], found[1][0]):
+        return {"steps": 0, "stride_time_s": float("nan"), "cadence_spm": float("nan"), "gait": False}
     kept = []
     for k, (times, heights) in enumerate(found):
         o_times, o_heights = found[1 - k]
@@ -114,9 +117,23 @@ def gait_cadence(left_knee, right_knee, timestamps, t0: float | None = None, t1:
         kept.append(times[np.array(keep, dtype=bool)] if len(times) else times)
     steps = int(sum(k.size for k in kept))
     strides = [float(np.median(np.diff(k))) for k in kept if k.size >= 2]
-    stride = float(np.mean(strides)) if strides else float("nan")
+    if strides:
+        stride = float(np.mean(strides))
+    else:  # a short clip with one step per leg: the time between the two steps is half a stride
+        both = np.sort(np.concatenate(kept))
+        stride = 2.0 * float(np.median(np.diff(both))) if both.size >= 2 else float("nan")
     return {"steps": steps, "stride_time_s": stride,
-            "cadence_spm": 120.0 / stride if strides else float("nan")}
+            "cadence_spm": 120.0 / stride if np.isfinite(stride) and stride > 0 else float("nan"), "gait": True}
+
+
+def _knees_together(left_times: np.ndarray, right_times: np.ndarray, within_s: float = 0.2) -> bool:
+    """Whether both knees bend at the same moments (jumping jacks, squats, jumps): walking and running
+    alternate the legs, so when most peaks of one knee meet a peak of the other, the peaks are not steps."""
+    if left_times.size < 2 or right_times.size < 2:
+        return False
+    fewer, other = (left_times, right_times) if left_times.size <= right_times.size else (right_times, left_times)
+    together = [bool(np.any(np.abs(other - t) < within_s)) for t in fewer]
+    return float(np.mean(together)) > 0.5
 
 
 def coverage(values) -> float:
