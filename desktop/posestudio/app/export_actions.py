@@ -29,11 +29,15 @@ class ExportActions(QObject):
             clip.path, self.w.result, width=clip.width, height=clip.height, duration=clip.duration,
             smooth=self.w.panel.smoothing_box.isChecked(), show_angles=self.w.panel.labels_box.isChecked(),
             threshold=self.w.panel.threshold,
-            person_id=self.w.angle_data.person if self.w.angle_data is not None and self.w.angle_data.person >= 0
-            else None, parent=self.w)
+            person_id=self._followed(), parent=self.w)
         dialog.exported.connect(lambda report: self.w.show_info(f"Exported {getattr(report, 'path', 'the video')}."))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()  # window-modal but not blocking the event loop
+
+    def _followed(self) -> int | None:
+        """The person whose angles the window shows (exports follow the same one), None before any."""
+        data = self.w.angle_data
+        return data.person if data is not None and data.person >= 0 else None
 
     def export_data(self) -> None:
         if not self._export_ready():
@@ -44,7 +48,7 @@ class ExportActions(QObject):
         from posestudio.app.export_dialog import export_data
 
         thread = export_data(self.w, self.w.result, self.w.clip.path, smooth=self.w.panel.smoothing_box.isChecked(),
-                             threshold=self.w.panel.threshold,
+                             threshold=self.w.panel.threshold, person_id=self._followed(),
                              on_done=lambda *_: self.w.show_info("Data exported."), on_failed=self.w.show_error)
         if thread is not None:
             self.w.retire(thread)

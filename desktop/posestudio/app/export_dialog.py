@@ -217,13 +217,14 @@ def choose_data_file(parent, video_path: str) -> tuple[str, bool] | None:
 
 
 def export_data(parent, result, video_path: str, smooth: bool = True, threshold: float = 0.3, on_done=None,
-                on_failed=None):
+                on_failed=None, person_id: int | None = None):
     """File > Export data: ask for a file, write it on a worker thread. Returns the thread (or None)."""
     choice = choose_data_file(parent, video_path)
     if choice is None or result is None:
         return None
     path, long = choice
-    thread = ExportThread(data_job(result, path, long=long, smooth=smooth, min_score=threshold), parent)
+    thread = ExportThread(data_job(result, path, long=long, smooth=smooth, min_score=threshold, person_id=person_id),
+                          parent)
     if on_done is not None:
         thread.completed.connect(on_done)
     if on_failed is not None:

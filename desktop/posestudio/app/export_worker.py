@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QThread, Signal
@@ -63,12 +64,15 @@ def video_job(video_path: str, out_path: str, result, options):
     return job
 
 
-def data_job(result, out_path: str, long: bool = False, smooth: bool = True, min_score: float = 0.3):
-    """A job for ExportThread that writes CSV / JSON / TRC (posestudio.core.export.data_export)."""
+def data_job(result, out_path: str, long: bool = False, smooth: bool = True, min_score: float = 0.3,
+             person_id: int | None = None):
+    """A job for ExportThread that writes CSV / JSON / TRC (posestudio.core.export.data_export); a TRC holds
+    one person's markers: `person_id` (the one the window follows), else the one seen longest."""
     from posestudio.core.export.data_export import export_data
 
     def job(progress, cancel):
-        path = export_data(result, out_path, long=long, smooth=smooth, min_score=min_score)
+        trc = {"person_id": person_id} if Path(out_path).suffix.lower() == ".trc" else {}
+        path = export_data(result, out_path, long=long, smooth=smooth, min_score=min_score, **trc)
         progress(1, 1)
         return path
 
