@@ -157,20 +157,12 @@ def ensure_build_env(progress: Progress) -> Path:
     with open(_build_log(), "a", encoding="utf-8") as logf:
         steps = [[sys.executable, "-m", "venv", str(venv)],
                  [str(py), "-m", "pip", "install", "--progress-bar", "off", *packages]]
+        def show_pip(line: str) -> None:
+            if line.startswith(("Collecting ", "Installing collected", "Successfully installed")):
+                progress("  " + line.strip()[:110])
+
         for cmd in steps:
-            logf.write(f"$ {' '.join(cmd)}\n")
-            logf.flush()
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            try:
-                for line in proc.stdout:
-                    logf.write(line)
-                    if line.startswith(("Collecting ", "Installing collected", "Successfully installed")):
-                        progress("  " + line.strip()[:110])
-                rc = proc.wait()
-            except BaseException:
-                proc.kill()
-                proc.wait()
-                raise
+            rc = _stream(cmd, logf, show_pip, stderr=subprocess.STDOUT)
             if rc != 0:
                 raise ModelBuildError(f"Setting up the conversion environment failed (exit code {rc}); the details "
                                       f"are in {_build_log()}, and `posestudio models build` can be run again.")
@@ -240,36 +232,47 @@ def check_and_install(model_id: str, work: Path, progress: Progress) -> Path:
     return target
 
 
+def _stream(cmd: list[str], logf, on_line, **popen) -> int:
+    """Run `cmd`, copying its output to the build log and handing each line to `on_line`; returns the exit
+    code. An interruption (Ctrl+C) or a failure in `on_line` kills the child before it propagates."""
+    logf.write(f"$ {' '.join(cmd)}\n")
+    logf.flush()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, **popen)
+    try:
+        for line in proc.stdout:
+            logf.write(line)
+            logf.flush()
+            on_line(line)
+        return proc.wait()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+
+
 def _run_converter(py: Path, package_dir: Path, jobs: list[dict], work: Path, progress: Progress) -> None:
     jobs_file = work / "jobs.json"
     jobs_file.write_text(json.dumps(jobs))
     cmd = [str(py), str(converter_script()), "--package", str(package_dir), "--jobs", str(jobs_file),
            "--out-dir", str(work)]
     env = dict(os.environ, PYTHONUNBUFFERED="1", TF_CPP_MIN_LOG_LEVEL="2")
+    current = jobs[0]["id"]
+
+    def follow(line: str) -> None:
+        nonlocal current
+        line = line.rstrip()
+        if line.startswith("converting "):
+            current = line.split()[1]
+            progress(f"Converting {current} ...")
+        elif line.startswith("done "):
+            model_id = line.split()[1]
+            progress(f"Verifying {model_id} ...")
+            check_and_install(model_id, work, progress)  # each model goes live as soon as it is verified
+        elif line.startswith("  "):
+            progress("  " + line.strip())
+
     with open(_build_log(), "a", encoding="utf-8") as logf:
-        logf.write(f"$ {' '.join(cmd)}\n")
-        logf.flush()
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=logf, text=True, env=env)
-        current = jobs[0]["id"]
-        try:
-            for line in proc.stdout:
-                logf.write(line)
-                logf.flush()
-                line = line.rstrip()
-                if line.startswith("converting "):
-                    current = line.split()[1]
-                    progress(f"Converting {current} ...")
-                elif line.startswith("done "):
-                    model_id = line.split()[1]
-                    progress(f"Verifying {model_id} ...")
-                    check_and_install(model_id, work, progress)
-                elif line.startswith("  "):
-                    progress("  " + line.strip())
-            rc = proc.wait()
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
+        rc = _stream(cmd, logf, follow, stderr=logf, env=env)
     if rc != 0:
         raise ModelBuildError(f"Converting {current} failed (exit code {rc}); the details are in {_build_log()}.")
 
