@@ -113,11 +113,11 @@ def test_knees_bending_together_are_not_steps():
     assert walking["gait"] is True and walking["steps"] >= 12
 
 
-def test_one_step_per_leg_still_gives_a_cadence():
-    # a short clip: the left swing peaks at 0.5 s, the right at 0.8 s -> half a stride of 0.3 s, 200 steps/min
+def test_one_step_per_leg_gives_steps_but_no_cadence():
+    # a single step of each leg (a lunge, a throw, a short clip) shows no rhythm to measure
     t = np.arange(0, 1.2, 1 / 30)
     left = 10 + 90 * np.exp(-((t - 0.5) / 0.08) ** 2)
     right = 10 + 90 * np.exp(-((t - 0.8) / 0.08) ** 2)
     g = gait_cadence(left, right, t)
     assert g["steps"] == 2
-    assert g["cadence_spm"] == pytest.approx(200, rel=0.05)
+    assert np.isnan(g["cadence_spm"])

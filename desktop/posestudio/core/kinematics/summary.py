@@ -117,13 +117,10 @@ def gait_cadence(left_knee, right_knee, timestamps, t0: float | None = None, t1:
         kept.append(times[np.array(keep, dtype=bool)] if len(times) else times)
     steps = int(sum(k.size for k in kept))
     strides = [float(np.median(np.diff(k))) for k in kept if k.size >= 2]
-    if strides:
-        stride = float(np.mean(strides))
-    else:  # a short clip with one step per leg: the time between the two steps is half a stride
-        both = np.sort(np.concatenate(kept))
-        stride = 2.0 * float(np.median(np.diff(both))) if both.size >= 2 else float("nan")
+    # One step per leg is too little to tell a rhythm (a single throw or lunge has that): no cadence then.
+    stride = float(np.mean(strides)) if strides else float("nan")
     return {"steps": steps, "stride_time_s": stride,
-            "cadence_spm": 120.0 / stride if np.isfinite(stride) and stride > 0 else float("nan"), "gait": True}
+            "cadence_spm": 120.0 / stride if strides else float("nan"), "gait": True}
 
 
 def _knees_together(left_times: np.ndarray, right_times: np.ndarray, within_s: float = 0.2) -> bool:
