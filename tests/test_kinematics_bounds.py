@@ -64,9 +64,14 @@ def test_angle_table_keeps_a_noisy_elbow_in_range():
     for i in (27, 28, 29, 35, 36):
         a = rng.uniform(0, 2 * np.pi)
         kp[i, 2, :2] = 100.0 + 50 * np.cos(a), 150.0 + 50 * np.sin(a)
-    kp[30:35, 2, 2] = 0.05  # low score: a gap the filler bridges
+    kp[30:35, 2, 2] = 0.05  # low score: a gap the filler bridges, unless the sides disagree too fast
     elbow = AngleDef("elbow", "three_point", names, "")
     table = angle_table(kp, t, names, angles=[elbow], fix_sides=False)
     filtered = table.filtered["elbow"]
+    assert np.nanmin(filtered) >= 0.0 and np.nanmax(filtered) <= 180.0
+    assert np.isfinite(filtered[:27]).all() and np.isfinite(filtered[37:]).all()
+    # the same arm with the wrist's noise only inside the gap: both sides agree, so the gap is bridged
+    kp[[27, 28, 29, 35, 36], 2, :2] = kp[[26, 26, 26, 37, 37], 2, :2]
+    filtered = angle_table(kp, t, names, angles=[elbow], fix_sides=False).filtered["elbow"]
     assert np.isfinite(filtered[30:35]).all()
     assert np.nanmin(filtered) >= 0.0 and np.nanmax(filtered) <= 180.0

@@ -50,10 +50,6 @@ REAL_JUMPS = {
 # Jumps that are artefacts, not fixed yet (see the final report of the audit): these clips xfail, strictly
 # where the artefacts are many and large, so a fix shows up as an XPASS to update this list.
 KNOWN_ARTEFACTS = {
-    (WALK, "blazepose-full"): (True, "the left elbow and forearm jump at frames 3-5, where BlazePose converges "
-                                     "on a new track (garbage poses, drawn and looked at; frame 6 is the first "
-                                     "good one); the model's hop to the walking woman (frames 170-200) now gets "
-                                     "its own id"),
     (GYM, "blazepose-full"): (True, "240p players ~60 px tall: tiny forearms and feet, hops between players, "
                                     "garbage poses on motion-blurred pans (frames 275-288)"),
     (GYM, "movenet-multipose"): (True, "240p players ~60 px tall: elbow and upper-arm noise, a pose on a "

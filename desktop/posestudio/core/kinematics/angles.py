@@ -200,6 +200,11 @@ class _Points:
         return all(n in self.index for n in VIRTUAL_POINTS.get(name, (name,)))
 
 
+def points_lookup(keypoints: np.ndarray, keypoint_names: Sequence[str], min_score: float) -> _Points:
+    """Callable name -> (F, 2) point track (NaN where scored below min_score), virtual points included."""
+    return _Points(keypoints, keypoint_names, min_score)
+
+
 def _up(v: np.ndarray) -> np.ndarray:
     """Image vector -> y-up vector."""
     return np.stack([v[:, 0], -v[:, 1]], axis=1)

@@ -17,6 +17,10 @@ DEFAULT_CUTOFF_HZ = 6.0
 DEFAULT_ORDER = 4
 DEFAULT_MAX_GAP_S = 0.25
 DEFAULT_MIN_EDGE_RUN = 3
+DEFAULT_MAX_ISLAND = 3  # samples
+DEFAULT_ISLAND_JUMP = 30.0  # value units (degrees)
+# no joint sweeps faster on average across a gap: the fastest throws peak near this only for an instant
+DEFAULT_MAX_BRIDGE_RATE = 1000.0  # value units per second
 
 
 def _per_column(func):
@@ -48,7 +52,7 @@ def _timestamps(timestamps, n: int) -> np.ndarray:
 
 @_per_column
 def fill_gaps(values: np.ndarray, timestamps, max_gap_s: float = DEFAULT_MAX_GAP_S,
-              method: str = "cubic") -> np.ndarray:
+              method: str = "cubic", max_rate: float | None = None) -> np.ndarray:
     """Interpolate NaN stretches lasting at most `max_gap_s` between two valid samples.
 
     method "cubic" (a cubic through the few samples either side of the gap; linear when there are fewer
@@ -56,6 +60,9 @@ def fill_gaps(values: np.ndarray, timestamps, max_gap_s: float = DEFAULT_MAX_GAP
     A gap's length is the time with no data: from the last valid sample before it to the first after it,
     minus one typical frame interval (so at 30 fps, 0.25 s fills up to 7 missing frames). Gaps at the start
     or the end are never filled (no extrapolation).
+    max_rate: a gap across which the value would have to change faster than this (units per second, on
+    average) is left open: the samples either side disagree (the model hopped to another person, or one
+    side is wrong), and a bridge would draw a movement nobody made.
     """
     x = values.copy()
     t = _timestamps(timestamps, x.size)
@@ -67,6 +74,8 @@ def fill_gaps(values: np.ndarray, timestamps, max_gap_s: float = DEFAULT_MAX_GAP
         if start == 0 or stop == x.size:
             continue
         before, after = start - 1, stop
+        if max_rate is not None and abs(x[after] - x[before]) > max_rate * (t[after] - t[before]):
+            continue
         if t[after] - t[before] - dt <= max_gap_s + 1e-9:
             x[start:stop] = _bridge(t, x, ok, before, after, method)
     return x
@@ -124,6 +133,31 @@ def reject_outliers(values: np.ndarray, timestamps=None, threshold: float = 6.0,
                  & (np.abs(d_prev) > min_jump) & (np.abs(d_next) > min_jump)
                  & (np.sign(d_prev) == np.sign(d_next)))
     x[1:-1][spike] = np.nan
+    return x
+
+
+@_per_column
+def reject_islands(values: np.ndarray, timestamps, max_len: int = DEFAULT_MAX_ISLAND,
+                   min_jump: float = DEFAULT_ISLAND_JUMP, max_gap_s: float = DEFAULT_MAX_GAP_S) -> np.ndarray:
+    """Set to NaN short stretches (at most `max_len` samples) with gaps on both sides whose values are more
+    than `min_jump` away from the data on both sides, seen within `max_gap_s` of them.
+
+    A model that loses a person for a frame or two often finds a wrong pose in between (upside down on a
+    blurred pan, a limb on a neighbour); reject_outliers cannot see such a stretch because its neighbours
+    are missing, and gap filling would join the curve to it. A stretch with no data near it on one side
+    cannot be checked and is kept.
+    """
+    x = values.copy()
+    t = _timestamps(timestamps, x.size)
+    runs = finite_runs(values)
+    for k in range(1, len(runs) - 1):
+        start, stop = runs[k]
+        before, after = runs[k - 1][1] - 1, runs[k + 1][0]
+        if stop - start > max_len or t[start] - t[before] > max_gap_s or t[after] - t[stop - 1] > max_gap_s:
+            continue
+        island = values[start:stop]
+        if (np.abs(island - values[before]) > min_jump).all() and (np.abs(island - values[after]) > min_jump).all():
+            x[start:stop] = np.nan
     return x
 
 
@@ -203,9 +237,11 @@ def drop_edge_runs(values: np.ndarray, min_run: int = DEFAULT_MIN_EDGE_RUN) -> n
 def smooth(values: np.ndarray, timestamps, cutoff_hz: float | None = DEFAULT_CUTOFF_HZ,
            order: int = DEFAULT_ORDER, max_gap_s: float = DEFAULT_MAX_GAP_S,
            outliers: bool = True, bounds: tuple[float, float] | None = None,
-           min_edge_run: int = DEFAULT_MIN_EDGE_RUN) -> np.ndarray:
+           min_edge_run: int = DEFAULT_MIN_EDGE_RUN, max_bridge_rate: float | None = None) -> np.ndarray:
     """Unconfirmed edge samples dropped (drop_edge_runs; min_edge_run 0 or 1 keeps them), outlier
-    rejection, gap filling, then the zero-lag Butterworth (skipped when cutoff_hz is None or 0).
+    rejection (single-frame spikes, then short stretches between gaps), gap filling (not across a change
+    faster than max_bridge_rate per second, when given), then the zero-lag Butterworth (skipped when
+    cutoff_hz is None or 0).
 
     bounds: the values' domain (an unsigned angle's 0..180); filled gaps and the filter's ringing are kept
     inside it, so a bridge across a gap never invents a value the measurement cannot take.
@@ -216,8 +252,9 @@ def smooth(values: np.ndarray, timestamps, cutoff_hz: float | None = DEFAULT_CUT
         x = drop_edge_runs(x, min_edge_run)
     if outliers:
         x = reject_outliers(x, timestamps)
+        x = reject_islands(x, timestamps, max_gap_s=max(max_gap_s or 0.0, DEFAULT_MAX_GAP_S))
     if max_gap_s and max_gap_s > 0:
-        x = fill_gaps(x, timestamps, max_gap_s)
+        x = fill_gaps(x, timestamps, max_gap_s, max_rate=max_bridge_rate)
         if bounds is not None:
             x = np.clip(x, *bounds)
     if cutoff_hz:

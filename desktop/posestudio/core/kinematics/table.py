@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .angles import AngleDef, available_angles, compute_angles, default_angle, outside_picture_missing
-from .filtering import DEFAULT_MAX_GAP_S, DEFAULT_ORDER, angular_velocity, smooth
+from .reliability import DEFAULT_MIN_SEGMENT_FRACTION, DEFAULT_MIN_SEGMENT_PX, short_segment_mask
+from .filtering import DEFAULT_MAX_BRIDGE_RATE, DEFAULT_MAX_GAP_S, DEFAULT_ORDER, angular_velocity, smooth
 from .sides import fix_side_swaps
 from .summary import gait_cadence, summarise
 
@@ -24,6 +25,8 @@ class AngleTable:
     velocity: dict[str, np.ndarray]
     settings: dict = field(default_factory=dict)
     side_swaps: dict[str, np.ndarray] = field(default_factory=dict)  # "leg"/"arm" -> (F,) frames relabelled
+    # name -> (F,) True where a segment was too short to give a direction (left out of `filtered`)
+    too_short: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -64,7 +67,9 @@ def value_bounds(angle: AngleDef) -> tuple[float, float] | None:
 
 def angle_table(keypoints: np.ndarray, timestamps, keypoint_names, angles=None, min_score: float = 0.3,
                 smoothing: bool = True, cutoff_hz: float = 6.0, order: int = DEFAULT_ORDER,
-                max_gap_s: float = DEFAULT_MAX_GAP_S, fix_sides: bool = True, frame_size=None) -> AngleTable:
+                max_gap_s: float = DEFAULT_MAX_GAP_S, fix_sides: bool = True, frame_size=None,
+                min_segment_fraction: float = DEFAULT_MIN_SEGMENT_FRACTION,
+                min_segment_px: float = DEFAULT_MIN_SEGMENT_PX) -> AngleTable:
     """Angles of one person (keypoints (F, K, 3)) with raw, filtered and velocity tracks per angle name.
 
     angles: AngleDefs or default names (None = all the keypoint set allows); see compute_angles.
@@ -72,6 +77,8 @@ def angle_table(keypoints: np.ndarray, timestamps, keypoint_names, angles=None, 
     `raw` is then unfiltered but from the relabelled keypoints, and `side_swaps` says which frames changed.
     frame_size: (width, height); points outside the picture count as missing (AnalysisResult.track already
     does this, so callers passing its keypoints need not).
+    min_segment_fraction, min_segment_px: with smoothing on, samples where a segment of the angle is shorter
+    than this share of the trunk or this many pixels are left out of `filtered` (see reliability.py).
     """
     t = np.asarray(timestamps, dtype=np.float64)
     kp = np.asarray(keypoints)
@@ -88,9 +95,13 @@ def angle_table(keypoints: np.ndarray, timestamps, keypoint_names, angles=None, 
         kp, swaps = fix_side_swaps(kp, keypoint_names, min_score)
     raw = compute_angles(kp, keypoint_names, angles, min_score)
     table_defs = {a.name: a for a in angles}
-    filtered = {n: smooth(v, t, cutoff_hz, order, max_gap_s, bounds=value_bounds(table_defs[n]))
+    too_short = short_segment_mask(kp, keypoint_names, list(table_defs.values()), min_score,
+                                   min_segment_fraction, min_segment_px) if smoothing else {}
+    filtered = {n: smooth(np.where(too_short[n], np.nan, v), t, cutoff_hz, order, max_gap_s,
+                          bounds=value_bounds(table_defs[n]), max_bridge_rate=DEFAULT_MAX_BRIDGE_RATE)
                 if smoothing else v.copy() for n, v in raw.items()}
     velocity = {n: angular_velocity(v, t) for n, v in filtered.items()}
     settings = {"min_score": min_score, "smoothing": smoothing, "cutoff_hz": cutoff_hz, "order": order,
-                "max_gap_s": max_gap_s, "fix_sides": fix_sides, "frame_size": frame_size}
-    return AngleTable(t, table_defs, raw, filtered, velocity, settings, swaps)
+                "max_gap_s": max_gap_s, "fix_sides": fix_sides, "frame_size": frame_size,
+                "min_segment_fraction": min_segment_fraction, "min_segment_px": min_segment_px}
+    return AngleTable(t, table_defs, raw, filtered, velocity, settings, swaps, too_short)
