@@ -29,7 +29,7 @@ def find_repetitions(values, timestamps, min_prominence: float | None = None, pe
     5-95 % range, so noise and small secondary bumps such as the stance-phase knee flexion are ignored) and
     lies at least `min_period_s` after the previous one. Where the data ends mid-movement (the person leaves
     the picture), a peak whose descent is cut off counts if its other side drops by `min_prominence` and the
-    cut side by half of it. Interior NaN stretches are bridged for the search; peaks on them are dropped.
+    cut side by a quarter of it, at least 10 degrees (the movement has turned). Interior NaN stretches are bridged for the search; peaks on them are dropped.
     """
     x = np.asarray(values, dtype=np.float64)
     t = np.asarray(timestamps, dtype=np.float64)
@@ -51,13 +51,14 @@ def find_repetitions(values, timestamps, min_prominence: float | None = None, pe
     left_drop = y[idx] - y[props["left_bases"]]
     right_drop = y[idx] - y[props["right_bases"]]
     # a movement cut off by the end of the data (the person leaves the picture) cannot show its full
-    # descent on that side: let the other side carry it, if the cut side drops by half the threshold
+    # descent on that side: let the other side carry it, if the cut side shows it has turned
     left_cut = props["left_bases"] == 0
     right_cut = props["right_bases"] == y.size - 1
+    turned = max(min_prominence / 4, min(10.0, min_prominence))
     both = np.minimum(left_drop, right_drop)
     keep = both >= min_prominence
-    keep |= right_cut & (left_drop >= min_prominence) & (right_drop >= min_prominence / 2)
-    keep |= left_cut & (right_drop >= min_prominence) & (left_drop >= min_prominence / 2)
+    keep |= right_cut & (left_drop >= min_prominence) & (right_drop >= turned)
+    keep |= left_cut & (right_drop >= min_prominence) & (left_drop >= turned)
     idx = idx[keep] + first
     return idx[ok[idx]]
 
