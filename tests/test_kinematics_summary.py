@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from posestudio.core.kinematics import angle_table, gait_cadence, summarise
+from posestudio.core.kinematics import angle_table, find_repetitions, gait_cadence, summarise
 from posestudio.core.kinematics.angles import COCO17_NAMES
 
 
@@ -121,3 +121,26 @@ def test_one_step_per_leg_gives_steps_but_no_cadence():
     g = gait_cadence(left, right, t)
     assert g["steps"] == 2
     assert np.isnan(g["cadence_spm"])
+
+
+def cut_after_third_peak(amplitude, drop):
+    """Two full peaks of `amplitude` (1 s period), then a third whose descent the data cuts off exactly
+    `drop` deg below its top (30 fps, timestamps counted back from that last sample)."""
+    t_end = 2.0 + (2 * np.pi - np.arccos(2 * drop / amplitude - 1)) / (2 * np.pi)
+    t = t_end - np.arange(int(t_end * 30) + 1)[::-1] / 30
+    x = amplitude / 2 * (1 - np.cos(2 * np.pi * t))  # troughs at 0, 1, 2 s, peaks at 0.5, 1.5, 2.5 s
+    return x, t
+
+
+@pytest.mark.parametrize("amplitude, prominence, drop, reps", [
+    (60, 40, 15, 3),    # turned by more than 10 deg: the cut peak counts
+    (60, 40, 3, 2),     # barely past the top: not yet a sign the movement turned
+    (120, 100, 15, 2),  # a large movement must turn by a quarter of the prominence (25 deg) ...
+    (120, 100, 30, 3),  # ... which this one has
+])
+def test_peak_cut_off_counts_once_it_has_turned(amplitude, prominence, drop, reps):
+    x, t = cut_after_third_peak(amplitude, drop)
+    assert x[-1] == pytest.approx(amplitude - drop) and t[0] >= 0
+    assert find_repetitions(x, t, min_prominence=prominence).size == reps
+    # the same movement played backwards: the peak cut off by the start of the data
+    assert find_repetitions(x[::-1], t, min_prominence=prominence).size == reps
