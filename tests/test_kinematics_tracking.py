@@ -231,3 +231,16 @@ def test_single_person_walking_steadily_or_reappearing_later_keeps_its_id():
     ids += [tr.update([np.full((17, 3), np.nan)], timestamp=1.0 + i / 30)[0] for i in range(30)]  # nobody seen
     ids.append(tr.update([_standing(900)], timestamp=3.0)[0])  # back 2 s later, elsewhere: plausible
     assert set(ids) == {0}
+
+
+def test_single_person_hop_back_from_a_small_figure_to_a_big_one_does_not_join_them():
+    from posestudio.core.kinematics.tracking import SinglePersonTracker
+
+    tr = SinglePersonTracker()
+    # a big person, then the model hops to a small figure far away for 2 s, then to the big one again
+    ids = [tr.update([_standing(300, height=700)], timestamp=i / 30)[0] for i in range(10)]
+    ids += [tr.update([_standing(1200, height=100)], timestamp=(10 + i) / 30)[0] for i in range(60)]
+    ids += [tr.update([_standing(1000, height=700)], timestamp=(70 + i) / 30)[0] for i in range(10)]
+    assert set(ids[:10]) == {0}
+    assert len(set(ids[10:70])) == 1 and ids[10] != 0
+    assert set(ids[70:]) == {0}, ids[70:]  # the big person back (moved 700 px in 2 s), not the small one

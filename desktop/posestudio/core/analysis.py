@@ -198,7 +198,7 @@ def _store(result: AnalysisResult, index: int, t: float, people, tracker, rgb: n
 
 # Bump when the same video and model would now give different results (estimators, person ids), so cached
 # analyses from older versions are redone rather than shown; files users saved themselves stay loadable.
-ANALYSIS_REVISION = 2
+ANALYSIS_REVISION = 3  # bumped: single-person hops no longer rejoin a differently sized person
 
 
 def cached_result_path(fingerprint: str, model_id: str) -> Path:

@@ -300,18 +300,18 @@ class PersonTracker:
 class SinglePersonTracker:
     """Ids for single-person models, which report one person a frame and may hop to someone else.
 
-    A hop shows as the body's box moving by more than `max_jump` body sizes between sightings less than
-    `window_s` apart (no one moves that fast). The person after a hop takes the id of whoever was last seen
+    A hop shows as the body's box moving by more than `max_jump` body sizes, or changing size by more than
+    `max_growth` times, between sightings less than `window_s` apart (no one moves or grows that fast). The person after a hop takes the id of whoever was last seen
     near there (within `memory_s`, allowing `speed` body sizes a second since), else a new one, so one id's
     curves never join two people and a person the model comes back to keeps their id. After a longer absence a new position is plausible and the id is kept.
     Same update() signature as PersonTracker.
     """
 
     def __init__(self, max_jump: float = 1.0, window_s: float = 0.5, memory_s: float = 5.0, speed: float = 3.0,
-                 min_score: float = 0.3):
+                 min_score: float = 0.3, max_growth: float = 2.5):
         # speed: body sizes per second someone may have moved while the model looked at another person
         self.max_jump, self.window_s, self.memory_s, self.min_score = max_jump, window_s, memory_s, min_score
-        self.speed = speed
+        self.speed, self.max_growth = speed, max_growth  # max_growth: box size ratio one person may show (sqrt of area: a jumping jack's arms give 1.7)
         self.current = 0
         self._seen: dict[int, tuple[np.ndarray, float, float]] = {}  # id -> last centre, size, time
 
@@ -323,7 +323,9 @@ class SinglePersonTracker:
             if box is not None and _size(box) > 0:
                 centre, size, t = _centre(box), _size(box), float(timestamp or 0.0)
                 last = self._seen.get(self.current)
-                if last is not None and self._moved(last, centre, size) > self.max_jump and t - last[2] <= self.window_s:
+                hop = last is not None and (self._moved(last, centre, size) > self.max_jump
+                                            or max(size, last[1]) > self.max_growth * min(size, last[1]))
+                if hop and t - last[2] <= self.window_s:
                     self.current = self._returning(centre, size, t)
                 self._seen[self.current] = (centre, size, t)
             ids.append(self.current)
@@ -334,9 +336,12 @@ class SinglePersonTracker:
         return float(np.hypot(*(centre - last[0]))) / max(size, last[1])
 
     def _returning(self, centre, size, t) -> int:
-        near = [(self._moved(last, centre, size), t - last[2], pid) for pid, last in self._seen.items()
-                if pid != self.current and t - last[2] <= self.memory_s]
-        near = [(d, pid) for d, dt, pid in near if d <= self.max_jump + self.speed * dt]
+        # measured in the remembered person's size: a big body near a small one is not that person
+        # come back (a close-up runner is not the figure far behind them), and neither is one twice as big
+        near = [(float(np.hypot(*(centre - last[0]))) / last[1], t - last[2], pid, last[1])
+                for pid, last in self._seen.items() if pid != self.current and t - last[2] <= self.memory_s]
+        near = [(d, pid) for d, dt, pid, old in near
+                if d <= self.max_jump + self.speed * dt and max(size, old) <= self.max_growth * min(size, old)]
         return min(near)[1] if near else max(self._seen) + 1
 
 
