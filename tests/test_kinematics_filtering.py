@@ -180,3 +180,16 @@ def test_short_runs_cut_off_at_the_track_edges_are_dropped_not_joined():
     z = np.full(20, np.nan)
     z[5:7] = 3.0
     assert np.array_equal(drop_edge_runs(z), z, equal_nan=True)
+
+
+def test_outliers_at_the_edges_of_a_stretch_are_judged_against_their_inner_neighbours():
+    t = np.arange(20) / 30.0
+    ramp = 10.0 + 30.0 * t * 10  # 100 deg/s, steady
+    x = ramp.copy()
+    x[10] = np.nan  # two stretches: 0-9 and 11-19
+    x[0] += 60.0    # a model's first frame on a person, far off the line the next frames draw
+    x[9] -= 45.0    # the last sample before a gap, off the same way
+    out = reject_outliers(x, t)
+    assert np.isnan(out[[0, 9]]).all()
+    assert np.allclose(out[1:9], ramp[1:9]) and np.allclose(out[11:], ramp[11:])  # the rest untouched
+    assert np.allclose(reject_outliers(ramp, t), ramp)  # a clean ramp keeps its ends

@@ -112,7 +112,8 @@ def reject_outliers(values: np.ndarray, timestamps=None, threshold: float = 6.0,
     A sample is a spike when both neighbours are valid, it sits on the same side of both and more than
     `min_jump` (value units, degrees for angles) away from each, and its distance from the line through
     the neighbours exceeds `threshold` times the track's robust spread of that distance (median absolute
-    deviation), so the sharp but genuine peaks of fast movements survive.
+    deviation), so the sharp but genuine peaks of fast movements survive. The first and last sample of
+    each stretch are held to the same limit against the line through their two inner neighbours.
     """
     x = values.copy()
     n = x.size
@@ -133,6 +134,16 @@ def reject_outliers(values: np.ndarray, timestamps=None, threshold: float = 6.0,
                  & (np.abs(d_prev) > min_jump) & (np.abs(d_next) > min_jump)
                  & (np.sign(d_prev) == np.sign(d_next)))
     x[1:-1][spike] = np.nan
+    # the first and last sample of each stretch have one neighbour: judge them against the line through
+    # the next two (a model's first frame on a person, or a limb's last before it leaves the picture)
+    limit = max(threshold * spread, min_jump)
+    for start, stop in finite_runs(values):
+        if stop - start < 4:
+            continue
+        for edge, a, b in ((start, start + 1, start + 2), (stop - 1, stop - 2, stop - 3)):
+            predicted = values[a] + (values[a] - values[b]) * (t[edge] - t[a]) / (t[a] - t[b])
+            if abs(values[edge] - predicted) > limit and abs(values[edge] - values[a]) > min_jump:
+                x[edge] = np.nan
     return x
 
 
