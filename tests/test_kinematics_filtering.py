@@ -193,3 +193,16 @@ def test_outliers_at_the_edges_of_a_stretch_are_judged_against_their_inner_neigh
     assert np.isnan(out[[0, 9]]).all()
     assert np.allclose(out[1:9], ramp[1:9]) and np.allclose(out[11:], ramp[11:])  # the rest untouched
     assert np.allclose(reject_outliers(ramp, t), ramp)  # a clean ramp keeps its ends
+
+
+def test_a_short_stretch_between_gaps_that_disagrees_with_itself_is_dropped():
+    from posestudio.core.kinematics.filtering import reject_islands
+
+    t = np.arange(30) / 30.0
+    x = np.full(30, 50.0)
+    x[10:12] = np.nan
+    x[12:14] = (20.0, 75.0)  # 55 degrees between its own two frames, nothing around to confirm either
+    x[14:16] = np.nan
+    assert np.isnan(reject_islands(x, t)[12:14]).all()
+    x[12:14] = (48.0, 53.0)  # a consistent stretch agreeing with its neighbours stays
+    assert np.allclose(reject_islands(x, t)[12:14], (48.0, 53.0))

@@ -155,18 +155,24 @@ def reject_islands(values: np.ndarray, timestamps, max_len: int = DEFAULT_MAX_IS
 
     A model that loses a person for a frame or two often finds a wrong pose in between (upside down on a
     blurred pan, a limb on a neighbour); reject_outliers cannot see such a stretch because its neighbours
-    are missing, and gap filling would join the curve to it. A stretch with no data near it on one side
-    cannot be checked and is kept.
+    are missing, and gap filling would join the curve to it. Such a stretch that jumps by more than
+    `min_jump` between its own samples goes too. Otherwise a stretch with no data near it on one side cannot
+    be checked and is kept.
     """
     x = values.copy()
     t = _timestamps(timestamps, x.size)
     runs = finite_runs(values)
     for k in range(1, len(runs) - 1):
         start, stop = runs[k]
-        before, after = runs[k - 1][1] - 1, runs[k + 1][0]
-        if stop - start > max_len or t[start] - t[before] > max_gap_s or t[after] - t[stop - 1] > max_gap_s:
+        if stop - start > max_len:
             continue
         island = values[start:stop]
+        if stop - start > 1 and np.abs(np.diff(island)).max() > min_jump:
+            x[start:stop] = np.nan  # it does not even agree with itself
+            continue
+        before, after = runs[k - 1][1] - 1, runs[k + 1][0]
+        if t[start] - t[before] > max_gap_s or t[after] - t[stop - 1] > max_gap_s:
+            continue
         if (np.abs(island - values[before]) > min_jump).all() and (np.abs(island - values[after]) > min_jump).all():
             x[start:stop] = np.nan
     return x
