@@ -104,7 +104,11 @@ class SettingsPanel(QWidget):
         threshold_row = QHBoxLayout()
         threshold_row.addWidget(self.threshold_slider, 1)
         threshold_row.addWidget(self.threshold_label)
-        self.smoothing_box = QCheckBox("Smooth curves (fills short gaps)")
+        self.smoothing_box = QCheckBox("Clean and smooth curves")
+        self.smoothing_box.setToolTip(
+            "Low-pass filter (6 Hz), short gaps filled. Left out, as the keypoints cannot support them: limbs seen "
+            "end-on (shorter than a quarter of the trunk), one-frame spikes, a few frames between gaps that "
+            "disagree with everything around them. Untick to see the raw angles; exports keep both.")
         self.smoothing_box.setChecked(settings.smoothing)
         self.smoothing_box.toggled.connect(self._on_smoothing)
         self.labels_box = QCheckBox("Angle values on the video")
