@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 
 def _run(args, tmp_path):
@@ -94,3 +95,100 @@ def test_angles_and_summary(require_model, videos_dir, tmp_path):
     summary = (tmp_path / "summary.csv").read_text().splitlines()
     assert summary[0].startswith("video,model,person,angle,samples,min,max,range")
     assert any(",left_knee," in row for row in summary[1:])
+
+
+# ----- the window's angle settings from the command line: --min-score, --cutoff, --no-smoothing -----
+
+RUNNING = "sports2d_demo3_running_side.mp4"
+
+
+def _read_csv(path) -> tuple[list[str], list[list[str]]]:
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    return rows[0], rows[1:]
+
+
+def _angle_cells(path, names) -> dict[str, np.ndarray]:
+    """name -> values of the rows that hold a person (NaN for an empty cell), plus "frame" and "person"."""
+    header, rows = _read_csv(path)
+    rows = [r for r in rows if r[header.index("person")]]
+    out = {key: np.array([int(r[header.index(key)]) for r in rows]) for key in ("frame", "person")}
+    for name in names:
+        col = header.index(name)
+        out[name] = np.array([float(r[col]) if r[col] else np.nan for r in rows])
+    return out
+
+
+@pytest.fixture(scope="module")
+def angle_runs(require_model, videos_dir, tmp_path_factory):
+    """One clip analysed by the CLI as .npz (the result itself) and as angle CSVs with different settings."""
+    require_model("movenet-lightning")
+    folder = tmp_path_factory.mktemp("angle_runs")
+    clip = videos_dir / RUNNING
+    runs = {"npz": [], "default": ["--angles"], "raw": ["--angles", "--no-smoothing"],
+            # 0.6, not 0.9: Lightning rarely scores a joint 0.9 here, and an all-empty file proves little
+            "strict": ["--angles", "--min-score", "0.6"], "cutoff2": ["--angles", "--cutoff", "2"]}
+    paths = {}
+    for key, extra in runs.items():
+        paths[key] = folder / (f"{key}.npz" if key == "npz" else f"{key}.csv")
+        out = _run([clip, "-m", "movenet-lightning", "-q", "-o", paths[key], *extra], folder)
+        assert out.returncode == 0, out.stderr
+    return paths
+
+
+def test_no_smoothing_gives_the_raw_angles(angle_runs):
+    from posestudio.core.kinematics import angle_table
+    from posestudio.core.results import AnalysisResult
+
+    result = AnalysisResult.load(angle_runs["npz"])
+    header, _ = _read_csv(angle_runs["raw"])
+    names = header[3 + 3 * len(result.keypoint_names):]
+    assert "left_knee" in names and "left_knee_velocity" in names
+    raw = _angle_cells(angle_runs["raw"], names)
+    tables = {pid: angle_table(result.track(pid), result.timestamps, result.keypoint_names, smoothing=False)
+              for pid in result.person_ids_present()}
+    for name in names:
+        expected = np.array([tables[p].columns(raw=False)[name][f] for f, p in zip(raw["frame"], raw["person"])])
+        assert np.array_equal(np.isnan(raw[name]), np.isnan(expected)), name
+        assert np.allclose(raw[name], expected, atol=1e-3, equal_nan=True), name
+    smoothed = _angle_cells(angle_runs["default"], ["left_knee"])["left_knee"]
+    both = np.isfinite(smoothed) & np.isfinite(raw["left_knee"])
+    assert both.sum() >= 20 and np.abs(smoothed[both] - raw["left_knee"][both]).max() > 1.0
+
+
+def test_min_score_and_cutoff_change_the_angles(angle_runs):
+    header, _ = _read_csv(angle_runs["default"])
+    names = [n for n in header[54:] if not n.endswith("_velocity")]
+    default = _angle_cells(angle_runs["default"], names)
+    strict = _angle_cells(angle_runs["strict"], names)
+    empty = {key: sum(int(np.isnan(cells[n]).sum()) for n in names) for key, cells in (("default", default),
+                                                                                       ("strict", strict))}
+    total = len(names) * len(default["frame"])
+    assert empty["default"] < empty["strict"] < total, (empty, total)
+
+    def roughness(cells):  # mean absolute change between consecutive frames of one person's knee curves
+        steps = []
+        for knee in ("left_knee", "right_knee"):
+            for pid in np.unique(cells["person"]):
+                values = cells[knee][cells["person"] == pid]
+                steps.append(np.abs(np.diff(values)))
+        steps = np.concatenate(steps)
+        return np.nanmean(steps), int(np.isfinite(steps).sum())
+
+    (rough6, n6), (rough2, n2) = roughness(default), roughness(_angle_cells(angle_runs["cutoff2"], names))
+    assert n6 >= 30 and n2 >= 30
+    assert rough2 < 0.8 * rough6, (rough2, rough6)
+
+
+def test_bad_angle_settings_exit_2_with_one_sentence(videos_dir, tmp_path):
+    # no model needed: the values are checked before anything is opened or written
+    for option, value in (("--min-score", "2"), ("--cutoff", "0"), ("--cutoff", "fast")):
+        out = _run([videos_dir / RUNNING, "-o", tmp_path / "x.csv", "--angles", "--summary", tmp_path / "s.csv",
+                    option, value], tmp_path)
+        assert out.returncode != 0
+        lines = [line for line in out.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and option in lines[0] and lines[0].rstrip().endswith("."), out.stderr
+        assert "Traceback" not in out.stderr
+        assert not (tmp_path / "x.csv").exists() and not (tmp_path / "s.csv").exists()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 import time
 from pathlib import Path
 
 from posestudio.core.errors import ModelMissingError, PoseStudioError
+from posestudio.core.export.tracks import DEFAULT_MIN_SCORE
+from posestudio.core.kinematics.filtering import DEFAULT_CUTOFF_HZ
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +37,21 @@ def register(subparsers) -> None:
     p.add_argument("--format", choices=[f[1:] for f in FORMATS],
                    help="file format when OUT is a folder (default json)")
     p.add_argument("--angles", nargs="?", const="", metavar="NAMES",
-                   help="add joint angles (smoothed, degrees) and their velocities (deg/s) per person to JSON/CSV; "
-                        "optionally only these comma-separated angles: built-in names, custom angles saved in the "
-                        "window, or definitions such as knee_abs=left_hip,left_knee,left_ankle")
+                   help="add joint angles (degrees, smoothed unless --no-smoothing) and their velocities (deg/s) "
+                        "per person to JSON/CSV; optionally only these comma-separated angles: built-in names, "
+                        "custom angles saved in the window, or definitions such as "
+                        "knee_abs=left_hip,left_knee,left_ankle")
     p.add_argument("--summary", metavar="OUT.csv",
                    help="also write range of motion and repetitions per video, person and angle to this CSV")
+    # Parsed as text and checked in run(), so a bad value gets one sentence like every other user error.
+    p.add_argument("--min-score", metavar="FLOAT", default=str(DEFAULT_MIN_SCORE),
+                   help=f"for angles: leave out joints the model scored below this, 0 to 1 (default "
+                        f"{DEFAULT_MIN_SCORE:g}, the window's confidence threshold)")
+    p.add_argument("--cutoff", metavar="HZ", default=str(DEFAULT_CUTOFF_HZ),
+                   help=f"for angles: low-pass cutoff in Hz, lower is smoother (default {DEFAULT_CUTOFF_HZ:g})")
+    p.add_argument("--no-smoothing", dest="smoothing", action="store_false",
+                   help="for angles: raw values straight from the keypoints (no outlier rejection, gap filling "
+                        "or low-pass), as the window with smoothing unticked")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -105,16 +118,48 @@ def _wanted_angles(text: str | None):
     return resolve_angles(text, load_custom_angles())
 
 
+def _number(text: str, option: str, what: str) -> float:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value):
+        raise PoseStudioError(f"{option} {text} is not a number; give {what}.")
+    return value
+
+
+def angle_options(args: argparse.Namespace) -> dict:
+    """min_score, smoothing, cutoff_hz for angle_columns, checked before any video is opened."""
+    min_score = _number(args.min_score, "--min-score", "a score from 0 to 1, e.g. --min-score 0.5")
+    if not 0.0 <= min_score <= 1.0:
+        raise PoseStudioError(f"--min-score {args.min_score} is outside 0 to 1; give a score such as 0.5.")
+    cutoff = _number(args.cutoff, "--cutoff", "a frequency in Hz above 0, e.g. --cutoff 4")
+    if cutoff <= 0.0:
+        raise PoseStudioError(f"--cutoff {args.cutoff} is not above 0 Hz; give a frequency such as 4, "
+                              "or use --no-smoothing for raw angles.")
+    return {"min_score": min_score, "smoothing": bool(args.smoothing), "cutoff_hz": cutoff}
+
+
+def _cutoff_note(result, options: dict) -> str | None:
+    """Why the low-pass does nothing for this clip, if it does nothing (the filter skips a cutoff at or
+    above half the frame rate, which users would otherwise not notice)."""
+    if options["smoothing"] and result.fps and options["cutoff_hz"] >= result.fps / 2:
+        return (f"--cutoff {options['cutoff_hz']:g} Hz is not below half the frame rate "
+                f"({result.fps / 2:g} Hz), so the angles were not low-pass filtered.")
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     from posestudio.core.analysis import analyse_video
     from posestudio.core.pose import create_estimator
     from posestudio.core.video import VideoSource
-    from posestudio.core.results import angle_columns, summary_rows, write_result, write_summary
+    from posestudio.core.results import angle_columns, angle_settings, summary_rows, write_result, write_summary
 
     videos = [Path(v) for v in args.videos]
     outputs = output_paths(videos, Path(args.output), args.format)
     if args.summary and Path(args.summary).suffix.lower() != ".csv":
         raise PoseStudioError(f"The summary {Path(args.summary).name} must be a .csv file; name it e.g. summary.csv.")
+    options = angle_options(args)
     wanted = _wanted_angles(args.angles)
     summary = []
     estimator = None
@@ -128,11 +173,14 @@ def run(args: argparse.Namespace) -> int:
                 result = analyse_video(source, args.model, progress=bar, estimator=estimator)
             bar.close()
             with_angles = args.angles is not None
-            extra, tables = angle_columns(result, wanted) if (with_angles or args.summary) else ({}, {})
-            write_result(result, out, extra if with_angles else None)
+            wants_angles = with_angles or bool(args.summary)
+            extra, tables = angle_columns(result, wanted, **options) if wants_angles else ({}, {})
+            write_result(result, out, extra if with_angles else None,
+                         angle_settings(**options) if with_angles else None)
             summary += summary_rows(result, tables)
-            if result.note:
-                print(f"posestudio: {video.name}: {result.note}", file=sys.stderr)
+            for note in (result.note, _cutoff_note(result, options) if wants_angles else None):
+                if note:
+                    print(f"posestudio: {video.name}: {note}", file=sys.stderr)
         except ModelMissingError:
             bar.close()
             raise  # no video can be analysed: the dispatcher prints the sentence, exit 2

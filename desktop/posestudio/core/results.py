@@ -14,6 +14,8 @@ import numpy as np
 
 from posestudio.core.atomic import atomic_path
 from posestudio.core.errors import PoseStudioError
+from posestudio.core.export.tracks import DEFAULT_MIN_SCORE
+from posestudio.core.kinematics.filtering import DEFAULT_CUTOFF_HZ
 
 log = logging.getLogger(__name__)
 
@@ -142,8 +144,10 @@ def _num(value: float, digits: int) -> float | None:
     return round(float(value), digits) if math.isfinite(value) else None
 
 
-def to_json_dict(result: AnalysisResult, extra: Mapping[str, np.ndarray] | None = None) -> dict:
-    """The issue's JSON layout; `extra` (name -> (F, P)) adds an "angles" object to each person."""
+def to_json_dict(result: AnalysisResult, extra: Mapping[str, np.ndarray] | None = None,
+                 angle_settings: Mapping | None = None) -> dict:
+    """The issue's JSON layout; `extra` (name -> (F, P)) adds an "angles" object to each person, and
+    `angle_settings` (how those angles were computed) a top-level "angle_settings" object."""
     frames = []
     for i in range(result.frame_count):
         people = []
@@ -158,7 +162,7 @@ def to_json_dict(result: AnalysisResult, extra: Mapping[str, np.ndarray] | None 
                 person["angles"] = {name: _num(float(v[i, p]), 3) for name, v in extra.items()}
             people.append(person)
         frames.append({"index": i, "time": _num(result.timestamps[i], 6), "people": people})
-    return {
+    out = {
         "video": result.video_path,
         "model": result.model_id,
         "keypoint_names": list(result.keypoint_names),
@@ -166,15 +170,19 @@ def to_json_dict(result: AnalysisResult, extra: Mapping[str, np.ndarray] | None 
         "frame_count": int(result.frame_count),
         "width": int(result.width),
         "height": int(result.height),
-        "frames": frames,
     }
+    if angle_settings:
+        out["angle_settings"] = dict(angle_settings)
+    out["frames"] = frames
+    return out
 
 
-def write_json(result: AnalysisResult, path, extra: Mapping[str, np.ndarray] | None = None) -> Path:
+def write_json(result: AnalysisResult, path, extra: Mapping[str, np.ndarray] | None = None,
+               angle_settings: Mapping | None = None) -> Path:
     path = Path(path)
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(to_json_dict(result, extra), fh, separators=(",", ":"), allow_nan=False)
+            json.dump(to_json_dict(result, extra, angle_settings), fh, separators=(",", ":"), allow_nan=False)
     return path
 
 
@@ -220,11 +228,13 @@ def write_csv(result: AnalysisResult, path, extra: Mapping[str, np.ndarray] | No
 FORMATS = (".json", ".csv", ".npz")
 
 
-def write_result(result: AnalysisResult, path, extra: Mapping[str, np.ndarray] | None = None) -> Path:
-    """Write in the format the extension names (.json, .csv, .npz); `extra` columns go to JSON and CSV."""
+def write_result(result: AnalysisResult, path, extra: Mapping[str, np.ndarray] | None = None,
+                 angle_settings: Mapping | None = None) -> Path:
+    """Write in the format the extension names (.json, .csv, .npz); `extra` columns go to JSON and CSV,
+    `angle_settings` (see angle_settings()) to JSON only (a CSV has nowhere to keep it)."""
     suffix = Path(path).suffix.lower()
     if suffix == ".json":
-        return write_json(result, path, extra)
+        return write_json(result, path, extra, angle_settings)
     if suffix == ".csv":
         return write_csv(result, path, extra)
     if suffix == ".npz":
@@ -234,12 +244,25 @@ def write_result(result: AnalysisResult, path, extra: Mapping[str, np.ndarray] |
 
 # ----- joint angles per person, aligned with the result's slots (for --angles and --summary) -----
 
-def angle_columns(result: AnalysisResult, angles=None) -> tuple[dict[str, np.ndarray], dict[int, object]]:
+def angle_settings(min_score: float = DEFAULT_MIN_SCORE, smoothing: bool = True,
+                   cutoff_hz: float = DEFAULT_CUTOFF_HZ) -> dict:
+    """How angle_columns computed the angles, for the files that record it. The cutoff is None when
+    smoothing is off (no low-pass was applied)."""
+    return {"min_score": float(min_score), "smoothing": bool(smoothing),
+            "cutoff_hz": float(cutoff_hz) if smoothing else None}
+
+
+def angle_columns(result: AnalysisResult, angles=None, *, min_score: float = DEFAULT_MIN_SCORE,
+                  smoothing: bool = True, cutoff_hz: float = DEFAULT_CUTOFF_HZ,
+                  ) -> tuple[dict[str, np.ndarray], dict[int, object]]:
     """(name -> (F, P) degrees or deg/s, person id -> AngleTable) for every tracked person.
 
     angles: AngleDefs or built-in names to compute (None: every angle the keypoint set allows).
+    min_score, smoothing, cutoff_hz: as the window's confidence threshold and smoothing (defaults are the
+    window's); smoothing off gives the raw angles (no outlier rejection, gap filling or low-pass).
 
-    Columns are each angle (smoothed) and `<angle>_velocity`, as the kinematics' angle_table gives them.
+    Columns are each angle (smoothed unless asked not to) and `<angle>_velocity`, as the kinematics'
+    angle_table gives them. The tables carry the same settings, so summary_rows() of them agrees.
     """
     from posestudio.core.kinematics import angle_table
 
@@ -247,7 +270,8 @@ def angle_columns(result: AnalysisResult, angles=None) -> tuple[dict[str, np.nda
     tables = {}
     shape = result.person_ids.shape
     for pid in result.person_ids_present():
-        table = angle_table(result.track(pid), result.timestamps, result.keypoint_names, angles=angles)
+        table = angle_table(result.track(pid), result.timestamps, result.keypoint_names, angles=angles,
+                            min_score=min_score, smoothing=smoothing, cutoff_hz=cutoff_hz)
         tables[pid] = table
         frames, slots = np.nonzero(result.person_ids == pid)
         for name, values in table.columns(raw=False, velocity=True).items():
@@ -261,7 +285,8 @@ SUMMARY_COLUMNS = ("video", "model", "person", "angle", "samples", "min", "max",
 
 
 def summary_rows(result: AnalysisResult, tables: dict) -> list[list[str]]:
-    """One row per person and angle: range of motion and repetitions over the whole clip."""
+    """One row per person and angle: range of motion and repetitions over the whole clip, from the tables
+    angle_columns() returned (so with its score threshold and smoothing)."""
     rows = []
     for pid, table in tables.items():
         for angle, values in table.summary().items():
