@@ -244,3 +244,26 @@ def test_single_person_hop_back_from_a_small_figure_to_a_big_one_does_not_join_t
     assert set(ids[:10]) == {0}
     assert len(set(ids[10:70])) == 1 and ids[10] != 0
     assert set(ids[70:]) == {0}, ids[70:]  # the big person back (moved 700 px in 2 s), not the small one
+
+
+def _shirt(rgb_bin: int) -> np.ndarray:
+    h = np.zeros(64)
+    h[rgb_bin] = 1.0
+    return h
+
+
+def test_single_person_slide_onto_an_overlapping_player_in_other_clothes_gets_another_id():
+    from posestudio.core.kinematics.tracking import SinglePersonTracker
+
+    def run(second_shirt, shift):
+        tr = SinglePersonTracker()
+        ids = [tr.update([_standing(300)], timestamp=i / 30, appearance=[_shirt(5)])[0] for i in range(10)]
+        # the model slides onto someone overlapping: a third of a body to the side
+        ids += [tr.update([_standing(300 + shift)], timestamp=(10 + i) / 30, appearance=[second_shirt])[0]
+                for i in range(10)]
+        return ids
+
+    white_to_blue = run(_shirt(40), 30)
+    assert set(white_to_blue[:10]) == {0} and set(white_to_blue[10:]) == {1}
+    assert set(run(_shirt(5), 30)) == {0}   # same clothes, a small shift: the same person moving
+    assert set(run(_shirt(40), 0)) == {0}   # colours change in place (a flip against the light): same person

@@ -180,11 +180,9 @@ def _grow(result: AnalysisResult, frames: int) -> None:
 def _store(result: AnalysisResult, index: int, t: float, people, tracker, rgb: np.ndarray) -> None:
     result.timestamps[index] = t
     kps, boxes = [p.keypoints for p in people], [p.box for p in people]
-    if isinstance(tracker, SinglePersonTracker):
-        ids = tracker.update(kps, boxes, t)
-    else:
-        # Torso colours tell apart players who cross or hide behind each other.
-        ids = [int(i) for i in tracker.update(kps, boxes, t, appearance=tracker_colours(rgb, kps, boxes))]
+    # Torso colours tell apart players who cross or hide behind each other, and a single-person model's
+    # slide from one player onto another who overlaps them.
+    ids = [int(i) for i in tracker.update(kps, boxes, t, appearance=tracker_colours(rgb, kps, boxes))]
     for slot, (person, pid) in enumerate(zip(people, ids)):
         result.keypoints[index, slot] = person.keypoints
         result.person_scores[index, slot] = person.score
@@ -198,7 +196,7 @@ def _store(result: AnalysisResult, index: int, t: float, people, tracker, rgb: n
 
 # Bump when the same video and model would now give different results (estimators, person ids), so cached
 # analyses from older versions are redone rather than shown; files users saved themselves stay loadable.
-ANALYSIS_REVISION = 3  # bumped: single-person hops no longer rejoin a differently sized person
+ANALYSIS_REVISION = 4  # bumped: single-person hops told by size and clothes colour too
 
 
 def cached_result_path(fingerprint: str, model_id: str) -> Path:

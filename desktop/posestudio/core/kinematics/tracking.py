@@ -300,20 +300,28 @@ class PersonTracker:
 class SinglePersonTracker:
     """Ids for single-person models, which report one person a frame and may hop to someone else.
 
-    A hop shows as the body's box moving by more than `max_jump` body sizes, or changing size by more than
-    `max_growth` times, between sightings less than `window_s` apart (no one moves or grows that fast). The person after a hop takes the id of whoever was last seen
-    near there (within `memory_s`, allowing `speed` body sizes a second since), else a new one, so one id's
-    curves never join two people and a person the model comes back to keeps their id. After a longer absence a new position is plausible and the id is kept.
-    Same update() signature as PersonTracker.
+    A hop shows, between sightings less than `window_s` apart, as the body's box moving by more than
+    `max_jump` body sizes or changing size more than `max_growth` times (no one moves or grows that fast),
+    or, with colours given, as other clothes (colour_distance above `colour_hop`) together with a smaller
+    shift of the box (`colour_shift` body sizes, or a size change of `colour_growth` times): two players who
+    overlap are told apart by their shirts, while a person turning or flipping in place keeps the id.
+    The person after a hop takes the id of whoever was last seen near there (within `memory_s`, allowing
+    `speed` body sizes a second since, similar size and clothes), else a new one, so one id's curves never
+    join two people and a person the model comes back to keeps their id. After a longer absence a new
+    position is plausible and the id is kept. Same update() signature as PersonTracker.
     """
 
     def __init__(self, max_jump: float = 1.0, window_s: float = 0.5, memory_s: float = 5.0, speed: float = 3.0,
-                 min_score: float = 0.3, max_growth: float = 2.5):
-        # speed: body sizes per second someone may have moved while the model looked at another person
+                 min_score: float = 0.3, max_growth: float = 2.5, colour_hop: float = 0.5,
+                 colour_shift: float = 0.15, colour_growth: float = 1.3):
+        # speed: body sizes per second someone may have moved while the model looked at another person;
+        # max_growth: box size ratio one person may show (sqrt of area: a jumping jack's arms give 1.7)
         self.max_jump, self.window_s, self.memory_s, self.min_score = max_jump, window_s, memory_s, min_score
-        self.speed, self.max_growth = speed, max_growth  # max_growth: box size ratio one person may show (sqrt of area: a jumping jack's arms give 1.7)
+        self.speed, self.max_growth = speed, max_growth
+        self.colour_hop, self.colour_shift, self.colour_growth = colour_hop, colour_shift, colour_growth
         self.current = 0
         self._seen: dict[int, tuple[np.ndarray, float, float]] = {}  # id -> last centre, size, time
+        self._looks: dict[int, np.ndarray] = {}  # id -> running torso colour histogram
 
     def update(self, keypoints_list, boxes=None, timestamp: float | None = None, appearance=None) -> list[int]:
         ids = []
@@ -322,27 +330,46 @@ class SinglePersonTracker:
             box = box_from_keypoints(kp, self.min_score, margin=0.0) if _valid(kp, self.min_score).sum() >= 5 else None
             if box is not None and _size(box) > 0:
                 centre, size, t = _centre(box), _size(box), float(timestamp or 0.0)
+                look = None if not appearance or appearance[0] is None else _normalised(appearance[0])
                 last = self._seen.get(self.current)
-                hop = last is not None and (self._moved(last, centre, size) > self.max_jump
-                                            or max(size, last[1]) > self.max_growth * min(size, last[1]))
-                if hop and t - last[2] <= self.window_s:
-                    self.current = self._returning(centre, size, t)
+                if last is not None and t - last[2] <= self.window_s and self._hop(last, centre, size, look):
+                    self.current = self._returning(centre, size, t, look)
                 self._seen[self.current] = (centre, size, t)
+                if look is not None:
+                    ref = self._looks.get(self.current)
+                    self._looks[self.current] = look if ref is None else _normalised(0.8 * ref + 0.2 * look)
             ids.append(self.current)
         return ids + [-1] * (len(keypoints_list) - len(ids))
 
-    @staticmethod
-    def _moved(last, centre, size) -> float:
-        return float(np.hypot(*(centre - last[0]))) / max(size, last[1])
+    def _hop(self, last, centre, size, look) -> bool:
+        moved = float(np.hypot(*(centre - last[0]))) / max(size, last[1])
+        growth = max(size, last[1]) / min(size, last[1])
+        if moved > self.max_jump or growth > self.max_growth:
+            return True
+        ref = self._looks.get(self.current)
+        return (look is not None and ref is not None and colour_distance(ref, look) > self.colour_hop
+                and (moved > self.colour_shift or growth > self.colour_growth))
 
-    def _returning(self, centre, size, t) -> int:
+    def _returning(self, centre, size, t, look=None) -> int:
         # measured in the remembered person's size: a big body near a small one is not that person
         # come back (a close-up runner is not the figure far behind them), and neither is one twice as big
-        near = [(float(np.hypot(*(centre - last[0]))) / last[1], t - last[2], pid, last[1])
-                for pid, last in self._seen.items() if pid != self.current and t - last[2] <= self.memory_s]
-        near = [(d, pid) for d, dt, pid, old in near
-                if d <= self.max_jump + self.speed * dt and max(size, old) <= self.max_growth * min(size, old)]
+        near = []
+        for pid, (where, old, seen) in self._seen.items():
+            if pid == self.current or t - seen > self.memory_s:
+                continue
+            d = float(np.hypot(*(centre - where))) / old
+            if d > self.max_jump + self.speed * (t - seen) or max(size, old) > self.max_growth * min(size, old):
+                continue
+            ref = self._looks.get(pid)
+            if look is not None and ref is not None and colour_distance(ref, look) > self.colour_hop:
+                continue
+            near.append((d, pid))
         return min(near)[1] if near else max(self._seen) + 1
+
+
+def colour_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """0 for the same colour histogram, 1 for ones with no colour in common (1 - Bhattacharyya coefficient)."""
+    return 1.0 - float(np.sqrt(a * b).sum())
 
 
 def _normalised(v) -> np.ndarray:
