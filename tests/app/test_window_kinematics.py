@@ -31,6 +31,11 @@ def _expected_table(window, names):
                            min_score=window.panel.threshold, smoothing=window.panel.smoothing_box.isChecked())
 
 
+def _wait_summary(window, qtbot):
+    """The summary is computed on a pool thread; wait for the newest numbers."""
+    qtbot.waitUntil(lambda: not window.summary.pending, timeout=5000)
+
+
 def _cells(window, row):
     table = window.summary.table
     return [table.item(row, c).text() for c in range(table.columnCount())]
@@ -41,6 +46,7 @@ def test_summary_table_whole_clip_and_range_copy_and_seek(window, open_clip, wai
     require_model("movenet-lightning")
     open_clip(window, videos_dir / RUNNING)
     wait_analysed(window)
+    _wait_summary(window, qtbot)
     names = list(window.angle_data.values)
     assert "left_knee" in names and window.summary.table.rowCount() == len(names)
     expected = _expected_table(window, names)
@@ -54,6 +60,7 @@ def test_summary_table_whole_clip_and_range_copy_and_seek(window, open_clip, wai
     assert window.timeline.region is not None
     window.timeline.region.setRegion((0.2, 0.6))
     qtbot.waitUntil(lambda: window.summary.range == pytest.approx((0.2, 0.6)), timeout=2000)
+    _wait_summary(window, qtbot)
     part = expected.summary(0.2, 0.6)
     for name in names:
         for key in ("min", "max", "range", "mean", "t_min", "t_max", "reps"):
@@ -87,6 +94,7 @@ def test_summary_table_whole_clip_and_range_copy_and_seek(window, open_clip, wai
     # back to the whole clip
     window.summary.clear_button.click()
     assert window.timeline.region is None and window.summary.range is None
+    _wait_summary(window, qtbot)
     assert window.summary.numbers["left_knee"]["range"] == pytest.approx(whole["left_knee"]["range"])
 
 
@@ -221,6 +229,7 @@ def test_swap_ids_from_a_frame_updates_everything_and_survives_reopening(
     # the overlay now labels that person with the other id
     qtbot.waitUntil(lambda: any(p == b and np.allclose(np.nan_to_num(k), np.nan_to_num(kp))
                                 for p, k in window.view.overlay.people), timeout=5000)
+    qtbot.waitUntil(lambda: not window.edits.cache_saver.pending, timeout=10000)  # saved on a pool thread
     cached = load_cached(str(clip), "movenet-multipose")
     np.testing.assert_array_equal(cached.person_ids, ids)
 
@@ -235,4 +244,5 @@ def test_swap_ids_from_a_frame_updates_everything_and_survives_reopening(
     qtbot.waitUntil(window.isActiveWindow, timeout=3000)
     qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     np.testing.assert_array_equal(window.result.person_ids, before)
+    qtbot.waitUntil(lambda: not window.edits.cache_saver.pending, timeout=10000)
     np.testing.assert_array_equal(load_cached(str(clip), "movenet-multipose").person_ids, before)

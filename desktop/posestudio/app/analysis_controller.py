@@ -267,13 +267,7 @@ class AnalysisController(QObject):
 
     def _set_ids(self, ids: np.ndarray) -> None:
         self.result = dataclasses.replace(self.result, person_ids=ids.astype(np.int32))
-        try:
-            from posestudio.core.analysis import save_cached
-
-            save_cached(self.result)
-        except Exception:
-            log.warning("Could not save the edited identities to the cache", exc_info=True)
-            self.w.show_error("The identity fix could not be saved; it is lost when the clip is closed.")
+        self.w.edits.save_ids(self.result)  # on a pool thread; a failure reaches the status bar
         self.request_angles()
         self.overlay_changed.emit()
 

@@ -3,8 +3,19 @@ on the video, and identity fixes from a person's menu. Wired to the main window'
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QInputDialog, QMenu
+
+from posestudio.app.background import LatestSaver
+from posestudio.core import analysis as core_analysis
+
+log = logging.getLogger(__name__)
+
+
+def _save_to_cache(result) -> None:
+    core_analysis.save_cached(result)
 
 
 class EditActions(QObject):
@@ -12,6 +23,9 @@ class EditActions(QObject):
         super().__init__(window)
         self.w = window
         self.rename_dialog = None
+        # an identity fix is saved to the analysis cache off the GUI thread (a big clip takes a while)
+        self.cache_saver = LatestSaver(_save_to_cache, "Saving the edited identities", self)
+        self.cache_saver.failed.connect(self._on_save_failed)
 
     def on_angles(self, data) -> None:
         self.update_summary()
@@ -56,6 +70,22 @@ class EditActions(QObject):
         self.rename_dialog = dialog
 
     # ----- identity fixes -----
+    def save_ids(self, result) -> None:
+        """Keep an edited result in the cache so reopening the clip keeps the fix; returns at once."""
+        self.cache_saver.save(result)
+
+    def _on_save_failed(self, _result, exc) -> None:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        self.w.show_error(f"The identity fix could not be saved ({reason}); it is lost when the clip is closed.")
+
+    def wait(self, timeout_ms: int = 10000) -> bool:
+        """Let the summary and a pending cache save finish (the window is closing)."""
+        done = self.w.summary.jobs.wait(timeout_ms)
+        if not self.cache_saver.wait(timeout_ms):
+            log.warning("The edited identities were still being saved when the window closed")
+            return False
+        return done
+
     def person_menu(self, track_id: int, global_pos=None) -> QMenu:
         """Follow, swap or merge a person's id from the current frame on."""
         menu = QMenu(self.w)

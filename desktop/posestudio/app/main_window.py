@@ -472,6 +472,7 @@ class MainWindow(QMainWindow):
             if not thread.wait(timeout_ms):
                 log.warning("A worker thread (%s) did not stop in time", thread.objectName())
         self.controller.wait(timeout_ms)
+        self.edits.wait(timeout_ms)  # summary job, and a pending save of an identity fix
 
     def closeEvent(self, event) -> None:
         self.save_layout()

@@ -1,9 +1,11 @@
 """Summary table: per shown angle min, max, range of motion, mean, times of the extremes, repetitions,
-and gait cadence, over the whole clip or the time range selected on the timeline. Copies as TSV."""
+and gait cadence, over the whole clip or the time range selected on the timeline. Copies as TSV.
+The numbers are computed on a pool thread; the table keeps the previous ones until the newest arrive."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence
@@ -13,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from posestudio.app.angles import label_for
+from posestudio.app.background import LatestOnly
 
 # (summary key, column title, decimals); t_min / t_max cells seek the video when clicked
 COLUMNS = (
@@ -32,6 +35,22 @@ def _text(value, decimals: int) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return ""
     return f"{value:.{decimals}f}" if decimals else str(int(value))
+
+
+@dataclass
+class SummaryNumbers:
+    shown: list[str] = field(default_factory=list)          # rows, in order
+    numbers: dict[str, dict] = field(default_factory=dict)  # name -> summarise() dict
+    gait: dict = field(default_factory=dict)
+
+
+def compute_summary(table, names: list[str], span: tuple[float, float] | None) -> SummaryNumbers:
+    """The summary of an AngleTable's shown angles over `span` (None: whole clip). Runs on a pool thread."""
+    t0, t1 = span if span is not None else (None, None)
+    shown = [n for n in names if n in table]
+    numbers = {n: v for n, v in table.summary(t0, t1).items() if n in shown} if shown else {}
+    gait = table.gait(t0, t1) if "left_knee" in table and "right_knee" in table else {}
+    return SummaryNumbers(shown, numbers, gait)
 
 
 class SummaryPanel(QWidget):
@@ -86,19 +105,35 @@ class SummaryPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.gait_label)
+        self.jobs = LatestOnly(compute_summary, "Computing the summary", self)
+        self.jobs.ready.connect(self._show)
+        self.jobs.failed.connect(self._on_failed)
 
     def set_range(self, span: tuple[float, float] | None) -> None:
         self.range = span
         self.scope.setText("Whole clip" if span is None else f"{span[0]:.2f} s to {span[1]:.2f} s")
         self.clear_button.setEnabled(span is not None)
 
+    @property
+    def pending(self) -> bool:
+        """True while numbers for the newest angles or range are being computed."""
+        return self.jobs.pending
+
     def update_from(self, table, names: list[str]) -> None:
-        """Numbers for the shown angles of an AngleTable (None: nothing to summarise) over the current range."""
-        t0, t1 = self.range if self.range is not None else (None, None)
-        shown = [n for n in names if table is not None and n in table]
-        self.numbers = {n: v for n, v in table.summary(t0, t1).items() if n in shown} if shown else {}
-        self.gait = table.gait(t0, t1) if table is not None and "left_knee" in table and "right_knee" in table \
-            else {}
+        """Numbers for the shown angles of an AngleTable (None: nothing to summarise) over the current range.
+        They are computed in the background; the table shows them when they arrive."""
+        if table is None:
+            self.jobs.cancel()  # nothing to compute; a result still on its way is dropped
+            self._show(SummaryNumbers())
+            return
+        self.jobs.submit(table, list(names), self.range)
+
+    def _on_failed(self, _message: str) -> None:
+        self.gait_label.setText("The summary could not be computed; the details are in the log file.")
+
+    def _show(self, found: SummaryNumbers) -> None:
+        shown = found.shown
+        self.numbers, self.gait = found.numbers, found.gait
         self.table.setRowCount(len(shown))
         self.table.setVerticalHeaderLabels([label_for(n) for n in shown])
         for row, name in enumerate(shown):
