@@ -203,7 +203,8 @@ def test_swap_ids_from_a_frame_updates_everything_and_survives_reopening(
                         timeout=5000)
         for name, values in window.angle_data.values.items():
             if kin.default_angle(name).kind in ("three_point", "segment_pair"):
-                assert np.nanmin(values) >= 0.0 and np.nanmax(values) <= 180.0, (pid, name)
+                seen = values[np.isfinite(values)]  # a briefly seen person can have no trusted value at all
+                assert ((seen >= 0.0) & (seen <= 180.0)).all(), (pid, name)
 
     before = result.person_ids.copy()
     both = [f for f in range(result.frame_count) if (before[f] >= 0).sum() >= 2]
