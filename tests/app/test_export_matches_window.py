@@ -28,9 +28,9 @@ def test_csv_angles_equal_the_window_curves(window, open_clip, wait_analysed, vi
     for name, values in shown.items():
         column = np.array([float(r[name]) if r[name] != "" else np.nan for r in rows])
         finite = np.isfinite(values)
-        assert finite.sum() > len(values) // 3, name
         # same gaps, same values (the CSV keeps a few decimals)
         np.testing.assert_array_equal(np.isfinite(column), finite, err_msg=name)
         np.testing.assert_allclose(column[finite], values[finite], atol=0.01, err_msg=name)
-        compared += 1
+        # only well-covered curves count (the far arm of a runner seen from the side is mostly hidden)
+        compared += finite.sum() > len(values) // 3
     assert compared >= 4
