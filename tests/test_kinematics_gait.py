@@ -217,3 +217,12 @@ def test_no_unexplained_angle_jumps(analysed, clip, model):
     result = analysed(clip, model)
     jumps = _unexplained_jumps(result, REAL_JUMPS.get((clip, model), []))
     assert not jumps, jumps
+
+
+def test_a_single_person_model_switching_between_people_is_pointed_to_multipose(analysed):
+    from posestudio.core.export.tracks import switching_note
+
+    note = switching_note(analysed(GYM, "blazepose-full"), "BlazePose Full")
+    assert note and "switched between 2 people" in note and "MultiPose" in note
+    assert switching_note(analysed(RUN, "blazepose-full")) is None  # one runner
+    assert switching_note(analysed(GYM, "movenet-multipose")) is None  # keeps people apart already

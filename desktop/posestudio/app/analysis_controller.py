@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from posestudio.app.analysis_worker import AnalysisThread
 from posestudio.app.angle_jobs import AngleComputer, AngleRequest
 from posestudio.app.settings_panel import keypoint_names_for
+from posestudio.core.export.tracks import switching_note
 from posestudio.core.kinematics import make_angle
 from posestudio.core.kinematics.custom_store import load_custom_angles, save_custom_angles
 from posestudio.core.kinematics.tracking import merge_ids, swap_ids
@@ -125,8 +126,8 @@ class AnalysisController(QObject):
         model = w.panel.model_box.currentText() if w.panel.model_id == result.model_id else result.model_id
         message = (f"Analysis {where}: {result.frame_count} frames with {model}." if found else
                    "No person was found in this clip; try another model or a clip where the body is visible.")
-        note = w.clip.note if w.clip is not None else None
-        w.show_info(f"{message} {note}" if note else message, ERROR_MS if note or not found else 8000)
+        notes = [n for n in (w.clip.note if w.clip is not None else None, switching_note(result, model)) if n]
+        w.show_info(" ".join([message] + notes), ERROR_MS if notes or not found else 8000)
 
     def _on_failed(self, thread, message: str) -> None:
         if thread is self.analysis:

@@ -50,6 +50,21 @@ def main_person(result) -> int | None:
     return found[0][0] if found else None
 
 
+def switching_note(result, model_name: str | None = None) -> str | None:
+    """One sentence when a single-person model followed several people in turn (its hops got their own
+    ids), pointing to the multi-person model; None otherwise."""
+    if result.person_ids.ndim != 2 or result.person_ids.shape[1] != 1:
+        return None  # a multi-person model keeps everyone apart already
+    total = int(result.analysed.sum()) if result.analysed is not None else result.frame_count
+    found = [n for _, n in track_lengths(result.person_ids, result.analysed)]
+    people = sum(n >= max(5, 0.03 * total) for n in found)  # a stray frame or two is not a person
+    if people < 2:
+        return None
+    name = model_name or result.model_id
+    return (f"{name} follows one person at a time and switched between {people} people here; MoveNet "
+            f"MultiPose keeps each person apart.")
+
+
 @dataclass
 class PersonAngles:
     person_id: int
