@@ -95,6 +95,11 @@ def test_angles_and_summary(require_model, videos_dir, tmp_path):
     summary = (tmp_path / "summary.csv").read_text().splitlines()
     assert summary[0].startswith("video,model,person,angle,samples,min,max,range")
     assert any(",left_knee," in row for row in summary[1:])
+    # the runner's three steps (counted by eye) and her cadence, in the row `gait`
+    gait = next(dict(zip(summary[0].split(","), row.split(","))) for row in summary[1:] if ",gait," in row)
+    assert gait["reps"] == "3"
+    assert 150 <= float(gait["cycles_per_min"]) <= 210
+    assert float(gait["period_s"]) == pytest.approx(60 / float(gait["cycles_per_min"]), abs=0.002)
 
 
 # ----- the window's angle settings from the command line: --min-score, --cutoff, --no-smoothing -----

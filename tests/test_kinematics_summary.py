@@ -144,3 +144,26 @@ def test_peak_cut_off_counts_once_it_has_turned(amplitude, prominence, drop, rep
     assert find_repetitions(x, t, min_prominence=prominence).size == reps
     # the same movement played backwards: the peak cut off by the start of the data
     assert find_repetitions(x[::-1], t, min_prominence=prominence).size == reps
+
+
+def _knee_bends(t, times):
+    """A knee track with one bend (a swing peak of 90 degrees) at each of the given times."""
+    return 10 + sum(80 * np.exp(-((t - tp) / 0.08) ** 2) for tp in times)
+
+
+def test_knee_bends_without_a_rhythm_are_not_gait():
+    t = np.arange(0, 8, 1 / 30)
+    steady = gait_cadence(_knee_bends(t, [1.0, 2.0, 3.0]), _knee_bends(t, [1.5, 2.5, 3.5]), t)
+    assert steady["gait"] and steady["steps"] == 6 and steady["cadence_spm"] == pytest.approx(120, rel=0.05)
+    # a player moving about: bends at uneven times (0.5 s, then 2 s, ...) are not a cadence
+    uneven = gait_cadence(_knee_bends(t, [1.0, 3.5, 4.2]), _knee_bends(t, [1.5, 5.5, 7.0]), t)
+    assert not uneven["gait"] and uneven["steps"] == 0 and np.isnan(uneven["cadence_spm"])
+    # the legs do not take turns: left, left, left, then right
+    no_turns = gait_cadence(_knee_bends(t, [1.0, 2.0, 3.0]), _knee_bends(t, [4.0]), t)
+    assert not no_turns["gait"] and no_turns["steps"] == 0
+
+
+def test_two_peaks_of_one_knee_give_steps_but_no_cadence():
+    t = np.arange(0, 3, 1 / 30)
+    g = gait_cadence(_knee_bends(t, [1.0, 1.8]), np.full(t.size, 10.0), t)
+    assert g["steps"] == 2 and np.isnan(g["cadence_spm"])

@@ -286,7 +286,8 @@ SUMMARY_COLUMNS = ("video", "model", "person", "angle", "samples", "min", "max",
 
 def summary_rows(result: AnalysisResult, tables: dict) -> list[list[str]]:
     """One row per person and angle: range of motion and repetitions over the whole clip, from the tables
-    angle_columns() returned (so with its score threshold and smoothing)."""
+    angle_columns() returned (so with its score threshold and smoothing); then, when both knees are there, a
+    row `gait` with the steps and the cadence (see _gait_row)."""
     rows = []
     for pid, table in tables.items():
         for angle, values in table.summary().items():
@@ -295,7 +296,20 @@ def summary_rows(result: AnalysisResult, tables: dict) -> list[list[str]]:
                 value = values.get(key, float("nan"))
                 cells.append(str(int(value)) if key in ("samples", "reps") else csv_cell(float(value), 3))
             rows.append(cells)
+        if "left_knee" in table and "right_knee" in table:
+            rows.append(_gait_row(result, pid, table.gait()))
     return rows
+
+
+def _gait_row(result: AnalysisResult, pid, gait: dict) -> list[str]:
+    """The row `gait`: reps = steps (0 when the knee bends keep no walking or running rhythm), period_s =
+    time per step, cycles_per_min = cadence in steps per minute; the angle columns stay empty."""
+    cadence = float(gait.get("cadence_spm", float("nan")))
+    cells = [result.video_path, result.model_id, str(pid), "gait"] + [""] * (len(SUMMARY_COLUMNS) - 4)
+    cells[SUMMARY_COLUMNS.index("reps")] = str(int(gait.get("steps", 0)))
+    cells[SUMMARY_COLUMNS.index("period_s")] = csv_cell(60.0 / cadence if cadence > 0 else float("nan"), 3)
+    cells[SUMMARY_COLUMNS.index("cycles_per_min")] = csv_cell(cadence, 3)
+    return cells
 
 
 def write_summary(rows: list[list[str]], path) -> Path:

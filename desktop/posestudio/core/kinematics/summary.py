@@ -99,7 +99,9 @@ def gait_cadence(left_knee, right_knee, timestamps, t0: float | None = None, t1:
     2 * 60 / stride time, averaged over the knees with at least two peaks (a far leg hidden in a side view
     then does not halve the result).
     Returns steps (peaks over both knees), stride_time_s, cadence_spm (NaN when it cannot be told) and gait
-    (False, with no steps, when both knees bend together: that movement is not walking or running).
+    (False, with no steps, when both knees bend together, or when three or more knee peaks keep no rhythm:
+    the legs do not take turns, or the time between steps varies by more than a third; that movement is
+    not walking or running, and counting its knee bends as steps would mislead).
     """
     found = []
     for track in (left_knee, right_knee):
@@ -117,11 +119,28 @@ def gait_cadence(left_knee, right_knee, timestamps, t0: float | None = None, t1:
         keep = [not np.any((np.abs(o_times - tk) < 0.2) & (o_heights > hk)) for tk, hk in zip(times, heights)]
         kept.append(times[np.array(keep, dtype=bool)] if len(times) else times)
     steps = int(sum(k.size for k in kept))
-    strides = [float(np.median(np.diff(k))) for k in kept if k.size >= 2]
-    # One step per leg is too little to tell a rhythm (a single throw or lunge has that): no cadence then.
+    if steps >= 3 and not _rhythmic(kept):
+        return {"steps": 0, "stride_time_s": float("nan"), "cadence_spm": float("nan"), "gait": False}
+    # Fewer than three steps are too few to tell a rhythm (a throw or a lunge has that many): no cadence then.
+    strides = [float(np.median(np.diff(k))) for k in kept if k.size >= 2] if steps >= 3 else []
     stride = float(np.mean(strides)) if strides else float("nan")
     return {"steps": steps, "stride_time_s": stride,
             "cadence_spm": 120.0 / stride if strides else float("nan"), "gait": True}
+
+
+def _rhythmic(kept: list[np.ndarray], min_turns: float = 0.75, max_cv: float = 0.35) -> bool:
+    """Whether knee peaks look like gait: the legs take turns (when both are seen) and the steps come at a
+    steady pace (coefficient of variation of the time between them at most max_cv)."""
+    events = sorted((float(tp), k) for k, times in enumerate(kept) for tp in times)
+    both = all(len(k) for k in kept)
+    if both and np.mean([a[1] != b[1] for a, b in zip(events, events[1:])]) < min_turns:
+        return False
+    # steps between consecutive peaks of either knee; one leg only: its strides
+    times = np.array([e[0] for e in events])
+    intervals = np.diff(times)
+    if intervals.size < 2:
+        return True
+    return float(np.std(intervals) / np.mean(intervals)) <= max_cv
 
 
 def _knees_together(left_times: np.ndarray, right_times: np.ndarray, within_s: float = 0.2) -> bool:
