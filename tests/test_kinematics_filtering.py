@@ -206,3 +206,15 @@ def test_a_short_stretch_between_gaps_that_disagrees_with_itself_is_dropped():
     assert np.isnan(reject_islands(x, t)[12:14]).all()
     x[12:14] = (48.0, 53.0)  # a consistent stretch agreeing with its neighbours stays
     assert np.allclose(reject_islands(x, t)[12:14], (48.0, 53.0))
+
+
+def test_a_bridge_never_moves_faster_than_max_rate():
+    # the sides of a 5-frame gap agree at 900 deg/s on average, but a cubic through their trends
+    # (rising into the gap, falling after it) would swing through it faster than 1000 deg/s
+    t = np.arange(14) / 30.0
+    x = np.array([0, 10, 20, np.nan, np.nan, np.nan, np.nan, np.nan, 200, 190, 180, 170, 160, 150], float)
+    free = fill_gaps(x, t)
+    limited = fill_gaps(x, t, max_rate=1000.0)
+    assert np.nanmax(np.abs(np.diff(free[2:9]))) * 30 > 1000  # the failure this guards against
+    assert np.all(np.abs(np.diff(limited[2:9])) * 30 <= 1000 + 1e-6)
+    assert np.isfinite(limited).all()

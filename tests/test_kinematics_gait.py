@@ -66,10 +66,10 @@ REAL_JUMPS[CHAPLIN, "blazepose-full"] = [
 # update this list. Counts are from the last look (frames drawn and looked at).
 KNOWN_ARTEFACTS = {
     (GYM, "blazepose-full"): (True, "240p, her back to the camera: after the shot both arms are held up "
-                                    "together and BlazePose swaps and guesses them (frames 17-21, 7 jumps)"),
-    (MJPEG_GYM, "blazepose-full"): (True, "the gym clip as MJPEG: BlazePose slides between the two overlapping "
-                                          "players at frames 97-99 and 214-217 with too little change of box or "
-                                          "shirt colour to tell, and their arms swing in between"),
+                                    "together and at frame 21 BlazePose puts the left one down (4 jumps)"),
+    (MJPEG_GYM, "blazepose-full"): (True, "the gym clip as MJPEG, where BlazePose stays longer on the far "
+                                          "player (trunk 20 px): her legs and feet swing at frames 115-125 "
+                                          "and 166-169 (8 jumps)"),
     (CHAPLIN, "blazepose-full"): (True, "frames 29-30: the right arm is drawn on the man standing behind him, "
                                         "then back on him"),
     (ROTATED_RUN, "blazepose-full"): (True, "frame 31: the left leg, leaving the picture, is drawn on the right "

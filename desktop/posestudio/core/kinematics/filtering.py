@@ -77,15 +77,16 @@ def fill_gaps(values: np.ndarray, timestamps, max_gap_s: float = DEFAULT_MAX_GAP
         if max_rate is not None and abs(x[after] - x[before]) > max_rate * (t[after] - t[before]):
             continue
         if t[after] - t[before] - dt <= max_gap_s + 1e-9:
-            x[start:stop] = _bridge(t, x, ok, before, after, method)
+            x[start:stop] = _bridge(t, x, ok, before, after, method, max_rate)
     return x
 
 
-def _bridge(t, x, ok, before, after, method):
+def _bridge(t, x, ok, before, after, method, max_rate=None):
+    """Values for the gap between samples `before` and `after`: a cubic through up to 3 valid samples on
+    each side (follows the curve into the gap, so a peak inside a short gap is not flattened), or linear
+    when the cubic would swing beyond the samples or, with max_rate, move faster than that anywhere."""
     from scipy.interpolate import CubicSpline  # scipy loads lazily: it is half the window's start-up time
 
-    """Values for the gap between samples `before` and `after`: a cubic through up to 3 valid samples on
-    each side (follows the curve into the gap, so a peak inside a short gap is not flattened), or linear."""
     gap = slice(before + 1, after)
     if method == "cubic":
         left = [i for i in range(before, max(-1, before - 3), -1) if ok[i]]
@@ -99,7 +100,10 @@ def _bridge(t, x, ok, before, after, method):
             # far outside anything measured (an elbow flexion of 290 degrees); a real peak inside a short
             # gap rises above its neighbours by less than their own spread
             lo, hi = float(x[idx].min()), float(x[idx].max())
-            if lo - (hi - lo) <= bridge.min() and bridge.max() <= hi + (hi - lo):
+            path = np.concatenate([[x[before]], bridge, [x[after]]])
+            fast = max_rate is not None and np.any(
+                np.abs(np.diff(path)) > max_rate * np.diff(t[before:after + 1]) + 1e-9)
+            if lo - (hi - lo) <= bridge.min() and bridge.max() <= hi + (hi - lo) and not fast:
                 return bridge
     return np.interp(t[gap], [t[before], t[after]], [x[before], x[after]])
 
