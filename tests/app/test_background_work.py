@@ -13,6 +13,7 @@ import pytest
 from posestudio.core import analysis as core_analysis
 from posestudio.core.analysis import load_cached
 from posestudio.core.kinematics.table import AngleTable
+from posestudio.core.models import DEFAULT_MODEL
 
 RUNNING = "sports2d_demo3_running_side.mp4"
 GYM = "mmaction2_basketball_gym_240p.mp4"
@@ -77,7 +78,7 @@ def _assert_shows(window, expected):
 
 def test_summary_of_a_range_is_computed_off_the_gui_thread_keeping_old_numbers_meanwhile(
         window, open_clip, wait_analysed, qtbot, videos_dir, require_model, summary_gate):
-    require_model("movenet-lightning")
+    require_model(DEFAULT_MODEL)  # the window's own default
     open_clip(window, videos_dir / RUNNING)
     wait_analysed(window)
     qtbot.waitUntil(lambda: not window.summary.pending, timeout=5000)
@@ -106,7 +107,7 @@ def test_summary_of_a_range_is_computed_off_the_gui_thread_keeping_old_numbers_m
 
 def test_of_two_quick_summary_requests_only_the_second_is_shown(
         window, open_clip, wait_analysed, qtbot, videos_dir, require_model, summary_gate):
-    require_model("movenet-lightning")
+    require_model(DEFAULT_MODEL)  # the window's own default
     open_clip(window, videos_dir / RUNNING)
     wait_analysed(window)
     qtbot.waitUntil(lambda: not window.summary.pending, timeout=5000)

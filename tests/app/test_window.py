@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
 from posestudio.core.video import VideoSource
+from posestudio.core.models import DEFAULT_MODEL
 
 RUNNING = "sports2d_demo3_running_side.mp4"
 
@@ -33,10 +34,10 @@ def test_drop_opens_clip_and_shows_frame_zero(window, drop, qtbot, running):
 
 def test_analysis_completes_and_skeleton_sits_on_frames_with_the_person(
         window, open_clip, wait_analysed, qtbot, running, require_model):
-    require_model("movenet-lightning")
+    require_model(DEFAULT_MODEL)  # the window's own default
     open_clip(window, running)
     result = wait_analysed(window)
-    assert result.model_id == "movenet-lightning"
+    assert result.model_id == DEFAULT_MODEL
     scores = np.nan_to_num(result.keypoints[:, 0, :, 2])
     confident = (scores >= window.panel.threshold).sum(axis=1)
     frame = int(np.argmax(confident))

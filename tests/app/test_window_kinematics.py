@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 from posestudio.core import kinematics as kin
 from posestudio.core.analysis import load_cached
 from posestudio.core.kinematics.custom_store import load_custom_angles, store_path
+from posestudio.core.models import DEFAULT_MODEL
 
 RUNNING = "sports2d_demo3_running_side.mp4"
 GYM = "mmaction2_basketball_gym_240p.mp4"
@@ -25,7 +26,7 @@ GYM = "mmaction2_basketball_gym_240p.mp4"
 def _expected_table(window, names):
     """The AngleTable the CLI would build for the followed person, computed here independently."""
     result, data = window.result, window.angle_data
-    kp = kin.person_keypoints(result.keypoints, result.person_ids, data.person)
+    kp = result.track(data.person)  # as the CLI: points BlazePose puts outside the picture count as missing
     defs = [kin.default_angle(n) for n in names]
     return kin.angle_table(kp, window.clip.timestamps, result.keypoint_names, angles=defs,
                            min_score=window.panel.threshold, smoothing=window.panel.smoothing_box.isChecked())
@@ -43,7 +44,7 @@ def _cells(window, row):
 
 def test_summary_table_whole_clip_and_range_copy_and_seek(window, open_clip, wait_analysed, qtbot, videos_dir,
                                                           require_model):
-    require_model("movenet-lightning")
+    require_model(DEFAULT_MODEL)  # the window's own default
     open_clip(window, videos_dir / RUNNING)
     wait_analysed(window)
     _wait_summary(window, qtbot)
@@ -122,7 +123,7 @@ def _click_joint(window, qtbot, frame_kp, names, name):
 
 def test_custom_angle_by_clicking_is_plotted_saved_and_usable_by_the_cli(
         window, open_clip, wait_analysed, qtbot, videos_dir, require_model, private_config, tmp_path):
-    require_model("movenet-lightning")
+    require_model(DEFAULT_MODEL)  # the window's own default
     clip = videos_dir / RUNNING
     open_clip(window, clip)
     result = wait_analysed(window)
@@ -155,7 +156,7 @@ def test_custom_angle_by_clicking_is_plotted_saved_and_usable_by_the_cli(
                     timeout=5000)
 
     defn = kin.make_angle("arm_bend", "three_point", picks)
-    track = kin.person_keypoints(result.keypoints, result.person_ids, window.angle_data.person)
+    track = result.track(window.angle_data.person)
     fixed, _ = kin.fix_side_swaps(track, names, window.panel.threshold)  # as every angle table does
     want = kin.compute_angles(fixed, names, [defn], min_score=window.panel.threshold)["arm_bend"]
     got = window.angle_data.values["arm_bend"]

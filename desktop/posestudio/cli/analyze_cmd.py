@@ -12,13 +12,13 @@ from pathlib import Path
 from posestudio.core.errors import ModelMissingError, PoseStudioError
 from posestudio.core.export.tracks import DEFAULT_MIN_SCORE
 from posestudio.core.kinematics.filtering import DEFAULT_CUTOFF_HZ
+from posestudio.core.models import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
 
-# BlazePose full by default: on the COCO images it is as accurate as Lightning by torso PCK and better by
-# box PCK (0.879 vs 0.845), it rejects the no-person clip entirely, and its 33 keypoints include heels and
-# toes, which ankle angles need. Lightning is about twice as fast; pick it (or MultiPose) with --model.
-DEFAULT_MODEL = "blazepose-full"
+# BlazePose full by default (as in the window): on the COCO images it is as accurate as Lightning by torso PCK
+# and better by box PCK (0.879 vs 0.845), it rejects the no-person clip entirely, and its 33 keypoints include
+# heels and toes, which ankle angles need. Lightning analyses 720p a little faster (111 vs 104 frames/s).
 MODEL_CHOICES = ("movenet-lightning", "movenet-thunder", "movenet-multipose",
                  "blazepose-lite", "blazepose-full", "blazepose-heavy")
 FORMATS = (".json", ".csv", ".npz")
@@ -31,8 +31,8 @@ def register(subparsers) -> None:
                     "with several videos OUT is a folder that gets one file per video.")
     p.add_argument("videos", nargs="+", metavar="VIDEO")
     p.add_argument("--model", "-m", default=DEFAULT_MODEL, choices=MODEL_CHOICES,
-                   help=f"pose model (default {DEFAULT_MODEL}: 33 keypoints incl. feet; movenet-lightning is about twice as "
-                        "fast; movenet-multipose finds up to 6 people)")
+                   help=f"pose model (default {DEFAULT_MODEL}: 33 keypoints incl. feet; movenet-lightning is a little "
+                        "faster; movenet-multipose finds up to 6 people)")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output file, or folder for several videos")
     p.add_argument("--format", choices=[f[1:] for f in FORMATS],
                    help="file format when OUT is a folder (default json)")

@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 MODEL_IDS = ("movenet-lightning", "movenet-thunder", "movenet-multipose",
              "blazepose-lite", "blazepose-full", "blazepose-heavy")
 DETECTOR_ID = "blazepose-detector"
+# the window's and the command line's model: about as fast as MoveNet Lightning on a laptop CPU, no phantom
+# people on empty scenes, and heel and toe points for the ankle angles (README, Models)
+DEFAULT_MODEL = "blazepose-full"
 ALL_IDS = MODEL_IDS[:3] + (DETECTOR_ID,) + MODEL_IDS[3:]
 STAMP_NAME = ".verified.json"
 
