@@ -86,7 +86,7 @@ CLIPS = [
     (GYM, "movenet-multipose"),
     (RUN, "blazepose-full"),
     ("sports2d_demo5_dumbbell_lateral_raise.mp4", "blazepose-full"),
-    # the window's default model on every clip
+    # the fastest model on every clip
     (WALK, "movenet-lightning"),
     ("pose2sim_single_cam01_portrait60.mp4", "movenet-lightning"),
     ("mmhuman3d_basketball_dribble_portrait12.mp4", "movenet-lightning"),
