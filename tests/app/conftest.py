@@ -120,3 +120,18 @@ def wait_analysed(qtbot):
         return window.result
 
     return _wait
+
+
+@pytest.fixture
+def analyse_with(open_clip, wait_analysed, require_model):
+    """analyse_with(window, clip, model_id): the model chosen in the panel, the clip dropped on the window,
+    the whole analysis waited for; returns the result."""
+
+    def _run(window, path, model_id, timeout=120000):
+        require_model(model_id)
+        window.panel.set_model(model_id)
+        window.settings.model_id = model_id
+        open_clip(window, path)
+        return wait_analysed(window, timeout=timeout)
+
+    return _run

@@ -137,14 +137,10 @@ def _swap(window, a, b):
 
 
 def test_identity_fixes_are_saved_off_the_gui_thread_newest_last_and_failures_are_reported(
-        make_window, open_clip, wait_analysed, qtbot, videos_dir, require_model, save_gate, monkeypatch, caplog):
-    require_model("movenet-multipose")
+        make_window, analyse_with, qtbot, videos_dir, save_gate, monkeypatch, caplog):
     window = make_window()
-    window.panel.set_model("movenet-multipose")
-    window.settings.model_id = "movenet-multipose"
     clip = videos_dir / GYM
-    open_clip(window, clip)
-    result = wait_analysed(window, timeout=120000)
+    result = analyse_with(window, clip, "movenet-multipose")
     before = result.person_ids.copy()
     both = [f for f in range(result.frame_count) if (before[f] >= 0).sum() >= 2]
     assert both, "the gym clip should show two people at once"

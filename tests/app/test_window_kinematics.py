@@ -189,14 +189,10 @@ def test_custom_angle_by_clicking_is_plotted_saved_and_usable_by_the_cli(
 
 
 def test_swap_ids_from_a_frame_updates_everything_and_survives_reopening(
-        make_window, open_clip, wait_analysed, qtbot, videos_dir, require_model):
-    require_model("movenet-multipose")
+        make_window, open_clip, wait_analysed, analyse_with, qtbot, videos_dir):
     window = make_window()
-    window.panel.set_model("movenet-multipose")
-    window.settings.model_id = "movenet-multipose"
     clip = videos_dir / GYM
-    open_clip(window, clip)
-    result = wait_analysed(window, timeout=120000)
+    result = analyse_with(window, clip, "movenet-multipose")
     # every unsigned angle of every person stays in 0..180 (the elbow once spiked to 300 here)
     for pid in result.person_ids_present():
         window.panel.select_person(int(pid))

@@ -17,7 +17,7 @@ import numpy as np
 from .angles import AngleDef, points_lookup
 
 # a segment shorter than this share of the trunk (shoulder centre to hip centre, typical over about a
-# second) or than this many pixels gives no usable direction; see measure in the README's angle section
+# second) or than this many pixels gives no usable direction (README: Smoothing, velocities and summaries)
 DEFAULT_MIN_SEGMENT_FRACTION = 0.25
 DEFAULT_MIN_SEGMENT_PX = 6.0
 SCALE_WINDOW = 31  # frames over which the trunk length is taken (its median), ~1 s at 30 fps
