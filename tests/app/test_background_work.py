@@ -77,10 +77,8 @@ def _assert_shows(window, expected):
 
 
 def test_summary_of_a_range_is_computed_off_the_gui_thread_keeping_old_numbers_meanwhile(
-        window, open_clip, wait_analysed, qtbot, videos_dir, require_model, summary_gate):
-    require_model(DEFAULT_MODEL)  # the window's own default
-    open_clip(window, videos_dir / RUNNING)
-    wait_analysed(window)
+        window, analyse_with, qtbot, videos_dir, summary_gate):
+    analyse_with(window, videos_dir / RUNNING, DEFAULT_MODEL)
     qtbot.waitUntil(lambda: not window.summary.pending, timeout=5000)
     whole = _numbers_for(window, (None, None))
     _assert_shows(window, whole)
@@ -106,10 +104,8 @@ def test_summary_of_a_range_is_computed_off_the_gui_thread_keeping_old_numbers_m
 
 
 def test_of_two_quick_summary_requests_only_the_second_is_shown(
-        window, open_clip, wait_analysed, qtbot, videos_dir, require_model, summary_gate):
-    require_model(DEFAULT_MODEL)  # the window's own default
-    open_clip(window, videos_dir / RUNNING)
-    wait_analysed(window)
+        window, analyse_with, qtbot, videos_dir, summary_gate):
+    analyse_with(window, videos_dir / RUNNING, DEFAULT_MODEL)
     qtbot.waitUntil(lambda: not window.summary.pending, timeout=5000)
     delivered = []
     window.summary.jobs.ready.connect(delivered.append)
