@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from posestudio.core.kinematics import angle_table
+from posestudio.core.kinematics.sudden import sudden_changes, sudden_steps
 
 WALK = "sports2d_demo_walk_jumpingjacks_flip.mp4"
 RUN = "sports2d_demo3_running_side.mp4"
@@ -199,13 +200,12 @@ def test_running_swings_higher_than_walking(walk, analysed):
 
 def _unexplained_jumps(result, real) -> list[tuple[str, int, float]]:
     table = angle_table(result.track(followed(result)), result.timestamps, result.keypoint_names)
-    limit = JUMP_LIMIT_DEG_S * np.diff(result.timestamps)
     out = []
     for name in table.names:
-        step = np.abs(np.diff(table.filtered[name]))
-        for i in np.flatnonzero(step > limit):
+        values = table.filtered[name]
+        for i in sudden_steps(values, result.timestamps, JUMP_LIMIT_DEG_S):  # the step from frame i to i + 1
             if not any(a - 2 <= i <= b + 2 and name in names for a, b, names in real):
-                out.append((name, int(i), round(float(step[i]), 1)))
+                out.append((name, int(i), round(abs(float(values[i + 1] - values[i])), 1)))
     return out
 
 
@@ -226,3 +226,41 @@ def test_a_single_person_model_switching_between_people_is_pointed_to_multipose(
     assert note and "switched between 2 people" in note and "MultiPose" in note
     assert switching_note(analysed(RUN, "blazepose-full")) is None  # one runner
     assert switching_note(analysed(GYM, "movenet-multipose")) is None  # keeps people apart already
+
+
+def test_the_gym_clips_wrong_arm_is_pointed_out_and_can_be_left_out(analysed, tmp_path):
+    """BlazePose draws the gym player's left arm raised along a railing behind her for frames 0-20 (looked at,
+    zoomed: the arm hangs by her side throughout) and corrects itself at frame 21. Cleaning cannot tell that
+    jump from a real one, so it is pointed out; leaving the arm out over the wrong frames removes it."""
+    import dataclasses
+
+    from posestudio.core.left_out import leave_out, left_out_ranges, put_back
+    from posestudio.core.results import AnalysisResult
+
+    result = analysed(GYM, "blazepose-full")
+    pid = followed(result)
+
+    def table_of(r):
+        return angle_table(r.track(pid), r.timestamps, r.keypoint_names, left_out=r.left_out_of(pid))
+
+    before = table_of(result)
+    changes = sudden_changes(before)
+    assert [c.frame for c in changes] == [2, 20], changes  # 2: the real shot (arms fly up at frames 0-3)
+    assert "left_shoulder" in changes[1].names and changes[1].step > 100
+    assert np.nanmax(before.raw["left_shoulder"][5:21]) > 140  # the arm "up" on the railing
+
+    fixed = dataclasses.replace(result, left_out=leave_out(result, pid, 5, 20, "left arm"))
+    assert left_out_ranges(fixed, pid) == [(5, 20, ("left arm",))]
+    after = table_of(fixed)
+    assert [c.frame for c in sudden_changes(after)] == [2]
+    for name in ("left_shoulder", "left_elbow", "left_upper_arm", "left_forearm"):
+        assert np.isnan(after.raw[name][5:21]).all() and np.isnan(after.filtered[name][6:21]).all()
+    for name in ("right_shoulder", "left_knee", "left_hip"):  # other parts untouched
+        np.testing.assert_array_equal(after.raw[name], before.raw[name])
+    np.testing.assert_array_equal(after.raw["left_shoulder"][21:], before.raw["left_shoulder"][21:])
+
+    # kept with the analysis file, and putting the arm back gives the model's curve again
+    reloaded = AnalysisResult.load(fixed.save(tmp_path / "fixed.npz"))
+    np.testing.assert_array_equal(reloaded.left_out, fixed.left_out)
+    restored = dataclasses.replace(reloaded, left_out=put_back(reloaded, pid, 0, 30))
+    np.testing.assert_array_equal(table_of(restored).filtered["left_shoulder"], before.filtered["left_shoulder"])

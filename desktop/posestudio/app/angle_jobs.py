@@ -47,7 +47,7 @@ def compute(request: AngleRequest) -> AngleData:
     if person < 0:
         return data
     data.table = angles.table(result.track(person), result.keypoint_names, request.wanted, data.timestamps,
-                              request.threshold, request.smooth, request.custom)
+                              request.threshold, request.smooth, request.custom, result.left_out_of(person))
     if data.table is not None:
         data.values = {k: np.asarray(v, dtype=float) for k, v in data.table.filtered.items()}
     return data

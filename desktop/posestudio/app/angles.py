@@ -67,7 +67,7 @@ def _catalog(names: tuple[str, ...], custom: tuple) -> tuple[AngleInfo, ...]:
 
 
 def table(keypoints: np.ndarray, keypoint_names, wanted: list[str], timestamps: np.ndarray,
-          min_score: float, smooth: bool, custom=()):
+          min_score: float, smooth: bool, custom=(), left_out=None):
     """AngleTable (raw, shown and velocity tracks) of the wanted angles for one person's (F, K, 3) keypoints,
     or None when none can be computed. The same call as the CLI and the exports. Runs on a worker thread."""
     names = tuple(keypoint_names)
@@ -75,7 +75,8 @@ def table(keypoints: np.ndarray, keypoint_names, wanted: list[str], timestamps: 
     chosen = [defs[w] for w in wanted if w in defs and _kin.unavailable_reason(defs[w], names) is None]
     if not chosen or len(keypoints) == 0:
         return None
-    return _kin.angle_table(keypoints, timestamps, names, angles=chosen, min_score=min_score, smoothing=smooth)
+    return _kin.angle_table(keypoints, timestamps, names, angles=chosen, min_score=min_score, smoothing=smooth,
+                            left_out=left_out)
 
 
 def compute(keypoints: np.ndarray, keypoint_names, wanted: list[str], timestamps: np.ndarray,

@@ -20,7 +20,7 @@ from posestudio.core.kinematics.filtering import DEFAULT_CUTOFF_HZ
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-_ARRAYS = ("keypoints", "person_scores", "person_ids", "world", "timestamps", "analysed")
+_ARRAYS = ("keypoints", "person_scores", "person_ids", "world", "timestamps", "analysed", "left_out")
 _META = ("model_id", "keypoint_names", "keypoint_set", "video_path", "fingerprint", "width", "height", "fps",
          "frame_count", "note")
 
@@ -48,6 +48,8 @@ class AnalysisResult:
     frame_count: int
     note: str | None = None
     format_version: int = field(default=FORMAT_VERSION)
+    # (F, P, K) bool: points the user left out (core.left_out); None when nothing ever was
+    left_out: np.ndarray | None = None
 
     @classmethod
     def empty(cls, frame_count: int, max_people: int, keypoint_names, *, with_world: bool = False,
@@ -92,6 +94,15 @@ class AnalysisResult:
 
             out = outside_picture_missing(out, (self.width, self.height))
         return out
+
+    def left_out_of(self, person_id: int) -> np.ndarray | None:
+        """(F, K) bool: the person's points the user left out (sides as the angle curves show them), or None."""
+        if self.left_out is None:
+            return None
+        out = np.zeros((self.frame_count, len(self.keypoint_names)), dtype=bool)
+        f, p = np.nonzero(self.person_ids == person_id)
+        out[f] = self.left_out[f, p]
+        return out if out.any() else None
 
     def person_ids_present(self) -> list[int]:
         ids = np.unique(self.person_ids)
@@ -271,7 +282,8 @@ def angle_columns(result: AnalysisResult, angles=None, *, min_score: float = DEF
     shape = result.person_ids.shape
     for pid in result.person_ids_present():
         table = angle_table(result.track(pid), result.timestamps, result.keypoint_names, angles=angles,
-                            min_score=min_score, smoothing=smoothing, cutoff_hz=cutoff_hz)
+                            min_score=min_score, smoothing=smoothing, cutoff_hz=cutoff_hz,
+                            left_out=result.left_out_of(pid))
         tables[pid] = table
         frames, slots = np.nonzero(result.person_ids == pid)
         for name, values in table.columns(raw=False, velocity=True).items():

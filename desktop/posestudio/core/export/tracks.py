@@ -88,7 +88,7 @@ def person_angles(result, person_id: int, angles=None, *, smooth: bool = True,
     if not defs:
         return PersonAngles(person_id, present, {}, {}, {})
     table = angle_table(result.track(person_id), result.timestamps, names, angles=defs, min_score=min_score,
-                        smoothing=smooth)
+                        smoothing=smooth, left_out=result.left_out_of(person_id))
     return PersonAngles(person_id, present, table.filtered, table.raw, table.velocity)
 
 

@@ -69,7 +69,7 @@ def angle_table(keypoints: np.ndarray, timestamps, keypoint_names, angles=None, 
                 smoothing: bool = True, cutoff_hz: float = 6.0, order: int = DEFAULT_ORDER,
                 max_gap_s: float = DEFAULT_MAX_GAP_S, fix_sides: bool = True, frame_size=None,
                 min_segment_fraction: float = DEFAULT_MIN_SEGMENT_FRACTION,
-                min_segment_px: float = DEFAULT_MIN_SEGMENT_PX) -> AngleTable:
+                min_segment_px: float = DEFAULT_MIN_SEGMENT_PX, left_out=None) -> AngleTable:
     """Angles of one person (keypoints (F, K, 3)) with raw, filtered and velocity tracks per angle name.
 
     angles: AngleDefs or default names (None = all the keypoint set allows); see compute_angles.
@@ -79,6 +79,8 @@ def angle_table(keypoints: np.ndarray, timestamps, keypoint_names, angles=None, 
     does this, so callers passing its keypoints need not).
     min_segment_fraction, min_segment_px: with smoothing on, samples where a segment of the angle is shorter
     than this share of the trunk or this many pixels are left out of `filtered` (see reliability.py).
+    left_out: (F, K) bool, points the user saw were wrong (core.left_out); missing in `raw` and `filtered`.
+    They name sides as the curves show them, so they apply after the side fix.
     """
     t = np.asarray(timestamps, dtype=np.float64)
     kp = np.asarray(keypoints)
@@ -93,6 +95,9 @@ def angle_table(keypoints: np.ndarray, timestamps, keypoint_names, angles=None, 
     swaps: dict[str, np.ndarray] = {}
     if fix_sides and kp.shape[0] > 1:
         kp, swaps = fix_side_swaps(kp, keypoint_names, min_score)
+    if left_out is not None:
+        kp = np.array(kp, dtype=np.float64)
+        kp[..., 2] = np.where(left_out, 0.0, kp[..., 2])
     raw = compute_angles(kp, keypoint_names, angles, min_score)
     table_defs = {a.name: a for a in angles}
     too_short = short_segment_mask(kp, keypoint_names, list(table_defs.values()), min_score,

@@ -1,0 +1,86 @@
+"""Body parts the user leaves out over a stretch of frames, because the video shows the model got them wrong.
+
+Marks are kept per detection (frame, slot, keypoint), so they follow the person through id swaps and
+merges. The model's keypoints stay as they were; `AnalysisResult.track` gives left-out points score 0,
+so every angle, summary and export treats them as missing, and putting them back restores everything.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posestudio.core.errors import PoseStudioError
+
+PARTS: dict[str, tuple[str, ...]] = {
+    "left arm": ("left_elbow", "left_wrist", "left_pinky", "left_index", "left_thumb"),
+    "right arm": ("right_elbow", "right_wrist", "right_pinky", "right_index", "right_thumb"),
+    "left leg": ("left_knee", "left_ankle", "left_heel", "left_foot_index"),
+    "right leg": ("right_knee", "right_ankle", "right_heel", "right_foot_index"),
+    "whole body": (),  # every keypoint
+}
+
+
+class LeaveOutError(PoseStudioError):
+    """A leave-out request that cannot be carried out (one sentence for the user)."""
+
+
+def part_mask(part: str, keypoint_names) -> np.ndarray:
+    """(K,) bool: the keypoints of `part` in this keypoint set."""
+    if part not in PARTS:
+        raise LeaveOutError(f"Unknown body part '{part}'; the parts are: {', '.join(PARTS)}.")
+    names = list(keypoint_names)
+    if not PARTS[part]:
+        return np.ones(len(names), dtype=bool)
+    return np.isin(names, PARTS[part])
+
+
+def part_of(mask_row: np.ndarray, keypoint_names) -> list[str]:
+    """The parts wholly marked in one detection's (K,) mask ("whole body" alone when everything is)."""
+    if mask_row.all():
+        return ["whole body"]
+    return [p for p in PARTS if PARTS[p] and mask_row[part_mask(p, keypoint_names)].all()]
+
+
+def _empty(result) -> np.ndarray:
+    return np.zeros(result.person_ids.shape + (len(result.keypoint_names),), dtype=bool)
+
+
+def leave_out(result, person_id: int, first: int, last: int, part: str) -> np.ndarray:
+    """A new (F, P, K) mask: `result`'s marks plus `part` of `person_id` in frames first..last (inclusive)."""
+    keys = part_mask(part, result.keypoint_names)
+    first, last = max(0, int(first)), min(result.frame_count - 1, int(last))
+    mask = _empty(result) if result.left_out is None else result.left_out.copy()
+    frames, slots = np.nonzero(result.person_ids[first:last + 1] == person_id)
+    if frames.size == 0:
+        raise LeaveOutError(f"Person #{person_id} is not in frames {first}-{last}; nothing was left out.")
+    mask[frames + first, slots] |= keys
+    return mask
+
+
+def put_back(result, person_id: int, first: int, last: int) -> np.ndarray:
+    """A new mask without any marks on `person_id` in frames first..last (inclusive)."""
+    mask = _empty(result) if result.left_out is None else result.left_out.copy()
+    first, last = max(0, int(first)), min(result.frame_count - 1, int(last))
+    frames, slots = np.nonzero(result.person_ids[first:last + 1] == person_id)
+    mask[frames + first, slots] = False
+    return mask
+
+
+def left_out_ranges(result, person_id: int) -> list[tuple[int, int, tuple[str, ...]]]:
+    """(first, last, parts) stretches of consecutive frames where the same parts of the person are left out."""
+    if result.left_out is None or not result.left_out.any():
+        return []
+    rows: list[tuple[str, ...] | None] = [None] * result.frame_count
+    frames, slots = np.nonzero(result.person_ids == person_id)
+    for f, p in zip(frames.tolist(), slots.tolist()):
+        if result.left_out[f, p].any():
+            rows[f] = tuple(part_of(result.left_out[f, p], result.keypoint_names)) or ("some points",)
+    out: list[tuple[int, int, tuple[str, ...]]] = []
+    for f, parts in enumerate(rows):
+        if parts is None:
+            continue
+        if out and out[-1][1] == f - 1 and out[-1][2] == parts:
+            out[-1] = (out[-1][0], f, parts)
+        else:
+            out.append((f, f, parts))
+    return out
