@@ -38,7 +38,8 @@ class AnalysisController(QObject):
         self.keypoint_set = None
         self.angle_data = None
         self.custom = load_custom_angles()  # the user's AngleDefs, shared with the CLI through a JSON file
-        self.id_undo: list[np.ndarray] = []  # person_ids before each identity fix
+        # (person_ids, left_out) before each edit: identity fixes and body parts left out
+        self.id_undo: list[tuple[np.ndarray, np.ndarray | None]] = []
         self._curves_drawn = 0.0
         self._curves_timer = QTimer(self)
         self._curves_timer.setSingleShot(True)
@@ -168,6 +169,7 @@ class AnalysisController(QObject):
         if self.analysis is None or now - self._curves_drawn >= CURVE_REDRAW_S:
             self._curves_drawn = now
             self.w.timeline.set_curves(data.timestamps, data.values, growing=self.analysis is not None)
+            self.w.left_out_actions.show_marks(data)
         else:
             self._curves_timer.start()
         self.angles_changed.emit(data)
@@ -178,6 +180,7 @@ class AnalysisController(QObject):
             self._curves_drawn = time.monotonic()
             self.w.timeline.set_curves(self.angle_data.timestamps, self.angle_data.values,
                                        growing=self.analysis is not None)
+            self.w.left_out_actions.show_marks(self.angle_data)
 
     # ----- custom angles -----
     def taken_names(self) -> set[str]:
@@ -253,21 +256,26 @@ class AnalysisController(QObject):
         except Exception as exc:  # IdEditError: one sentence
             self.w.show_error(str(exc))
             return False
-        self.id_undo = (self.id_undo + [ids.copy()])[-MAX_UNDO:]
-        self._set_ids(new)
         what = f"Swapped #{a} and #{b}" if kind == "swap" else f"Merged #{b} into #{a}"
-        self.w.show_info(f"{what} from frame {from_frame} on (Ctrl+Z undoes).")
+        self.apply_edit(new, self.result.left_out, f"{what} from frame {from_frame} on (Ctrl+Z undoes).")
         return True
+
+    def apply_edit(self, person_ids: np.ndarray, left_out: np.ndarray | None, message: str) -> None:
+        """Show and keep an edited result (new ids and/or left-out marks); Ctrl+Z brings the old one back."""
+        self.id_undo = (self.id_undo + [(self.result.person_ids.copy(), self.result.left_out)])[-MAX_UNDO:]
+        self._set_edit(person_ids, left_out)
+        self.w.show_info(message)
 
     def undo_ids(self) -> bool:
+        """Undo the last edit (identity fix or body part left out)."""
         if not self.id_undo or self.result is None or self.analysis is not None:
             return False
-        self._set_ids(self.id_undo.pop())
-        self.w.show_info("Identity fix undone.")
+        self._set_edit(*self.id_undo.pop())
+        self.w.show_info("Last edit undone.")
         return True
 
-    def _set_ids(self, ids: np.ndarray) -> None:
-        self.result = dataclasses.replace(self.result, person_ids=ids.astype(np.int32))
+    def _set_edit(self, ids: np.ndarray, left_out: np.ndarray | None) -> None:
+        self.result = dataclasses.replace(self.result, person_ids=ids.astype(np.int32), left_out=left_out)
         self.w.edits.save_ids(self.result)  # on a pool thread; a failure reaches the status bar
         self.request_angles()
         self.overlay_changed.emit()

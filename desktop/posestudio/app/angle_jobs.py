@@ -10,6 +10,8 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from posestudio.app import angles
 from posestudio.core.export.tracks import track_lengths
+from posestudio.core.kinematics.sudden import sudden_changes
+from posestudio.core.left_out import left_out_ranges
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,8 @@ class AngleData:
     timestamps: np.ndarray | None = None
     table: object = None           # the kinematics AngleTable behind `values` (summaries), None without angles
     result: object = None          # the AnalysisResult these angles come from
+    sudden: list = field(default_factory=list)     # kinematics SuddenChange in the shown curves
+    left_out: list = field(default_factory=list)   # (first, last, parts) the user left out of this person
 
 
 def compute(request: AngleRequest) -> AngleData:
@@ -50,6 +54,8 @@ def compute(request: AngleRequest) -> AngleData:
                               request.threshold, request.smooth, request.custom, result.left_out_of(person))
     if data.table is not None:
         data.values = {k: np.asarray(v, dtype=float) for k, v in data.table.filtered.items()}
+        data.sudden = sudden_changes(data.table)
+    data.left_out = left_out_ranges(result, person)
     return data
 
 

@@ -24,7 +24,7 @@ class EditActions(QObject):
         self.w = window
         self.rename_dialog = None
         # an identity fix is saved to the analysis cache off the GUI thread (a big clip takes a while)
-        self.cache_saver = LatestSaver(_save_to_cache, "Saving the edited identities", self)
+        self.cache_saver = LatestSaver(_save_to_cache, "Saving the edited analysis", self)
         self.cache_saver.failed.connect(self._on_save_failed)
 
     def on_angles(self, data) -> None:
@@ -76,7 +76,7 @@ class EditActions(QObject):
 
     def _on_save_failed(self, _result, exc) -> None:
         reason = getattr(exc, "strerror", None) or type(exc).__name__
-        self.w.show_error(f"The identity fix could not be saved ({reason}); it is lost when the clip is closed.")
+        self.w.show_error(f"The edit could not be saved ({reason}); it is lost when the clip is closed.")
 
     def wait(self, timeout_ms: int = 10000) -> bool:
         """Let the summary and a pending cache save finish (the window is closing)."""

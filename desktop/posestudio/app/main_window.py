@@ -19,6 +19,7 @@ from posestudio.app.angle_picker import AnglePicker
 from posestudio.app.edit_actions import EditActions
 from posestudio.app.export_actions import ExportActions
 from posestudio.app.frame_loader import ClipInfo, FrameLoader
+from posestudio.app.left_out_actions import LeftOutActions
 from posestudio.app.overlay import frame_overlay, values_at
 from posestudio.app.settings import Settings
 from posestudio.app.settings_panel import SettingsPanel
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
         self.panel.set_custom_angles(self.controller.custom)
         self.picker = AnglePicker(self.view, self.controller.taken_names)
         self.edits = EditActions(self)
+        self.left_out_actions = LeftOutActions(self)
         self.exports = ExportActions(self)
         self.panel.angle_group.layout().addWidget(self.picker)
         self._build_layout()
@@ -210,8 +212,22 @@ class MainWindow(QMainWindow):
                                              tip="Click three keypoints on the video"))
         analysis_menu.addAction(self._action("Add angle between segments…", lambda: self.edits.start_picking(4),
                                              tip="Click four keypoints on the video"))
-        self.undo_ids_action = self._action("Undo identity fix", self.controller.undo_ids,
-                                            QKeySequence.StandardKey.Undo)
+        analysis_menu.addSeparator()
+        lo = self.left_out_actions
+        self.next_sudden_action = self._action("Next sudden change", lambda: lo.go_to_sudden(1), "Ctrl+J",
+                                               "Go to where a curve next changes faster than 1200°/s")
+        self.previous_sudden_action = self._action("Previous sudden change", lambda: lo.go_to_sudden(-1),
+                                                   "Ctrl+Shift+J")
+        analysis_menu.addAction(self.next_sudden_action)
+        analysis_menu.addAction(self.previous_sudden_action)
+        self.leave_out_menu = analysis_menu.addMenu("Leave out over the selected range")
+        self.leave_out_menu.setToolTipsVisible(True)
+        self.leave_out_menu.setStatusTip("Where the video shows the model drew a body part wrong: Shift+drag "
+                                         "over those frames in the plot, then pick the part")
+        lo.fill_part_menu(self.leave_out_menu)
+        analysis_menu.addSeparator()
+        self.undo_ids_action = self._action("Undo edit", self.controller.undo_ids, QKeySequence.StandardKey.Undo,
+                                            "Undo the last identity fix or body part left out")
         analysis_menu.addAction(self.undo_ids_action)
 
         help_menu = menu.addMenu("&Help")
@@ -232,6 +248,7 @@ class MainWindow(QMainWindow):
         self.controller.overlay_changed.connect(self._refresh_overlay)
         self.controller.angles_changed.connect(self.edits.on_angles)
         self.timeline.range_changed.connect(self.edits.on_range)
+        self.timeline.context_requested.connect(self.left_out_actions.timeline_menu)
         self.summary.seek_requested.connect(self.playback.seek_time)
         self.summary.select_range_toggled.connect(self.edits.toggle_range)
         self.summary.clear_range_requested.connect(self.timeline.clear_range)

@@ -9,6 +9,7 @@ import numpy as np
 from posestudio.app import angles
 from posestudio.app.settings_panel import side_of
 from posestudio.app.video_view import Overlay
+from posestudio.core.left_out import in_model_sides
 
 
 def frame_overlay(result, index: int, keypoint_set, angle_data, threshold: float, show_labels: bool,
@@ -17,9 +18,10 @@ def frame_overlay(result, index: int, keypoint_set, angle_data, threshold: float
     if result is None or keypoint_set is None or not 0 <= index < len(result.analysed) or not result.analysed[index]:
         return overlay
     ids = result.person_ids[index]
-    overlay.people = [(int(pid), result.keypoints[index, slot]) for slot, pid in enumerate(ids) if pid >= 0]
-    overlay.show_ids = result.keypoints.shape[1] > 1
     followed = angle_data.person if angle_data is not None else -1
+    overlay.people = [(int(pid), _drawn_points(result, index, slot, pid == followed and angle_data))
+                      for slot, pid in enumerate(ids) if pid >= 0]
+    overlay.show_ids = result.keypoints.shape[1] > 1
     overlay.followed = followed
     if not show_labels or angle_data is None or followed < 0:
         return overlay
@@ -42,6 +44,21 @@ def frame_overlay(result, index: int, keypoint_set, angle_data, threshold: float
         outward = -1 if x < centre_x else 1
         overlay.labels.append((f"{values[index]:.0f}°", float(x), float(y), side_of(name), outward))
     return overlay
+
+
+def _drawn_points(result, index: int, slot: int, angle_data) -> np.ndarray:
+    """The detection's keypoints, those the user left out given score 0 so they are not drawn."""
+    kp = result.keypoints[index, slot]
+    if result.left_out is None or not result.left_out[index, slot].any():
+        return kp
+    mask = result.left_out[index, slot]
+    swaps = getattr(getattr(angle_data, "table", None), "side_swaps", None) or {}
+    if swaps:  # the followed person's curves relabel mixed-up limbs; the drawing shows the model's labels
+        flag = {k: bool(v[index]) if index < len(v) else False for k, v in swaps.items()}
+        mask = in_model_sides(mask, result.keypoint_names, flag.get("arm", False), flag.get("leg", False))
+    kp = kp.copy()
+    kp[mask, 2] = 0.0
+    return kp
 
 
 def values_at(angle_data, index: int) -> dict[str, float]:

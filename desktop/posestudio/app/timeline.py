@@ -35,6 +35,7 @@ class _ViewBox(pg.ViewBox):
 class Timeline(QWidget):
     seek_requested = Signal(float)   # seconds
     range_changed = Signal(object)   # (t0, t1) seconds of the selected range, or None for the whole clip
+    context_requested = Signal(float, object)  # right click: seconds, global screen position (QPoint)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -61,6 +62,14 @@ class Timeline(QWidget):
         self.plot.addItem(self.cursor, ignoreBounds=True)
         self.cursor.sigDragged.connect(lambda line: self.seek_requested.emit(float(line.value())))
         self.plot.scene().sigMouseClicked.connect(self._on_click)
+        # sudden changes: rings on the curves, a tooltip each (hovering the ring)
+        self.marks = pg.ScatterPlotItem(symbol="o", size=14, pen=pg.mkPen(255, 80, 60, width=2),
+                                        brush=pg.mkBrush(0, 0, 0, 0), hoverable=True,
+                                        hoverPen=pg.mkPen(255, 160, 140, width=3),
+                                        tip=lambda x, y, data: data)
+        self.marks.setZValue(8)
+        self.plot.addItem(self.marks, ignoreBounds=True)
+        self.left_out_spans: list[pg.LinearRegionItem] = []
         self.curves: dict[str, pg.PlotDataItem] = {}
         self._colour_of: dict[str, tuple[int, int, int]] = {}
         self._duration = 0.0
@@ -70,12 +79,16 @@ class Timeline(QWidget):
         self.fit_button.setToolTip("Show the whole clip and every curve")
         self.fit_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.fit_button.clicked.connect(self.fit_all)
-        self.hint = QLabel("Click in the plot to seek; wheel zooms; Shift+drag selects a range; "
-                           "click a legend entry to hide its curve.")
+        self.hint = QLabel("Click in the plot to seek; wheel zooms; Shift+drag selects a range; right-click "
+                           "for more; click a legend entry to hide its curve.")
         self.hint.setStyleSheet("color: gray")
+        self.warning = QLabel()
+        self.warning.setStyleSheet("color: rgb(255, 120, 90)")
+        self.warning.hide()
         top = QHBoxLayout()
         top.setContentsMargins(4, 0, 4, 0)
         top.addWidget(self.hint, 1)
+        top.addWidget(self.warning)
         top.addWidget(self.fit_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -199,11 +212,42 @@ class Timeline(QWidget):
         self.plot.setXRange(0.0, self._duration or 1.0, padding=0.02)
         self.plot.getPlotItem().vb.updateAutoRange()
 
+    # ----- sudden changes and what the user left out -----
+    def set_marks(self, marks: list[tuple[float, float, str]]) -> None:
+        """Rings at (seconds, degrees) with a tooltip each; an empty list removes them."""
+        self.marks.setData([m[0] for m in marks], [m[1] for m in marks], data=[m[2] for m in marks])
+        count = len(marks)
+        self.warning.setVisible(bool(count))
+        if count:
+            self.warning.setText(f"⚠ {count} sudden change{'s' if count > 1 else ''} (red ring"
+                                 f"{'s' if count > 1 else ''}): check the video there")
+            self.warning.setToolTip("A curve changes faster than 1200°/s. A real movement rarely does; a model "
+                                    "that drew a body part in the wrong place and then corrected itself often "
+                                    "does. Ctrl+J goes to the next one. If the video shows the part was wrong, "
+                                    "Shift+drag over those frames and right-click to leave it out.")
+
+    def set_left_out(self, spans: list[tuple[float, float, str]]) -> None:
+        """Grey bands over (t0, t1) seconds the user left out of the curves, each with a tooltip."""
+        for item in self.left_out_spans:
+            self.plot.removeItem(item)
+        self.left_out_spans = []
+        for t0, t1, text in spans:
+            item = pg.LinearRegionItem(values=(t0, t1), orientation="vertical", movable=False,
+                                       brush=pg.mkBrush(160, 160, 160, 55), pen=pg.mkPen(160, 160, 160, 120))
+            item.setZValue(-10)
+            item.setToolTip(text)
+            self.plot.addItem(item, ignoreBounds=True)
+            self.left_out_spans.append(item)
+
     def _on_click(self, event) -> None:
-        if event.button() != Qt.MouseButton.LeftButton or event.double():
-            return
         vb = self.plot.getPlotItem().vb
         pos = event.scenePos()
+        if event.button() == Qt.MouseButton.RightButton and vb.sceneBoundingRect().contains(pos):
+            event.accept()
+            self.context_requested.emit(float(vb.mapSceneToView(pos).x()), event.screenPos().toPoint())
+            return
+        if event.button() != Qt.MouseButton.LeftButton or event.double():
+            return
         if not vb.sceneBoundingRect().contains(pos):
             return  # axis, legend margin or title
         if self.legend.sceneBoundingRect().contains(pos):

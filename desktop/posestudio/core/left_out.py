@@ -84,3 +84,18 @@ def left_out_ranges(result, person_id: int) -> list[tuple[int, int, tuple[str, .
         else:
             out.append((f, f, parts))
     return out
+
+
+def in_model_sides(mask_row: np.ndarray, keypoint_names, arms_swapped: bool, legs_swapped: bool) -> np.ndarray:
+    """One detection's (K,) marks with sides as the model labelled them: marks name sides as the curves show
+    them, after the side fix relabelled a mixed-up pair of arms or legs (its side_swaps for this frame)."""
+    out = np.array(mask_row, dtype=bool, copy=True)
+    index = {n: i for i, n in enumerate(keypoint_names)}
+    for limb, swapped in (("arm", arms_swapped), ("leg", legs_swapped)):
+        if not swapped:
+            continue
+        for left in PARTS[f"left {limb}"]:
+            right = "right_" + left[len("left_"):]
+            if left in index and right in index:
+                out[index[left]], out[index[right]] = mask_row[index[right]], mask_row[index[left]]
+    return out
