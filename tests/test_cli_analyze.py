@@ -197,3 +197,18 @@ def test_bad_angle_settings_exit_2_with_one_sentence(videos_dir, tmp_path):
         assert len(lines) == 1 and option in lines[0] and lines[0].rstrip().endswith("."), out.stderr
         assert "Traceback" not in out.stderr
         assert not (tmp_path / "x.csv").exists() and not (tmp_path / "s.csv").exists()
+
+
+def test_sudden_changes_in_the_angle_curves_are_pointed_out(require_model, videos_dir, tmp_path):
+    """The gym clip: BlazePose corrects the player's left arm at frame 20 (drawn on a railing before)."""
+    require_model("blazepose-full")
+    out = _run([videos_dir / "mmaction2_basketball_gym_240p.mp4", "-q", "-o", tmp_path / "gym.csv",
+                "--angles", "left_shoulder,right_knee"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    line = next(x for x in out.stderr.splitlines() if "sudden change" in x)
+    assert line.startswith("posestudio: mmaction2_basketball_gym_240p.mp4: person 0: 1 sudden change in the "
+                           "angle curves (faster than 1200°/s) at frame 20 (0.67 s: left_shoulder)"), line
+    assert "leave it out in the window" in line
+    out = _run([videos_dir / "sports2d_demo3_running_side.mp4", "-q", "-o", tmp_path / "run.csv", "--angles"],
+               tmp_path)
+    assert out.returncode == 0 and "sudden" not in out.stderr, out.stderr

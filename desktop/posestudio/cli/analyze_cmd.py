@@ -149,6 +149,21 @@ def _cutoff_note(result, options: dict) -> str | None:
     return None
 
 
+def sudden_note(person: int, table) -> str | None:
+    """Where a person's angle curves change suddenly (see kinematics.sudden), for the user to check."""
+    from posestudio.core.kinematics.sudden import SUDDEN_RATE, sudden_changes
+
+    changes = sudden_changes(table)
+    if not changes:
+        return None
+    where = "; ".join(f"frame {c.frame} ({c.time:.2f} s: {', '.join(c.names[:3])}"
+                      f"{' and more' if len(c.names) > 3 else ''})" for c in changes[:5])
+    more = f" and {len(changes) - 5} more" if len(changes) > 5 else ""
+    return (f"person {person}: {len(changes)} sudden change{'s' if len(changes) > 1 else ''} in the angle curves "
+            f"(faster than {SUDDEN_RATE:g}°/s) at {where}{more}. Check the video there: where the model drew a "
+            f"body part wrong, leave it out in the window (right-click the plot).")
+
+
 def run(args: argparse.Namespace) -> int:
     from posestudio.core.analysis import analyse_video
     from posestudio.core.pose import create_estimator
@@ -178,7 +193,9 @@ def run(args: argparse.Namespace) -> int:
             write_result(result, out, extra if with_angles else None,
                          angle_settings(**options) if with_angles else None)
             summary += summary_rows(result, tables)
-            for note in (result.note, _cutoff_note(result, options) if wants_angles else None):
+            notes = [result.note, _cutoff_note(result, options) if wants_angles else None]
+            notes += [sudden_note(pid, table) for pid, table in tables.items()]
+            for note in notes:
                 if note:
                     print(f"posestudio: {video.name}: {note}", file=sys.stderr)
         except ModelMissingError:
