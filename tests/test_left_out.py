@@ -73,3 +73,20 @@ def test_requests_that_cannot_be_carried_out_say_why():
         leave_out(r, 0, 0, 3, "tail")
     with pytest.raises(LeaveOutError, match="Person #7 is not in frames 0-3"):
         leave_out(r, 7, 0, 3, "left arm")
+
+
+def test_what_is_left_out_is_not_drawn_on_the_model_s_own_side_labels():
+    from posestudio.core.left_out import drawn_keypoints, in_model_sides
+
+    r = _two_people()
+    assert drawn_keypoints(r) is r.keypoints  # nothing left out: nothing copied
+    r.left_out = leave_out(r, 1, 2, 4, "left leg")
+    drawn = drawn_keypoints(r)
+    leg = part_mask("left leg", COCO17_NAMES)
+    assert (drawn[2:5, 1][:, leg, 2] == 0).all() and (drawn[2:5, 1][:, ~leg, 2] > 0).all()
+    assert (drawn[:, 0, :, 2] > 0).all() and (r.keypoints[..., 2] > 0).all()  # the result itself untouched
+    # where the curves relabelled a mixed-up pair of legs, the model's right leg is the curves' left one
+    row = r.left_out[3, 1]
+    swapped = in_model_sides(row, COCO17_NAMES, arms_swapped=False, legs_swapped=True)
+    assert (swapped == part_mask("right leg", COCO17_NAMES)).all()
+    assert (in_model_sides(row, COCO17_NAMES, arms_swapped=True, legs_swapped=False) == row).all()

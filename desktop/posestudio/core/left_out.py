@@ -99,3 +99,24 @@ def in_model_sides(mask_row: np.ndarray, keypoint_names, arms_swapped: bool, leg
             if left in index and right in index:
                 out[index[left]], out[index[right]] = mask_row[index[right]], mask_row[index[left]]
     return out
+
+
+def drawn_keypoints(result, min_score: float = 0.3) -> np.ndarray:
+    """(F, P, K, 3) keypoints to draw (exported video): what the user left out gets score 0, on the model's
+    own side labels (the side fix each person's curves use, with this score threshold, tells which)."""
+    if result.left_out is None or not result.left_out.any():
+        return result.keypoints
+    from posestudio.core.kinematics.sides import fix_side_swaps
+
+    out = result.keypoints.copy()
+    for pid in result.person_ids_present():
+        frames, slots = np.nonzero(result.person_ids == pid)
+        marked = result.left_out[frames, slots].any(axis=1)
+        if not marked.any():
+            continue
+        _, swaps = fix_side_swaps(result.track(pid), result.keypoint_names, min_score)
+        for f, p in zip(frames[marked].tolist(), slots[marked].tolist()):
+            mask = in_model_sides(result.left_out[f, p], result.keypoint_names,
+                                  bool(swaps["arm"][f]), bool(swaps["leg"][f]))
+            out[f, p, mask, 2] = 0.0
+    return out

@@ -98,7 +98,10 @@ class _OverlayFrames:
         from posestudio.core.export import tracks
         from posestudio.core.skeleton import keypoint_set
 
+        from posestudio.core.left_out import drawn_keypoints
+
         self.result = result
+        self.keypoints = drawn_keypoints(result, options.min_score)  # what the user left out is not drawn
         self.i0 = i0
         self.scale = scale
         ks = keypoint_set(result.keypoint_set)
@@ -132,7 +135,7 @@ class _OverlayFrames:
     def draw(self, rgb: np.ndarray, index: int, time_s: float) -> None:
         r = self.result
         if index < r.keypoints.shape[0]:
-            people = r.keypoints[index]
+            people = self.keypoints[index]
             if self.scale != 1.0:
                 people = people.copy()
                 people[..., :2] *= self.scale
