@@ -218,3 +218,23 @@ def test_a_bridge_never_moves_faster_than_max_rate():
     assert np.nanmax(np.abs(np.diff(free[2:9]))) * 30 > 1000  # the failure this guards against
     assert np.all(np.abs(np.diff(limited[2:9])) * 30 <= 1000 + 1e-6)
     assert np.isfinite(limited).all()
+
+
+def test_a_fast_sample_next_to_missing_data_is_dropped_but_not_next_to_a_rejected_one():
+    from posestudio.core.kinematics.filtering import reject_fast_edges
+
+    t = np.arange(12) / 30.0
+    # a limb leaving the picture: its last frame swings 60 degrees (1800 deg/s), then nothing
+    x = np.array([10, 12, 14, 16, 18, 20, 22, 24, 84, np.nan, np.nan, np.nan])
+    out = reject_fast_edges(x, t, x)
+    assert np.isnan(out[8]) and np.isfinite(out[:8]).all()
+    # and entering: the first frame after a gap far off its neighbour
+    y = np.array([np.nan, np.nan, 90, 30, 32, 34, 36, 38, 40, 42, 44, 46])
+    assert np.isnan(reject_fast_edges(y, t, y)[2]) and np.isfinite(reject_fast_edges(y, t, y)[3:]).all()
+    # a quick but possible movement (30 degrees a frame) next to a gap stays
+    z = np.array([10, 12, 14, 16, 18, 20, 22, 24, 54, np.nan, np.nan, np.nan])
+    np.testing.assert_array_equal(reject_fast_edges(z, t, z), z)
+    # next to a gap the outlier test made (the measurement was there), a fast real movement stays
+    measured = x.copy()
+    measured[9] = 200.0
+    np.testing.assert_array_equal(reject_fast_edges(x, t, measured), x)

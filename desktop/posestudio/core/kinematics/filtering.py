@@ -21,6 +21,8 @@ DEFAULT_MAX_ISLAND = 3  # samples
 DEFAULT_ISLAND_JUMP = 30.0  # value units (degrees)
 # no joint sweeps faster on average across a gap: the fastest throws peak near this only for an instant
 DEFAULT_MAX_BRIDGE_RATE = 1000.0  # value units per second
+# 40 degrees between two frames at 30 fps: arms move this fast only in throws and strikes
+FAST_RATE = 1200.0  # value units per second
 
 
 def _per_column(func):
@@ -151,6 +153,32 @@ def reject_outliers(values: np.ndarray, timestamps=None, threshold: float = 6.0,
     return x
 
 
+def reject_fast_edges(values: np.ndarray, timestamps, measured: np.ndarray, rate: float = FAST_RATE) -> np.ndarray:
+    """Set to NaN a sample next to missing data (NaN in `measured`, the track before outlier rejection)
+    that moved from its other neighbour faster than `rate` per second.
+
+    Nothing on the far side confirms such a sample, and a model losing a body part (leaving the picture,
+    hidden behind someone) often puts it somewhere else in its last frame: the curve would end, or start,
+    with a swing nobody made. Gaps made by outlier rejection do not count: next to them real fast
+    movement (the samples around a single bad frame in a throw) is kept.
+    """
+    x = np.array(values, dtype=np.float64, copy=True)
+    t = _timestamps(timestamps, x.size)
+    n = x.size
+
+    def fast(a: int, b: int) -> bool:
+        return abs(x[b] - x[a]) > rate * (t[b] - t[a])
+
+    for start, stop in finite_runs(values):
+        if stop - start < 3:
+            continue
+        if stop < n and np.isnan(measured[stop]) and fast(stop - 2, stop - 1):
+            x[stop - 1] = np.nan
+        if start > 0 and np.isnan(measured[start - 1]) and fast(start, start + 1):
+            x[start] = np.nan
+    return x
+
+
 @_per_column
 def reject_islands(values: np.ndarray, timestamps, max_len: int = DEFAULT_MAX_ISLAND,
                    min_jump: float = DEFAULT_ISLAND_JUMP, max_gap_s: float = DEFAULT_MAX_GAP_S) -> np.ndarray:
@@ -260,7 +288,8 @@ def smooth(values: np.ndarray, timestamps, cutoff_hz: float | None = DEFAULT_CUT
            outliers: bool = True, bounds: tuple[float, float] | None = None,
            min_edge_run: int = DEFAULT_MIN_EDGE_RUN, max_bridge_rate: float | None = None) -> np.ndarray:
     """Unconfirmed edge samples dropped (drop_edge_runs; min_edge_run 0 or 1 keeps them), outlier
-    rejection (single-frame spikes, then short stretches between gaps), gap filling (not across a change
+    rejection (single-frame spikes, fast samples next to missing data, then short stretches between gaps),
+    gap filling (not across a change
     faster than max_bridge_rate per second, when given), then the zero-lag Butterworth (skipped when
     cutoff_hz is None or 0).
 
@@ -272,7 +301,9 @@ def smooth(values: np.ndarray, timestamps, cutoff_hz: float | None = DEFAULT_CUT
     if min_edge_run and min_edge_run > 1:
         x = drop_edge_runs(x, min_edge_run)
     if outliers:
+        measured = x
         x = reject_outliers(x, timestamps)
+        x = reject_fast_edges(x, timestamps, measured)
         x = reject_islands(x, timestamps, max_gap_s=max(max_gap_s or 0.0, DEFAULT_MAX_GAP_S))
     if max_gap_s and max_gap_s > 0:
         x = fill_gaps(x, timestamps, max_gap_s, max_rate=max_bridge_rate)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# 40 degrees between consecutive frames at 30 fps: arms swing this fast only in throws and strikes
-SUDDEN_RATE = 1200.0  # degrees per second
+from .filtering import FAST_RATE
+
+SUDDEN_RATE = FAST_RATE  # degrees per second: 40 between frames at 30 fps, as fast as throws and strikes
 
 
 @dataclass(frozen=True)
