@@ -90,3 +90,12 @@ def test_what_is_left_out_is_not_drawn_on_the_model_s_own_side_labels():
     swapped = in_model_sides(row, COCO17_NAMES, arms_swapped=False, legs_swapped=True)
     assert (swapped == part_mask("right leg", COCO17_NAMES)).all()
     assert (in_model_sides(row, COCO17_NAMES, arms_swapped=True, legs_swapped=False) == row).all()
+
+
+def test_the_json_file_records_what_was_left_out():
+    from posestudio.core.results import to_json_dict
+
+    r = _two_people()
+    assert "left_out" not in to_json_dict(r)
+    r.left_out = leave_out(r, 1, 2, 4, "right arm")
+    assert to_json_dict(r)["left_out"] == [{"person": 1, "first_frame": 2, "last_frame": 4, "parts": ["right arm"]}]

@@ -184,6 +184,12 @@ def to_json_dict(result: AnalysisResult, extra: Mapping[str, np.ndarray] | None 
     }
     if angle_settings:
         out["angle_settings"] = dict(angle_settings)
+    if result.left_out is not None and result.left_out.any():
+        from posestudio.core.left_out import left_out_ranges
+
+        # what the user saw was wrong and left out of the angles (the keypoints above are the model's)
+        out["left_out"] = [{"person": pid, "first_frame": a, "last_frame": b, "parts": list(parts)}
+                           for pid in result.person_ids_present() for a, b, parts in left_out_ranges(result, pid)]
     out["frames"] = frames
     return out
 
