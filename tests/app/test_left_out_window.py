@@ -86,3 +86,27 @@ def test_sudden_changes_are_shown_and_a_wrong_arm_can_be_left_out_kept_and_put_b
     assert not window.timeline.left_out_spans
     window.undo_ids_action.trigger()
     qtbot.waitUntil(lambda: window.angle_data.left_out == [(5, 20, ("left arm",))], timeout=10000)
+
+
+def test_analysing_again_asks_before_dropping_the_edits(make_window, analyse_with, videos_dir, qtbot):
+    window = make_window()
+    analyse_with(window, videos_dir / GYM, "blazepose-full")
+    asked = []
+    window.confirm_discard_edits = lambda: asked.append(1) or False
+    window.start_analysis(force=True)  # nothing edited yet: no question
+    assert not asked
+    qtbot.waitUntil(lambda: window.analysis is None and window.result is not None and window.result.complete,
+                    timeout=60000)
+    qtbot.waitUntil(lambda: window.angle_data is not None and window.angle_data.result is window.result,
+                    timeout=10000)
+    ts = window.angle_data.timestamps
+    window.timeline.set_range(float(ts[5]), float(ts[20]))
+    assert window.left_out_actions.leave_out_selected("left arm")
+    kept = window.result
+    window.start_analysis(force=True)  # the user says no: nothing changes
+    assert asked and window.analysis is None and window.result is kept
+    window.confirm_discard_edits = lambda: True
+    window.start_analysis(force=True)
+    qtbot.waitUntil(lambda: window.analysis is None and window.result is not kept and window.result.complete,
+                    timeout=60000)
+    assert window.result.left_out is None

@@ -58,6 +58,8 @@ class AnalysisController(QObject):
         if w.clip is None:
             return
         model_id = w.panel.model_id
+        if force and self.has_edits() and not w.confirm_discard_edits():
+            return
         self.cancel(quiet=True)
         if force:
             self._forget_cached(model_id)
@@ -74,6 +76,11 @@ class AnalysisController(QObject):
         w.progress.show()
         w.cancel_button.show()
         thread.start()
+
+    def has_edits(self) -> bool:
+        """Body parts left out, or identities fixed since the clip was opened: analysing again loses them."""
+        r = self.result
+        return r is not None and (bool(self.id_undo) or (r.left_out is not None and bool(r.left_out.any())))
 
     def _forget_cached(self, model_id: str) -> None:
         try:

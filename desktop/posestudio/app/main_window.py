@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         self._shown_index = -1
         # tests replace this to answer the re-analysis question without a dialog
         self.confirm_reanalyse = self._ask_reanalyse
+        self.confirm_discard_edits = self._ask_discard_edits
 
         self.playback = Playback(self)
         self.view = VideoView()
@@ -305,6 +306,14 @@ class MainWindow(QMainWindow):
         answer = QMessageBox.question(
             self, "Analyse again?",
             f"This clip is analysed with another model. Analyse it again with {self.panel.model_box.currentText()}?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _ask_discard_edits(self) -> bool:
+        answer = QMessageBox.question(
+            self, "Analyse again?",
+            "Analysing again replaces this clip's analysis, and with it your edits (identities fixed, body parts "
+            "left out). Analyse again?",
         )
         return answer == QMessageBox.StandardButton.Yes
 
