@@ -71,7 +71,8 @@ KNOWN_ARTEFACTS = {
                                     "itself at frame 20 (4 jumps); the window points it out, the user can leave "
                                     "it out (test below)"),
     (MJPEG_GYM, "blazepose-full"): (True, "the gym clip as MJPEG, where BlazePose stays longer on the far "
-                                          "player (trunk 20 px): her legs swing at frames 115-125 (5 jumps)"),
+                                          "player (trunk 20 px), whose right leg it draws on the ball at frames 117-118 and "
+                                          "123-125 (5 jumps; looked at)"),
 }
 
 CLIPS = [
