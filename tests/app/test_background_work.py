@@ -172,7 +172,7 @@ def test_identity_fixes_are_saved_off_the_gui_thread_newest_last_and_failures_ar
 
     monkeypatch.setattr(core_analysis, "save_cached", full_disk)
     with caplog.at_level(logging.ERROR):
-        window.undo_ids_action.trigger()
+        window.undo_action.trigger()
         np.testing.assert_array_equal(window.result.person_ids, before)  # undo shows at once
         qtbot.waitUntil(lambda: "could not be saved" in window.statusBar().currentMessage(), timeout=10000)
     message = window.statusBar().currentMessage()

@@ -84,7 +84,7 @@ def test_sudden_changes_are_shown_and_a_wrong_arm_can_be_left_out_kept_and_put_b
     qtbot.waitUntil(lambda: not window.angle_data.left_out, timeout=10000)
     assert 20 in [c.frame for c in window.angle_data.sudden]
     assert not window.timeline.left_out_spans
-    window.undo_ids_action.trigger()
+    window.undo_action.trigger()
     qtbot.waitUntil(lambda: window.angle_data.left_out == [(5, 20, ("left arm",))], timeout=10000)
 
 

@@ -39,7 +39,7 @@ class AnalysisController(QObject):
         self.angle_data = None
         self.custom = load_custom_angles()  # the user's AngleDefs, shared with the CLI through a JSON file
         # (person_ids, left_out) before each edit: identity fixes and body parts left out
-        self.id_undo: list[tuple[np.ndarray, np.ndarray | None]] = []
+        self.edit_undo: list[tuple[np.ndarray, np.ndarray | None]] = []
         self._curves_drawn = 0.0
         self._curves_timer = QTimer(self)
         self._curves_timer.setSingleShot(True)
@@ -50,7 +50,7 @@ class AnalysisController(QObject):
 
     def clip_opened(self) -> None:
         self.result = self.keypoint_set = self.angle_data = None
-        self.id_undo.clear()
+        self.edit_undo.clear()
 
     # ----- analysis -----
     def start(self, force: bool = False) -> None:
@@ -80,7 +80,7 @@ class AnalysisController(QObject):
     def has_edits(self) -> bool:
         """Body parts left out, or identities fixed since the clip was opened: analysing again loses them."""
         r = self.result
-        return r is not None and (bool(self.id_undo) or (r.left_out is not None and bool(r.left_out.any())))
+        return r is not None and (bool(self.edit_undo) or (r.left_out is not None and bool(r.left_out.any())))
 
     def _forget_cached(self, model_id: str) -> None:
         try:
@@ -269,21 +269,21 @@ class AnalysisController(QObject):
 
     def apply_edit(self, person_ids: np.ndarray, left_out: np.ndarray | None, message: str) -> None:
         """Show and keep an edited result (new ids and/or left-out marks); Ctrl+Z brings the old one back."""
-        self.id_undo = (self.id_undo + [(self.result.person_ids.copy(), self.result.left_out)])[-MAX_UNDO:]
+        self.edit_undo = (self.edit_undo + [(self.result.person_ids.copy(), self.result.left_out)])[-MAX_UNDO:]
         self._set_edit(person_ids, left_out)
         self.w.show_info(message)
 
-    def undo_ids(self) -> bool:
+    def undo_edit(self) -> bool:
         """Undo the last edit (identity fix or body part left out)."""
-        if not self.id_undo or self.result is None or self.analysis is not None:
+        if not self.edit_undo or self.result is None or self.analysis is not None:
             return False
-        self._set_edit(*self.id_undo.pop())
+        self._set_edit(*self.edit_undo.pop())
         self.w.show_info("Last edit undone.")
         return True
 
     def _set_edit(self, ids: np.ndarray, left_out: np.ndarray | None) -> None:
         self.result = dataclasses.replace(self.result, person_ids=ids.astype(np.int32), left_out=left_out)
-        self.w.edits.save_ids(self.result)  # on a pool thread; a failure reaches the status bar
+        self.w.edits.save_edit(self.result)  # on a pool thread; a failure reaches the status bar
         self.request_angles()
         self.overlay_changed.emit()
 

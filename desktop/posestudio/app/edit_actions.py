@@ -70,8 +70,8 @@ class EditActions(QObject):
         self.rename_dialog = dialog
 
     # ----- identity fixes -----
-    def save_ids(self, result) -> None:
-        """Keep an edited result in the cache so reopening the clip keeps the fix; returns at once."""
+    def save_edit(self, result) -> None:
+        """Keep an edited result (ids, parts left out) in the cache so reopening the clip keeps it; returns at once."""
         self.cache_saver.save(result)
 
     def _on_save_failed(self, _result, exc) -> None:
@@ -82,7 +82,7 @@ class EditActions(QObject):
         """Let the summary and a pending cache save finish (the window is closing)."""
         done = self.w.summary.jobs.wait(timeout_ms)
         if not self.cache_saver.wait(timeout_ms):
-            log.warning("The edited identities were still being saved when the window closed")
+            log.warning("The edited analysis was still being saved when the window closed")
             return False
         return done
 
@@ -101,7 +101,7 @@ class EditActions(QObject):
             sub.setEnabled(bool(others) and self.w.analysis is None)
             sub.setToolTip(f"From frame {frame} on")
         menu.addSeparator()
-        menu.addAction(self.w.undo_ids_action)
+        menu.addAction(self.w.undo_action)
         if global_pos is not None:
             menu.popup(global_pos)
         self.w.last_person_menu = menu

@@ -67,7 +67,7 @@ class LeftOutActions(QObject):
         menu.addSeparator()
         menu.addAction(self.w.next_sudden_action)
         menu.addAction(self.w.previous_sudden_action)
-        menu.addAction(self.w.undo_ids_action)
+        menu.addAction(self.w.undo_action)
         if global_pos is not None:
             menu.popup(global_pos)
         self.last_menu = menu

@@ -227,9 +227,9 @@ class MainWindow(QMainWindow):
                                          "over those frames in the plot, then pick the part")
         lo.fill_part_menu(self.leave_out_menu)
         analysis_menu.addSeparator()
-        self.undo_ids_action = self._action("Undo edit", self.controller.undo_ids, QKeySequence.StandardKey.Undo,
+        self.undo_action = self._action("Undo edit", self.controller.undo_edit, QKeySequence.StandardKey.Undo,
                                             "Undo the last identity fix or body part left out")
-        analysis_menu.addAction(self.undo_ids_action)
+        analysis_menu.addAction(self.undo_action)
 
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self._action("&About Pose Studio", self.show_about))
