@@ -11,10 +11,15 @@ from posestudio.core.kinematics.sudden import describe
 from posestudio.core.left_out import PARTS, LeaveOutError, leave_out, put_back
 
 
+def _half_frame(timestamps) -> float:
+    ts = np.asarray(timestamps, dtype=float)
+    return 0.5 * float(np.median(np.diff(ts))) if ts.size > 1 else 0.0
+
+
 def _frames_between(timestamps: np.ndarray, t0: float, t1: float) -> tuple[int, int] | None:
     """First and last frame whose time lies in [t0, t1] (half a frame of slack), or None."""
     ts = np.asarray(timestamps, dtype=float)
-    half = 0.5 * float(np.median(np.diff(ts))) if ts.size > 1 else 0.0
+    half = _half_frame(ts)
     inside = np.flatnonzero((ts >= t0 - half) & (ts <= t1 + half))
     return (int(inside[0]), int(inside[-1])) if inside.size else None
 
@@ -35,7 +40,7 @@ class LeftOutActions(QObject):
             marks.append((float(data.timestamps[change.frame]), y, describe(change)))
         self.w.timeline.set_marks(marks)
         ts = data.timestamps
-        half = 0.5 * float(np.median(np.diff(ts))) if ts is not None and len(ts) > 1 else 0.0
+        half = _half_frame(ts) if ts is not None else 0.0
         self.w.timeline.set_left_out([
             (float(ts[first]) - half, float(ts[last]) + half,
              f"Left out by you: {', '.join(parts)} of #{data.person}, frames {first}-{last}. "
