@@ -1,8 +1,9 @@
 """Body parts the user leaves out over a stretch of frames, because the video shows the model got them wrong.
 
 Marks are kept per detection (frame, slot, keypoint), so they follow the person through id swaps and
-merges. The model's keypoints stay as they were; `AnalysisResult.track` gives left-out points score 0,
-so every angle, summary and export treats them as missing, and putting them back restores everything.
+merges. The model's keypoints stay as they were; `AnalysisResult.left_out_of` hands a person's marks to
+`angle_table`, which treats those points as missing, so every angle, summary and export leaves them out,
+and putting them back restores everything.
 """
 
 from __future__ import annotations
@@ -41,28 +42,30 @@ def part_of(mask_row: np.ndarray, keypoint_names) -> list[str]:
     return [p for p in PARTS if PARTS[p] and mask_row[part_mask(p, keypoint_names)].all()]
 
 
-def _empty(result) -> np.ndarray:
-    return np.zeros(result.person_ids.shape + (len(result.keypoint_names),), dtype=bool)
+def _copy_and_find(result, person_id: int, first: int, last: int):
+    """A copy of the marks (all False when there are none) and the (frames, slots) holding the person in
+    frames first..last (inclusive, clamped to the clip)."""
+    mask = np.zeros(result.person_ids.shape + (len(result.keypoint_names),), dtype=bool) \
+        if result.left_out is None else result.left_out.copy()
+    first, last = max(0, int(first)), min(result.frame_count - 1, int(last))
+    frames, slots = np.nonzero(result.person_ids[first:last + 1] == person_id)
+    return mask, frames + first, slots, (first, last)
 
 
 def leave_out(result, person_id: int, first: int, last: int, part: str) -> np.ndarray:
     """A new (F, P, K) mask: `result`'s marks plus `part` of `person_id` in frames first..last (inclusive)."""
     keys = part_mask(part, result.keypoint_names)
-    first, last = max(0, int(first)), min(result.frame_count - 1, int(last))
-    mask = _empty(result) if result.left_out is None else result.left_out.copy()
-    frames, slots = np.nonzero(result.person_ids[first:last + 1] == person_id)
+    mask, frames, slots, (first, last) = _copy_and_find(result, person_id, first, last)
     if frames.size == 0:
         raise LeaveOutError(f"Person #{person_id} is not in frames {first}-{last}; nothing was left out.")
-    mask[frames + first, slots] |= keys
+    mask[frames, slots] |= keys
     return mask
 
 
 def put_back(result, person_id: int, first: int, last: int) -> np.ndarray:
     """A new mask without any marks on `person_id` in frames first..last (inclusive)."""
-    mask = _empty(result) if result.left_out is None else result.left_out.copy()
-    first, last = max(0, int(first)), min(result.frame_count - 1, int(last))
-    frames, slots = np.nonzero(result.person_ids[first:last + 1] == person_id)
-    mask[frames + first, slots] = False
+    mask, frames, slots, _ = _copy_and_find(result, person_id, first, last)
+    mask[frames, slots] = False
     return mask
 
 

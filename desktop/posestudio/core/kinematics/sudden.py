@@ -35,14 +35,12 @@ def sudden_steps(values: np.ndarray, timestamps: np.ndarray, rate: float = SUDDE
     return np.flatnonzero(fast)
 
 
-def sudden_changes(table, rate: float = SUDDEN_RATE, names=None) -> list[SuddenChange]:
+def sudden_changes(table, rate: float = SUDDEN_RATE) -> list[SuddenChange]:
     """Sudden changes in the cleaned (`filtered`) curves of an AngleTable, in time order. The low-pass
-    spreads one jump over a frame or two: steps in consecutive frames make one change.
-    names: only these angles (default all)."""
+    spreads one jump over a frame or two: steps in consecutive frames make one change."""
     t = np.asarray(table.timestamps, dtype=np.float64)
-    chosen = list(names if names is not None else table.names)
     fast: dict[int, set[str]] = {}
-    for name in chosen:
+    for name in table.names:
         for i in sudden_steps(table.filtered[name], t, rate):
             fast.setdefault(int(i) + 1, set()).add(name)
     runs: list[list[int]] = []
