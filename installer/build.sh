@@ -13,7 +13,7 @@ if ! "$PY" -c "import posestudio" 2>/dev/null; then
 fi
 
 missing=$("$PY" - <<'EOF'
-from posestudio.core.models import ALL_IDS, model_file
+from posestudio.core.models.registry import ALL_IDS, model_file
 print(" ".join(m for m in ALL_IDS if not model_file(m).is_file()))
 EOF
 )

@@ -30,7 +30,7 @@ def videos_dir(shared_data) -> Path:
 def require_model():
     """Return a function that gives a built model's path or skips with the command that builds it."""
     from posestudio.core.errors import ModelMissingError
-    from posestudio.core.models import model_path
+    from posestudio.core.models.registry import model_path
 
     def _require(model_id: str) -> Path:
         try:

@@ -18,7 +18,7 @@ CLIP = "sports2d_demo3_running_side.mp4"  # 47 frames, the runner leaves the pic
 @pytest.fixture(scope="module")
 def lightning_result(shared_data, require_model):
     require_model("movenet-lightning")
-    from posestudio.core.analysis import analyse_video
+    from posestudio.core.analysis.run import analyse_video
 
     calls, partial = [], []
     result = analyse_video(shared_data / "videos" / CLIP, "movenet-lightning",
@@ -47,7 +47,7 @@ def test_result_arrays_cover_every_frame(lightning_result):
 
 def test_cancel_mid_video_is_prompt_and_stops_the_decoder(shared_data, require_model):
     require_model("movenet-lightning")
-    from posestudio.core.analysis import analyse_video
+    from posestudio.core.analysis.run import analyse_video
 
     cancel = threading.Event()
     cancelled_at = []
@@ -67,8 +67,8 @@ def test_cancel_mid_video_is_prompt_and_stops_the_decoder(shared_data, require_m
 
 
 def test_save_load_round_trip_and_cache(lightning_result, tmp_path, shared_data):
-    from posestudio.core.analysis import cached_result_path, load_cached, save_cached
-    from posestudio.core.results import AnalysisResult, ResultFileError
+    from posestudio.core.analysis.run import cached_result_path, load_cached, save_cached
+    from posestudio.core.analysis.result import AnalysisResult, ResultFileError
 
     result = lightning_result[0]
     path = result.save(tmp_path / "run.npz")
@@ -94,7 +94,7 @@ def test_save_load_round_trip_and_cache(lightning_result, tmp_path, shared_data)
 
 
 def test_json_has_every_frame_and_people_lists(lightning_result, tmp_path):
-    from posestudio.core.results import write_json
+    from posestudio.core.analysis.result import write_json
 
     result = lightning_result[0]
     data = json.loads(write_json(result, tmp_path / "out.json").read_text())
@@ -111,7 +111,7 @@ def test_json_has_every_frame_and_people_lists(lightning_result, tmp_path):
 
 
 def test_csv_one_row_per_frame_and_person(lightning_result, tmp_path):
-    from posestudio.core.results import write_csv
+    from posestudio.core.analysis.result import write_csv
 
     result = lightning_result[0]
     with open(write_csv(result, tmp_path / "out.csv"), newline="") as fh:
@@ -128,8 +128,8 @@ def test_csv_one_row_per_frame_and_person(lightning_result, tmp_path):
 
 def test_multipose_ids_are_tracked(shared_data, require_model):
     require_model("movenet-multipose")
-    from posestudio.core.analysis import analyse_video
-    from posestudio.core.video import VideoSource
+    from posestudio.core.analysis.run import analyse_video
+    from posestudio.core.video.source import VideoSource
 
     with VideoSource(shared_data / "videos" / "mmaction2_basketball_gym_240p.mp4") as source:
         result = analyse_video(source, "movenet-multipose")

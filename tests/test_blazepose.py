@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from posestudio.core.pose import blazepose_detector as bd
-from posestudio.core.pose.blazepose import OneEuroFilter, refine_from_heatmap
-from posestudio.core.pose.roi import (
+from posestudio.core.models.pose import blazepose_detector as bd
+from posestudio.core.models.pose.blazepose import OneEuroFilter, refine_from_heatmap
+from posestudio.core.models.pose.roi import (
     Roi, crop_to_image, image_to_crop, normalize_radians, roi_from_alignment_points, warp_roi,
 )
 
@@ -146,7 +146,7 @@ def test_one_euro_filter_matches_mediapipe_start_and_smooths():
 
 @pytest.fixture(scope="module")
 def walk_frames(videos_dir):
-    from posestudio.core.video import VideoSource
+    from posestudio.core.video.source import VideoSource
 
     with VideoSource(videos_dir / WALK) as src:
         return [rgb for i, _t, rgb in src.frames(5, 65)]  # she walks in at about frame 3
@@ -156,7 +156,7 @@ def walk_frames(videos_dir):
 def estimator(require_model):
     require_model("blazepose-detector")
     require_model("blazepose-lite")
-    from posestudio.core.pose import create_estimator
+    from posestudio.core.models.pose import create_estimator
 
     return create_estimator("blazepose-lite", threads=2)
 
@@ -221,7 +221,7 @@ def test_estimate_in_box_agrees_with_tracking_and_leaves_it_alone(estimator, wal
 def test_bench_reports_every_figure(require_model, videos_dir):
     require_model("blazepose-detector")
     require_model("blazepose-lite")
-    from posestudio.core.benchmark import run_benchmark
+    from posestudio.bench.speed import run_benchmark
 
     out = run_benchmark(videos_dir / "mmhuman3d_basketball_dribble_portrait12.mp4", "blazepose-lite", frames=10, repeat=2)
     assert list(out) == ["decode_fps", "inference_fps", "analysis_fps", "analysis_over_inference", "peak_memory_mb"]

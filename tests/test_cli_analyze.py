@@ -145,7 +145,7 @@ def angle_runs(require_model, videos_dir, tmp_path_factory):
 
 def test_no_smoothing_gives_the_raw_angles(angle_runs):
     from posestudio.core.kinematics import angle_table
-    from posestudio.core.results import AnalysisResult
+    from posestudio.core.analysis.result import AnalysisResult
 
     result = AnalysisResult.load(angle_runs["npz"])
     header, _ = _read_csv(angle_runs["raw"])

@@ -29,7 +29,7 @@ def test_eval_prints_five_lines(shared_data, require_model, tmp_path):
 def test_torso_size_and_missing_file(tmp_path):
     import numpy as np
 
-    from posestudio.core.evaluation import AnnotationError, load_annotations, torso_size
+    from posestudio.bench.accuracy import AnnotationError, load_annotations, torso_size
 
     kps = np.zeros((17, 3))
     kps[5] = (0, 0, 2)     # left shoulder

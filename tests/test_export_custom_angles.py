@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from posestudio.core.export import tracks
+from posestudio.core.analysis import person_angles as tracks
 from posestudio.core.kinematics import compute_angles
 from posestudio.core.kinematics.custom import make_angle
 from posestudio.core.kinematics.custom_store import save_custom_angles
-from posestudio.core.skeleton import BLAZEPOSE33, COCO17
+from posestudio.core.models.skeleton import BLAZEPOSE33, COCO17
 
 
 def test_saved_custom_angle_is_offered_where_its_keypoints_exist():

@@ -8,8 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from posestudio.core.export import data_export, tracks
-from posestudio.core.export.data_export import DataExportError, export_data
+from posestudio.core.analysis import person_angles as tracks
+from posestudio.core.io import data_export
+from posestudio.core.io.data_export import DataExportError, export_data
 
 RUNNING = "sports2d_demo3_running_side.mp4"
 MODEL = "movenet-lightning"
@@ -17,7 +18,7 @@ MODEL = "movenet-lightning"
 
 @pytest.fixture(scope="module")
 def result(videos_dir, require_model):
-    from posestudio.core.analysis import analyse_video
+    from posestudio.core.analysis.run import analyse_video
 
     require_model(MODEL)
     res = analyse_video(videos_dir / RUNNING, MODEL)
@@ -37,7 +38,7 @@ def _num(cell):
 
 def test_wide_csv_has_one_row_per_frame_and_the_documented_columns(result, tmp_path):
     from posestudio.core.kinematics import available_angles
-    from posestudio.core.results import csv_header
+    from posestudio.core.analysis.result import csv_header
 
     path = export_data(result, tmp_path / "wide.csv")
     header, rows = _read_csv(path)
@@ -133,7 +134,7 @@ def test_trc_in_metres_when_calibrated(result, tmp_path):
 
 
 def test_json_is_the_analyze_format(result, tmp_path):
-    from posestudio.core.results import to_json_dict
+    from posestudio.core.analysis.result import to_json_dict
 
     data = json.loads(export_data(result, tmp_path / "run.json").read_text())
     assert data == json.loads(json.dumps(to_json_dict(result)))

@@ -23,7 +23,7 @@ def _dialog(qtbot, videos_dir, out):
 
 def test_dialog_exports_the_chosen_range_at_a_smaller_size(qtbot, videos_dir, tmp_path):
     from posestudio.app.export_dialog import ExportVideoDialog
-    from posestudio.core.video import VideoSource
+    from posestudio.core.video.source import VideoSource
 
     out = tmp_path / "clip.mp4"
     with VideoSource(videos_dir / DRIBBLE) as src:

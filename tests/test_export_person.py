@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from posestudio.app.export_worker import data_job
-from posestudio.core.results import AnalysisResult
-from posestudio.core.skeleton import COCO17
+from posestudio.core.analysis.result import AnalysisResult
+from posestudio.core.models.skeleton import COCO17
 
 
 def _two_people() -> AnalysisResult:

@@ -12,7 +12,7 @@ from posestudio.core.errors import Cancelled
 from posestudio.core.export.video_export import (ExportError, VideoExportOptions, export_video, frame_range,
                                                  output_size)
 from posestudio.core.render import OverlayOptions
-from posestudio.core.video import VideoSource
+from posestudio.core.video.source import VideoSource
 
 RUNNING = "sports2d_demo3_running_side.mp4"        # 480x352, 47 frames, H.264 + AAC
 DRIBBLE = "mmhuman3d_basketball_dribble_portrait12.mp4"  # 1080x1920, 12 fps, no audio
@@ -130,7 +130,7 @@ def test_cancel_keeps_an_older_export_byte_identical(videos_dir, tmp_path):
 
 
 def test_first_frame_shows_the_skeleton_where_the_person_is(videos_dir, tmp_path, require_model):
-    from posestudio.core.analysis import analyse_video
+    from posestudio.core.analysis.run import analyse_video
 
     require_model("movenet-lightning")
     plain, annotated = tmp_path / "plain.mp4", tmp_path / "annotated.mp4"

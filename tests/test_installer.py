@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from posestudio.core.models import ALL_IDS, model_file
+from posestudio.core.models.registry import ALL_IDS, model_file
 
 pytestmark = pytest.mark.slow
 
@@ -85,7 +85,7 @@ def test_frozen_self_test_passes_with_only_bundled_models(bundle, tmp_path):
 
 
 def test_frozen_export_of_a_real_clip(bundle, videos_dir, tmp_path):
-    from posestudio.core.video import VideoSource
+    from posestudio.core.video.source import VideoSource
 
     home = tmp_path / "home"
     home.mkdir()

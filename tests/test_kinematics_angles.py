@@ -176,7 +176,7 @@ def test_points_outside_the_picture_count_as_missing():
 
 def test_analysis_result_track_hides_points_outside_the_picture():
     from posestudio.core.kinematics import angle_table
-    from posestudio.core.results import AnalysisResult
+    from posestudio.core.analysis.result import AnalysisResult
 
     names = BLAZEPOSE33_NAMES
     result = AnalysisResult.empty(3, 1, names, model_id="m", keypoint_set="blazepose33", video_path="v",

@@ -108,7 +108,7 @@ _analyses: dict = {}
 @pytest.fixture(scope="session")
 def analysed(videos_dir, require_model):
     """analysed(clip, model) -> AnalysisResult, each clip analysed once per test session."""
-    from posestudio.core.analysis import analyse_video
+    from posestudio.core.analysis.run import analyse_video
 
     def get(clip, model):
         require_model(model)
@@ -218,7 +218,7 @@ def test_no_unexplained_angle_jumps(analysed, clip, model):
 
 
 def test_a_single_person_model_switching_between_people_is_pointed_to_multipose(analysed):
-    from posestudio.core.export.tracks import switching_note
+    from posestudio.core.analysis.person_angles import switching_note
 
     note = switching_note(analysed(GYM, "blazepose-full"), "BlazePose Full")
     assert note and "switched between 2 people" in note and "MultiPose" in note
@@ -232,8 +232,8 @@ def test_the_gym_clips_wrong_arm_is_pointed_out_and_can_be_left_out(analysed, tm
     jump from a real one, so it is pointed out; leaving the arm out over the wrong frames removes it."""
     import dataclasses
 
-    from posestudio.core.left_out import leave_out, left_out_ranges, put_back
-    from posestudio.core.results import AnalysisResult
+    from posestudio.core.analysis.left_out import leave_out, left_out_ranges, put_back
+    from posestudio.core.analysis.result import AnalysisResult
 
     result = analysed(GYM, "blazepose-full")
     pid = followed(result)

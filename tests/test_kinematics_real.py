@@ -16,7 +16,7 @@ EYE_SWING_FRAMES = (7, 16, 25)
 @pytest.fixture(scope="module")
 def running(videos_dir, require_model):
     require_model("movenet-lightning")
-    from posestudio.core.analysis import analyse_video
+    from posestudio.core.analysis.run import analyse_video
 
     result = analyse_video(videos_dir / "sports2d_demo3_running_side.mp4", "movenet-lightning")
     ids = result.person_ids[result.person_ids >= 0]

@@ -5,9 +5,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from posestudio.core.kinematics import COCO17_NAMES, angle_table, swap_ids
-from posestudio.core.left_out import LeaveOutError, leave_out, left_out_ranges, part_mask, put_back
-from posestudio.core.results import AnalysisResult
+from posestudio.core.analysis.identities import swap_ids
+from posestudio.core.kinematics import COCO17_NAMES, angle_table
+from posestudio.core.analysis.left_out import LeaveOutError, leave_out, left_out_ranges, part_mask, put_back
+from posestudio.core.analysis.result import AnalysisResult
 
 F = 12
 
@@ -76,7 +77,7 @@ def test_requests_that_cannot_be_carried_out_say_why():
 
 
 def test_what_is_left_out_is_not_drawn_on_the_model_s_own_side_labels():
-    from posestudio.core.left_out import drawn_keypoints, in_model_sides
+    from posestudio.core.analysis.left_out import drawn_keypoints, in_model_sides
 
     r = _two_people()
     assert drawn_keypoints(r) is r.keypoints  # nothing left out: nothing copied
@@ -93,7 +94,7 @@ def test_what_is_left_out_is_not_drawn_on_the_model_s_own_side_labels():
 
 
 def test_the_json_file_records_what_was_left_out():
-    from posestudio.core.results import to_json_dict
+    from posestudio.core.analysis.result import to_json_dict
 
     r = _two_people()
     assert "left_out" not in to_json_dict(r)

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from posestudio.core import models
+from posestudio.core.models import registry as models
 from posestudio.core.errors import ModelMissingError
 
 REQUIRED = ("name", "family", "keypoints", "input_size", "source", "licence", "onnx", "input", "outputs",
@@ -139,7 +139,7 @@ def test_build_with_everything_present_does_nothing_quickly(require_model):
 
 
 def test_dependencies_pull_in_the_detector():
-    from posestudio.core.modelbuild import resolve_ids
+    from posestudio.core.models.build import resolve_ids
 
     assert resolve_ids(["blazepose-lite"]) == ["blazepose-detector", "blazepose-lite"]
     assert resolve_ids(["movenet-thunder"]) == ["movenet-thunder"]
@@ -162,7 +162,7 @@ def _tiny_tarball(tmp_path):
 
 def test_download_checks_the_checksum_and_leaves_nothing_on_mismatch(tmp_path):
     from posestudio.core.errors import ModelBuildError
-    from posestudio.core.modelbuild import download, extract
+    from posestudio.core.models.build import download, extract
     from posestudio.core.paths import cache_dir
 
     tarball, sha = _tiny_tarball(tmp_path)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from posestudio.core.pose.crop import Region, crop
-from posestudio.core.skeleton import COCO17
+from posestudio.core.models.pose.crop import Region, crop
+from posestudio.core.models.skeleton import COCO17
 
 LS, RS, LH, RH = (COCO17.index(n) for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip"))
 NOSE, LA, RA = (COCO17.index(n) for n in ("nose", "left_ankle", "right_ankle"))
@@ -14,13 +14,13 @@ NOSE, LA, RA = (COCO17.index(n) for n in ("nose", "left_ankle", "right_ankle"))
 
 def _estimator(require_model, model_id="movenet-lightning"):
     require_model(model_id)
-    from posestudio.core.pose import create_estimator
+    from posestudio.core.models.pose import create_estimator
 
     return create_estimator(model_id)
 
 
 def _people_over(estimator, path, stop):
-    from posestudio.core.video import VideoSource
+    from posestudio.core.video.source import VideoSource
 
     estimator.reset()
     with VideoSource(path) as source:

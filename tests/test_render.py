@@ -10,7 +10,7 @@ import pytest
 
 from posestudio.core import render
 from posestudio.core.render import FrameRenderer, OverlayOptions, angle_labels_for
-from posestudio.core.skeleton import BLAZEPOSE33, COCO17
+from posestudio.core.models.skeleton import BLAZEPOSE33, COCO17
 
 IMAGE_ID = 196141  # baseball: batter, catcher and two people in the background
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from posestudio.core.models import ALL_IDS
+from posestudio.core.models.registry import ALL_IDS
 from posestudio.selftest import run_self_test
 
 

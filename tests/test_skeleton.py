@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from posestudio.core.skeleton import BLAZEPOSE33, BLAZEPOSE_TO_COCO, COCO17, keypoint_set
+from posestudio.core.models.skeleton import BLAZEPOSE33, BLAZEPOSE_TO_COCO, COCO17, keypoint_set
 
 COCO_ORDER = ("nose left_eye right_eye left_ear right_ear left_shoulder right_shoulder left_elbow right_elbow "
               "left_wrist right_wrist left_hip right_hip left_knee right_knee left_ankle right_ankle").split()

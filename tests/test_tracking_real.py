@@ -23,7 +23,7 @@ _RESULTS: dict[str, object] = {}
 def analysed(require_model, videos_dir):
     """analyse_video once per clip for the whole test session."""
     require_model(MODEL)
-    from posestudio.core.analysis import analyse_video
+    from posestudio.core.analysis.run import analyse_video
 
     def _get(name: str):
         if name not in _RESULTS:

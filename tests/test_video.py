@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from posestudio.core.errors import VideoOpenError
-from posestudio.core.video import VideoSource, decode_fps
+from posestudio.core.video.source import VideoSource, decode_fps
 
 CLIPS = [
     "mmaction2_basketball_gym_240p.mp4",

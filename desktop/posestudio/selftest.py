@@ -88,7 +88,7 @@ def _model_inputs(session, model_id: str, frame: np.ndarray) -> dict[str, np.nda
 
 
 def check_model(model_id: str, folder: Path, frame: np.ndarray) -> str:
-    from posestudio.core.models import model_info, verify_file
+    from posestudio.core.models.registry import model_info, verify_file
 
     path = folder / model_info(model_id)["onnx"]
     if not path.is_file():
@@ -152,7 +152,7 @@ def check_video(workdir: Path) -> str:
     except Exception as exc:
         log.exception("encoding %s", clip)
         raise CheckFailed(f"H.264 encoding with PyAV failed ({type(exc).__name__}: {exc})") from exc
-    from posestudio.core.video import VideoSource
+    from posestudio.core.video.source import VideoSource
 
     with VideoSource(clip) as video:
         if (video.width, video.height) != CLIP_SIZE:
@@ -229,7 +229,7 @@ def _one_sentence(exc: BaseException) -> str:
 def run_self_test(stream: TextIO | None = None) -> int:
     """Run every check, print one line each, return 0 only if all pass."""
     stream = stream or sys.stdout
-    from posestudio.core.models import ALL_IDS  # the six pose models plus the BlazePose person detector
+    from posestudio.core.models.registry import ALL_IDS  # the six pose models plus the BlazePose person detector
 
     folder = bundled_models_dir()
     frame = synthetic_frame()

@@ -10,10 +10,10 @@ import threading
 import numpy as np
 import pytest
 
-from posestudio.core import analysis as core_analysis
-from posestudio.core.analysis import load_cached
+from posestudio.core.analysis import run as core_analysis
+from posestudio.core.analysis.run import load_cached
 from posestudio.core.kinematics.table import AngleTable
-from posestudio.core.models import DEFAULT_MODEL
+from posestudio.core.models.registry import DEFAULT_MODEL
 
 RUNNING = "sports2d_demo3_running_side.mp4"
 GYM = "mmaction2_basketball_gym_240p.mp4"

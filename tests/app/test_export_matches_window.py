@@ -17,7 +17,7 @@ def test_csv_angles_equal_the_window_curves(window, open_clip, wait_analysed, vi
     shown = window.angle_data.values
     assert shown, "the window should show some angles"
 
-    from posestudio.core.export.data_export import write_wide_csv
+    from posestudio.core.io.data_export import write_wide_csv
 
     out = write_wide_csv(result, tmp_path / "run.csv", smooth=window.panel.smoothing_box.isChecked(),
                          min_score=window.panel.threshold)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from posestudio.app.frame_loader import FrameCache, FrameLoader
-from posestudio.core.video import VideoSource
+from posestudio.core.video.source import VideoSource
 
 
 def test_cache_evicts_least_recently_used_within_its_byte_budget():

@@ -25,7 +25,7 @@ def _tick(window, name: str) -> None:
 
 def test_sudden_changes_are_shown_and_a_wrong_arm_can_be_left_out_kept_and_put_back(
         make_window, analyse_with, videos_dir, qtbot):
-    from posestudio.core.analysis import load_cached
+    from posestudio.core.analysis.run import load_cached
 
     clip = videos_dir / GYM
     window = make_window()

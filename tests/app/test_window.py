@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from posestudio.core.video import VideoSource
-from posestudio.core.models import DEFAULT_MODEL
+from posestudio.core.video.source import VideoSource
+from posestudio.core.models.registry import DEFAULT_MODEL
 
 RUNNING = "sports2d_demo3_running_side.mp4"
 

@@ -15,9 +15,9 @@ from PySide6.QtGui import QContextMenuEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from posestudio.core import kinematics as kin
-from posestudio.core.analysis import load_cached
+from posestudio.core.analysis.run import load_cached
 from posestudio.core.kinematics.custom_store import load_custom_angles, store_path
-from posestudio.core.models import DEFAULT_MODEL
+from posestudio.core.models.registry import DEFAULT_MODEL
 
 RUNNING = "sports2d_demo3_running_side.mp4"
 GYM = "mmaction2_basketball_gym_240p.mp4"

@@ -76,8 +76,8 @@ def reference(video: Path, complexity: int, frames: int | None = None) -> dict:
 
 def ours(video: Path, model_id: str, frames: int | None = None, threads: int | None = None) -> dict:
     """Our estimator over the same frames, in video order, with the frames' SHA-1 to prove they match."""
-    from posestudio.core.pose import create_estimator
-    from posestudio.core.video import VideoSource
+    from posestudio.core.models.pose import create_estimator
+    from posestudio.core.video.source import VideoSource
 
     est = create_estimator(model_id, threads=threads)
     landmarks, hashes = [], []

@@ -35,7 +35,7 @@ def _pose(complexity: int):
 
 def reference(video: str, out: str, complexity: int, max_frames: int | None) -> None:
     sys.path.insert(0, str(REPO / "desktop"))
-    from posestudio.core.video import VideoSource
+    from posestudio.core.video.source import VideoSource
 
     landmarks, visibility, world, hashes = [], [], [], []
     with VideoSource(video) as source, _pose(complexity) as pose:

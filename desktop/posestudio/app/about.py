@@ -30,7 +30,7 @@ def app_icon() -> QIcon | None:
 def about_html() -> str:
     rows = []
     try:
-        from posestudio.core import models
+        from posestudio.core.models import registry as models
 
         for model_id in models.MODEL_IDS + (models.DETECTOR_ID,):
             info = models.model_info(model_id)

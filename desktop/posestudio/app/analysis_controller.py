@@ -13,11 +13,11 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from posestudio.app.analysis_worker import AnalysisThread
 from posestudio.app.angle_jobs import AngleComputer, AngleRequest
 from posestudio.app.settings_panel import keypoint_names_for
-from posestudio.core.export.tracks import switching_note
+from posestudio.core.analysis.person_angles import switching_note
 from posestudio.core.kinematics import make_angle
 from posestudio.core.kinematics.custom_store import load_custom_angles, save_custom_angles
-from posestudio.core.kinematics.tracking import merge_ids, swap_ids
-from posestudio.core.skeleton import keypoint_set as _keypoint_set
+from posestudio.core.analysis.identities import merge_ids, swap_ids
+from posestudio.core.models.skeleton import keypoint_set as _keypoint_set
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class AnalysisController(QObject):
 
     def _forget_cached(self, model_id: str) -> None:
         try:
-            from posestudio.core.analysis import cached_result_path
+            from posestudio.core.analysis.run import cached_result_path
 
             cached_result_path(self.w.clip.fingerprint, model_id).unlink(missing_ok=True)
         except Exception:

@@ -1,4 +1,4 @@
-"""Run posestudio.core.analysis on a worker thread: progress, cancel, partial results, the per-user cache."""
+"""Run posestudio.core.analysis.run on a worker thread: progress, cancel, partial results, the per-user cache."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ class AnalysisThread(QThread):
             self.partial.emit(snapshot(result))
 
     def run(self) -> None:
-        from posestudio.core import analysis
+        from posestudio.core.analysis import run as analysis
 
         lower_thread_priority()
         try:

@@ -9,9 +9,9 @@ import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from posestudio.app import angles
-from posestudio.core.export.tracks import track_lengths
+from posestudio.core.analysis.person_angles import track_lengths
 from posestudio.core.kinematics.sudden import sudden_changes
-from posestudio.core.left_out import left_out_ranges
+from posestudio.core.analysis.left_out import left_out_ranges
 
 log = logging.getLogger(__name__)
 

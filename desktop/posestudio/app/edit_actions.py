@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QInputDialog, QMenu
 
 from posestudio.app.background import LatestSaver
-from posestudio.core import analysis as core_analysis
+from posestudio.core.analysis import run as core_analysis
 
 log = logging.getLogger(__name__)
 

@@ -66,9 +66,9 @@ def video_job(video_path: str, out_path: str, result, options):
 
 def data_job(result, out_path: str, long: bool = False, smooth: bool = True, min_score: float = 0.3,
              person_id: int | None = None):
-    """A job for ExportThread that writes CSV / JSON / TRC (posestudio.core.export.data_export); a TRC holds
+    """A job for ExportThread that writes CSV / JSON / TRC (posestudio.core.io.data_export); a TRC holds
     one person's markers: `person_id` (the one the window follows), else the one seen longest."""
-    from posestudio.core.export.data_export import export_data
+    from posestudio.core.io.data_export import export_data
 
     def job(progress, cancel):
         trc = {"person_id": person_id} if Path(out_path).suffix.lower() == ".trc" else {}

@@ -146,7 +146,7 @@ class _DecodeThread(QThread):
             self._cache.put(i, frame)
 
     def run(self) -> None:
-        from posestudio.core.video import VideoSource
+        from posestudio.core.video.source import VideoSource
 
         try:
             source = VideoSource(self._path)

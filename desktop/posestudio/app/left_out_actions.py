@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMenu
 
 from posestudio.core.kinematics.sudden import describe
-from posestudio.core.left_out import PARTS, LeaveOutError, leave_out, put_back
+from posestudio.core.analysis.left_out import PARTS, LeaveOutError, leave_out, put_back
 
 
 def _half_frame(timestamps) -> float:

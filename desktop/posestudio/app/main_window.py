@@ -31,13 +31,13 @@ from posestudio.app.video_view import VideoView
 # Imported here, not on first use: a first import inside a slot (PySide6's import hook reads the
 # module's source) or on a worker (it holds the import lock) stalls the event loop mid-playback.
 import onnxruntime  # noqa: E402,F401
-import posestudio.core.analysis  # noqa: E402,F401
-import posestudio.core.models  # noqa: E402,F401
+import posestudio.core.analysis.run  # noqa: E402,F401
+import posestudio.core.models.registry  # noqa: E402,F401
 import posestudio.core.kinematics  # noqa: E402,F401
-import posestudio.core.pose  # noqa: E402,F401
-import posestudio.core.pose.blazepose  # noqa: E402,F401
-import posestudio.core.pose.movenet  # noqa: E402,F401
-import posestudio.core.video  # noqa: E402,F401
+import posestudio.core.models.pose  # noqa: E402,F401
+import posestudio.core.models.pose.blazepose  # noqa: E402,F401
+import posestudio.core.models.pose.movenet  # noqa: E402,F401
+import posestudio.core.video.source  # noqa: E402,F401
 
 log = logging.getLogger(__name__)
 

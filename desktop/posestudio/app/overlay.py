@@ -9,7 +9,7 @@ import numpy as np
 from posestudio.app import angles
 from posestudio.app.settings_panel import side_of
 from posestudio.app.video_view import Overlay
-from posestudio.core.left_out import in_model_sides
+from posestudio.core.analysis.left_out import in_model_sides
 
 
 def frame_overlay(result, index: int, keypoint_set, angle_data, threshold: float, show_labels: bool,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from posestudio.core.models import DEFAULT_MODEL
+from posestudio.core.models.registry import DEFAULT_MODEL
 
 DEFAULT_THRESHOLD = 0.3
 DEFAULT_ANGLES = ("left_knee", "right_knee", "left_hip", "right_hip", "left_elbow", "right_elbow")

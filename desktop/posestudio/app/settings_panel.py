@@ -22,7 +22,7 @@ CUSTOM_ROLE = Qt.ItemDataRole.UserRole + 1
 
 def model_choices() -> list[tuple[str, str, str]]:
     """(id, display name, plain-words description) for each user-facing model, from the manifest."""
-    from posestudio.core import models
+    from posestudio.core.models import registry as models
 
     out = []
     for model_id in models.MODEL_IDS:
@@ -48,8 +48,8 @@ def model_choices() -> list[tuple[str, str, str]]:
 
 
 def keypoint_names_for(model_id: str) -> tuple[str, ...]:
-    from posestudio.core import models
-    from posestudio.core.skeleton import keypoint_set
+    from posestudio.core.models import registry as models
+    from posestudio.core.models.skeleton import keypoint_set
 
     try:
         return keypoint_set(models.model_info(model_id)["keypoints"]).names

@@ -19,7 +19,7 @@ MIN_ZOOM, MAX_ZOOM = 1.0, 16.0
 class Overlay:
     """What to draw over one frame, in image pixels."""
 
-    keypoint_set: object = None                      # posestudio.core.skeleton.KeypointSet
+    keypoint_set: object = None                      # posestudio.core.models.skeleton.KeypointSet
     people: list[tuple[int, np.ndarray]] = field(default_factory=list)   # (track id, (K, 3))
     followed: int = -1
     show_ids: bool = False

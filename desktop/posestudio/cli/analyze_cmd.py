@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 from posestudio.core.errors import ModelMissingError, PoseStudioError
-from posestudio.core.export.tracks import DEFAULT_MIN_SCORE
+from posestudio.core.analysis.person_angles import DEFAULT_MIN_SCORE
 from posestudio.core.kinematics.filtering import DEFAULT_CUTOFF_HZ
-from posestudio.core.models import DEFAULT_MODEL
+from posestudio.core.models.registry import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
 
@@ -165,10 +165,10 @@ def sudden_note(person: int, table) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posestudio.core.analysis import analyse_video
-    from posestudio.core.pose import create_estimator
-    from posestudio.core.video import VideoSource
-    from posestudio.core.results import angle_columns, angle_settings, summary_rows, write_result, write_summary
+    from posestudio.core.analysis.run import analyse_video
+    from posestudio.core.models.pose import create_estimator
+    from posestudio.core.video.source import VideoSource
+    from posestudio.core.analysis.result import angle_columns, angle_settings, summary_rows, write_result, write_summary
 
     videos = [Path(v) for v in args.videos]
     outputs = output_paths(videos, Path(args.output), args.format)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from posestudio.core.benchmark import MEDIAPIPE_COMPLEXITY
+from posestudio.bench.speed import MEDIAPIPE_COMPLEXITY
 
 MODEL_CHOICES = ("movenet-lightning", "movenet-thunder", "movenet-multipose",
                  "blazepose-lite", "blazepose-full", "blazepose-heavy")
@@ -29,7 +29,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from posestudio.core.benchmark import run_benchmark
+    from posestudio.bench.speed import run_benchmark
     from posestudio.core.errors import PoseStudioError
 
     if args.frames is not None and args.frames < 1:
@@ -37,7 +37,7 @@ def run(args) -> int:
     if args.repeat < 1:
         raise PoseStudioError("--repeat must be at least 1.")
     if args.mediapipe:  # say so before minutes of measuring, not after
-        from posestudio.core.benchmark import mediapipe_python
+        from posestudio.bench.speed import mediapipe_python
 
         if args.model not in MEDIAPIPE_COMPLEXITY:
             raise PoseStudioError(f"MediaPipe has no counterpart of {args.model}; use --mediapipe with a BlazePose "

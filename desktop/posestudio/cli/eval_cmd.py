@@ -18,7 +18,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posestudio.core.evaluation import evaluate
+    from posestudio.bench.accuracy import evaluate
 
     report = evaluate(args.annotations, args.model)
     print("\n".join(report.lines()))

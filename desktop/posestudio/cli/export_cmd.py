@@ -80,7 +80,7 @@ def _check_args(args) -> None:
         raise PoseStudioError(f"--height {args.height} is too small; give at least 16 pixels.")
     if args.long and not args.data:
         raise PoseStudioError("--long sets the layout of the --data CSV; add --data OUT.csv.")
-    from posestudio.core.video import VideoSource
+    from posestudio.core.video.source import VideoSource
 
     for v in args.videos:
         if not Path(v).is_file():
@@ -137,11 +137,11 @@ def plan_jobs(args) -> list[Job]:
 
 def run_job(job: Job, progress=None) -> str:
     """Analyse (if needed) and export one video. progress(phase, done, total); returns a one-line summary."""
-    from posestudio.core.export.data_export import export_data
-    from posestudio.core.export.prepare import analysis_for
+    from posestudio.core.io.data_export import export_data
+    from posestudio.core.analysis.prepare import analysis_for
     from posestudio.core.export.video_export import VideoExportOptions, export_video
     from posestudio.core.render import OverlayOptions
-    from posestudio.core.video import VideoSource
+    from posestudio.core.video.source import VideoSource
 
     def phase(name):
         return (lambda d, t: progress(name, d, t)) if progress else None
@@ -244,8 +244,8 @@ def run_batch(jobs: list[Job], quiet: bool) -> int:
 def run(args: argparse.Namespace) -> int:
     _check_args(args)
     jobs = plan_jobs(args)
-    from posestudio.core.analysis import load_cached
-    from posestudio.core.models import model_path
+    from posestudio.core.analysis.run import load_cached
+    from posestudio.core.models.registry import model_path
 
     if any(load_cached(job.video, args.model) is None for job in jobs):
         model_path(args.model)  # a missing model stops everything before any work: one sentence, exit 2

@@ -31,7 +31,7 @@ def _size(n: int | None) -> str:
 
 
 def _list(args) -> int:
-    from posestudio.core.models import status
+    from posestudio.core.models.registry import status
 
     for row in status():
         h, w = row["input_size"]
@@ -43,7 +43,7 @@ def _list(args) -> int:
 
 
 def _build(args) -> int:
-    from posestudio.core.modelbuild import build
+    from posestudio.core.models.build import build
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)

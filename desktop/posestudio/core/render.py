@@ -179,7 +179,7 @@ class _PlotPanel:
 class FrameRenderer:
     """Draws overlays on frames of one size. Build once per export; call `draw` per frame.
 
-    keypoint_set: has .edges and .side(i) (posestudio.core.skeleton.KeypointSet).
+    keypoint_set: has .edges and .side(i) (posestudio.core.models.skeleton.KeypointSet).
     labels: which angles are written at the joints; their values come per frame in the same order.
     plot_times / plot_series: the exported range's timestamps and the curves for the small plot.
     """

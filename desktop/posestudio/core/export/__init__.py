@@ -1,1 +1,1 @@
-"""Exports: annotated video (video_export), numbers as CSV / JSON / TRC (data_export)."""
+"""Annotated video export: the clip with skeleton, angles and plot burnt in."""

@@ -96,9 +96,9 @@ class _OverlayFrames:
     def __init__(self, result, options: OverlayOptions, i0: int, i1: int, scale: float, smooth: bool,
                  out_w: int, out_h: int, times: np.ndarray, person_id: int | None = None):
         from posestudio.core.export import tracks
-        from posestudio.core.skeleton import keypoint_set
+        from posestudio.core.models.skeleton import keypoint_set
 
-        from posestudio.core.left_out import drawn_keypoints
+        from posestudio.core.analysis.left_out import drawn_keypoints
 
         self.result = result
         self.keypoints = drawn_keypoints(result, options.min_score)  # what the user left out is not drawn
@@ -240,7 +240,7 @@ def export_video(source, out_path, result=None, options: VideoExportOptions | No
     """
     import time
 
-    from posestudio.core.video import VideoSource
+    from posestudio.core.video.source import VideoSource
 
     options = options or VideoExportOptions()
     out_path = Path(out_path)
@@ -264,7 +264,7 @@ def export_video(source, out_path, result=None, options: VideoExportOptions | No
                 overlay = _OverlayFrames(result, options.overlay, i0, i1, scale, options.smooth, out_w, out_h, times,
                                          options.person_id)
             else:  # no analysis: time stamp and title only
-                from posestudio.core.skeleton import COCO17
+                from posestudio.core.models.skeleton import COCO17
 
                 plain = FrameRenderer(out_w, out_h, COCO17, options.overlay)
         interval = _frame_interval(t_all, getattr(src, "fps", 0.0))

@@ -1,4 +1,4 @@
-"""Joint and segment angles, their cleaning, velocities and summaries, and person identities. No Qt here."""
+"""Joint and segment angles, their cleaning, velocities and summaries. No Qt here."""
 
 from .angles import (
     BLAZEPOSE33_NAMES,
@@ -28,14 +28,13 @@ from .filtering import angular_velocity, butterworth, drop_edge_runs, fill_gaps,
 from .sides import fix_side_swaps, side_swaps
 from .summary import SUMMARY_KEYS, find_repetitions, gait_cadence, summarise
 from .table import AngleTable, angle_table
-from .tracking import PersonTracker, assign_ids, merge_ids, person_at, person_keypoints, swap_ids
 
 __all__ = [
     "AngleDef", "AngleTable", "AngleUnavailableError", "BLAZEPOSE33_NAMES", "COCO17_NAMES", "DEFAULT_ANGLES",
-    "InvalidAngleError", "PersonTracker", "SUMMARY_KEYS", "VIRTUAL_POINTS", "angle_from_dict", "angle_table",
-    "angle_to_dict", "angular_velocity", "assign_ids", "available_angles", "butterworth", "compute_angles",
+    "InvalidAngleError", "SUMMARY_KEYS", "VIRTUAL_POINTS", "angle_from_dict", "angle_table",
+    "angle_to_dict", "angular_velocity", "available_angles", "butterworth", "compute_angles",
     "default_angle", "drop_edge_runs", "facing_direction", "fill_gaps", "find_repetitions", "fix_side_swaps",
     "format_angle",
-    "gait_cadence", "make_angle", "merge_ids", "outside_picture_missing", "parse_angle", "person_at",
-    "person_keypoints", "reject_outliers", "resolve_angles", "side_swaps", "smooth", "summarise", "swap_ids", "unavailable_reason", "unwrap_degrees",
+    "gait_cadence", "make_angle", "outside_picture_missing", "parse_angle", 
+    "reject_outliers", "resolve_angles", "side_swaps", "smooth", "summarise", "unavailable_reason", "unwrap_degrees",
 ]

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from posestudio.core.geometry import box_iou as iou
-from posestudio.core.pose.roi import Roi, crop_to_image, square_around_rect, warp_roi
+from posestudio.core.models.geometry import box_iou as iou
+from posestudio.core.models.pose.roi import Roi, crop_to_image, square_around_rect, warp_roi
 
 INPUT_SIZE = 224
 STRIDES = (8, 16, 32, 32, 32)

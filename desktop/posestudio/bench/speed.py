@@ -88,7 +88,7 @@ def mediapipe_fps(video: Path, model_id: str, frames: int | None = None) -> floa
 
 
 def _one_round(source, estimator, model_id: str, stop: int, limited: bool) -> dict[str, float]:
-    from posestudio.core.analysis import analyse_video
+    from posestudio.core.analysis.run import analyse_video
 
     out = {}
     t0 = time.perf_counter()
@@ -125,8 +125,8 @@ def run_benchmark(video, model_id: str, *, frames: int | None = None, mediapipe:
     With repeat > 1 every figure is the median over rounds, and the ratios are medians of each round's
     own ratio (the stages of one round run back to back, so a busy machine skews them alike).
     """
-    from posestudio.core.pose import create_estimator
-    from posestudio.core.video import VideoSource
+    from posestudio.core.models.pose import create_estimator
+    from posestudio.core.video.source import VideoSource
 
     say = status or (lambda msg: None)
     video = Path(video)

@@ -21,10 +21,10 @@ import cv2
 import numpy as np
 
 from posestudio.core.errors import PoseStudioError
-from posestudio.core.geometry import box_iou
-from posestudio.core.pose import PoseEstimator, create_estimator
-from posestudio.core.pose.crop import Region, crop
-from posestudio.core.skeleton import BLAZEPOSE_TO_COCO, COCO17
+from posestudio.core.models.geometry import box_iou
+from posestudio.core.models.pose import PoseEstimator, create_estimator
+from posestudio.core.models.pose.crop import Region, crop
+from posestudio.core.models.skeleton import BLAZEPOSE_TO_COCO, COCO17
 
 log = logging.getLogger(__name__)
 

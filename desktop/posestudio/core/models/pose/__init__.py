@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from posestudio.core.errors import PoseStudioError
-from posestudio.core.pose.base import Person, PoseEstimator
+from posestudio.core.models.pose.base import Person, PoseEstimator
 
 __all__ = ["Person", "PoseEstimator", "create_estimator", "ESTIMATOR_IDS"]
 
@@ -14,15 +14,15 @@ ESTIMATOR_IDS = ("movenet-lightning", "movenet-thunder", "movenet-multipose",
 def create_estimator(model_id: str, threads: int | None = None) -> PoseEstimator:
     """A fresh estimator for one of ESTIMATOR_IDS (raises ModelMissingError if its file is not built)."""
     if model_id in ("movenet-lightning", "movenet-thunder"):
-        from posestudio.core.pose.movenet import MoveNetSingle
+        from posestudio.core.models.pose.movenet import MoveNetSingle
 
         return MoveNetSingle(model_id, threads=threads)
     if model_id == "movenet-multipose":
-        from posestudio.core.pose.movenet import MoveNetMultiPose
+        from posestudio.core.models.pose.movenet import MoveNetMultiPose
 
         return MoveNetMultiPose(model_id, threads=threads)
     if model_id in ("blazepose-lite", "blazepose-full", "blazepose-heavy"):
-        from posestudio.core.pose import blazepose  # lazy: its own helper module, heavier set-up
+        from posestudio.core.models.pose import blazepose  # lazy: its own helper module, heavier set-up
 
         return blazepose.BlazePose(model_id, threads=threads)
     raise PoseStudioError(f"Unknown pose model '{model_id}'; choose one of: {', '.join(ESTIMATOR_IDS)}.")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from posestudio.core.errors import PoseStudioError
-from posestudio.core.geometry import box_iou
+from posestudio.core.models.geometry import box_iou
 
 _IMPOSSIBLE = 1e6
 

@@ -19,7 +19,7 @@ import av
 import numpy as np
 
 from posestudio.core.errors import VideoOpenError
-from posestudio.core.video_index import FrameIndex, build_index, decode_frames, full_decode
+from posestudio.core.video.index import FrameIndex, build_index, decode_frames, full_decode
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ log = logging.getLogger(__name__)
 
 def analysis_for(source, model_id: str, progress=None, cancel=None):
     """The cached analysis of `source` (VideoSource) with `model_id`, else analyse now and save it to the cache."""
-    from posestudio.core.analysis import analyse_video, load_cached, save_cached
+    from posestudio.core.analysis.run import analyse_video, load_cached, save_cached
 
     result = load_cached(source, model_id)
     if result is not None:

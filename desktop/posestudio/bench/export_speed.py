@@ -5,7 +5,7 @@ settings (crf, preset), same audio handling, written to a temporary folder. The 
 made and cached) before timing. Each run is repeated and the fastest kept, which filters out other
 processes on a shared machine.
 
-    python -m posestudio.core.export_bench VIDEO [--model ID] [--repeat N] [--height PX]
+    python -m posestudio.bench.export_speed VIDEO [--model ID] [--repeat N] [--height PX]
 
 prints `name: value` lines: frames, export_fps, transcode_fps, overlay_cost (1 - export_fps/transcode_fps;
 the target is <= 0.25), draw_ms (drawing alone per frame).
@@ -60,8 +60,8 @@ def draw_ms(source, result, overlay: OverlayOptions, height: int | None, samples
 
 
 def run(video: str, model_id: str, repeat: int = 2, height: int | None = None) -> dict[str, float]:
-    from posestudio.core.export.prepare import analysis_for
-    from posestudio.core.video import VideoSource
+    from posestudio.core.analysis.prepare import analysis_for
+    from posestudio.core.video.source import VideoSource
 
     overlay = OverlayOptions(skeleton=True, angles=True, timestamp=True, plot=True, title=Path(video).stem)
     with VideoSource(video) as source, tempfile.TemporaryDirectory(prefix="posestudio-bench-") as tmp:
@@ -84,7 +84,7 @@ def run(video: str, model_id: str, repeat: int = 2, height: int | None = None) -
 def main(argv: list[str] | None = None) -> int:
     from posestudio.core.errors import PoseStudioError
 
-    p = argparse.ArgumentParser(prog="python -m posestudio.core.export_bench", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m posestudio.bench.export_speed", description=__doc__.split("\n\n")[0])
     p.add_argument("video")
     p.add_argument("--model", default="movenet-lightning")
     p.add_argument("--repeat", type=int, default=2)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from posestudio.core.skeleton import KeypointSet
+from posestudio.core.models.skeleton import KeypointSet
 
 
 @dataclass

@@ -26,8 +26,8 @@ import numpy as np
 
 from posestudio.core.atomic import atomic_path
 from posestudio.core.errors import PoseStudioError
-from posestudio.core.export import tracks
-from posestudio.core.results import csv_cell, write_csv, write_json
+from posestudio.core.analysis import person_angles as tracks
+from posestudio.core.analysis.result import csv_cell, write_csv, write_json
 
 FORMATS = (".csv", ".json", ".trc")
 

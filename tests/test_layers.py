@@ -1,4 +1,4 @@
-"""The core runs headless (CLI, tests, batch export): nothing under posestudio/core may import Qt."""
+"""The layers hold: core runs headless (no Qt), the import contracts in pyproject pass, files stay small."""
 
 from __future__ import annotations
 
@@ -48,3 +48,18 @@ def test_importing_every_core_module_loads_no_qt():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "", f"Qt modules loaded by core: {out.stdout.strip()}"
+
+
+def test_import_contracts_hold():
+    # The layers in pyproject.toml ([tool.importlinter]): core below app below bench and cli, no cycles.
+    lint = Path(sys.executable).with_name("lint-imports")
+    if not lint.exists():
+        raise AssertionError("lint-imports is missing: install the test extra (pip install -e '.[test]')")
+    out = subprocess.run([str(lint)], capture_output=True, text=True, timeout=120, cwd=CORE.parents[2])
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+
+
+def test_no_python_file_is_longer_than_400_lines():
+    long = [f"{p.relative_to(CORE.parents[1])}: {n}" for p in sorted(CORE.parent.rglob("*.py"))
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400]
+    assert not long, "split by what they hold:\n" + "\n".join(long)

@@ -16,11 +16,11 @@ from typing import Callable
 import numpy as np
 
 from posestudio.core.errors import Cancelled, PoseStudioError
-from posestudio.core.kinematics.tracking import PersonTracker, SinglePersonTracker
-from posestudio.core.kinematics.tracking import torso_colours as tracker_colours
+from posestudio.core.analysis.identities import PersonTracker, SinglePersonTracker
+from posestudio.core.analysis.identities import torso_colours as tracker_colours
 from posestudio.core.paths import cache_dir
-from posestudio.core.pose import PoseEstimator, create_estimator
-from posestudio.core.results import FORMAT_VERSION, AnalysisResult, ResultFileError
+from posestudio.core.models.pose import PoseEstimator, create_estimator
+from posestudio.core.analysis.result import FORMAT_VERSION, AnalysisResult, ResultFileError
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def _make_tracker(max_people: int, fps: float, frame_size: tuple[int, int]):
 
 
 def _open(path_or_source):
-    from posestudio.core.video import VideoSource
+    from posestudio.core.video.source import VideoSource
 
     if isinstance(path_or_source, (str, Path)):
         return VideoSource(path_or_source), True
@@ -210,7 +210,7 @@ def save_cached(result: AnalysisResult) -> Path:
 def load_cached(source_or_path, model_id: str) -> AnalysisResult | None:
     """The saved complete analysis of this video with this model, or None (absent, stale, unreadable)."""
     if isinstance(source_or_path, (str, Path)):
-        from posestudio.core.video import fingerprint as file_fingerprint
+        from posestudio.core.video.source import fingerprint as file_fingerprint
 
         # Only the fingerprint (size, head and tail) is needed; opening a VideoSource would index every packet.
         try:

@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 
-from posestudio.core.pose.base import Person, PoseEstimator
-from posestudio.core.pose.crop import Region, crop
-from posestudio.core.skeleton import COCO17
+from posestudio.core.models.pose.base import Person, PoseEstimator
+from posestudio.core.models.pose.crop import Region, crop
+from posestudio.core.models.skeleton import COCO17
 
 SINGLE_INPUT = {"movenet-lightning": 192, "movenet-thunder": 256}
 
@@ -22,7 +22,7 @@ _SHOULDERS = _TORSO[:2]
 
 
 def _session(model_id: str, threads: int | None):
-    from posestudio.core.models import create_session
+    from posestudio.core.models.registry import create_session
 
     return create_session(model_id, threads=threads)
 

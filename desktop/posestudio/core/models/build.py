@@ -26,7 +26,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from posestudio.core import models
+from posestudio.core.models import registry as models
 from posestudio.core.errors import ModelBuildError
 from posestudio.core.logs import log_file
 from posestudio.core.paths import cache_dir, log_dir, models_dir, repo_root

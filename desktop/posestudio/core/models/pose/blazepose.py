@@ -13,10 +13,10 @@ import math
 
 import numpy as np
 
-from posestudio.core.pose.base import Person, PoseEstimator
-from posestudio.core.pose.blazepose_detector import PoseDetector
-from posestudio.core.pose.roi import Roi, crop_to_image, roi_from_alignment_points, rotate_vectors, warp_roi
-from posestudio.core.skeleton import BLAZEPOSE33
+from posestudio.core.models.pose.base import Person, PoseEstimator
+from posestudio.core.models.pose.blazepose_detector import PoseDetector
+from posestudio.core.models.pose.roi import Roi, crop_to_image, roi_from_alignment_points, rotate_vectors, warp_roi
+from posestudio.core.models.skeleton import BLAZEPOSE33
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +194,7 @@ class BlazePoseEstimator(PoseEstimator):
 
     def __init__(self, model_id: str = "blazepose-full", threads: int | None = None, *,
                  detector_session=None, landmark_session=None):
-        from posestudio.core.models import create_session  # lazy: onnxruntime on first use
+        from posestudio.core.models.registry import create_session  # lazy: onnxruntime on first use
 
         self.model_id = model_id
         self.detector = PoseDetector(detector_session or create_session("blazepose-detector", threads=threads))
@@ -254,4 +254,4 @@ class BlazePoseEstimator(PoseEstimator):
         return result.person() if result.presence >= PRESENCE_THRESHOLD else None
 
 
-BlazePose = BlazePoseEstimator  # the name posestudio.core.pose.create_estimator uses
+BlazePose = BlazePoseEstimator  # the name posestudio.core.models.pose.create_estimator uses

@@ -1,6 +1,6 @@
 """How long the GUI event loop stalls while a clip is analysed and played in the real window.
 
-    python -m posestudio.app.stall_bench [VIDEO] [--model ID] [--max-seconds S]
+    python -m posestudio.bench.stall [VIDEO] [--model ID] [--max-seconds S]
 
 A 1 ms timer records when the event loop gets round to it; the gaps between its ticks are the stalls a
 user would feel (target: none over 50 ms). Playback loops over the clip until the analysis finishes.
@@ -40,7 +40,7 @@ def stall_stats(ticks: list[float]) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m posestudio.app.stall_bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m posestudio.bench.stall", description=__doc__.split("\n")[0])
     parser.add_argument("video", nargs="?", help=f"clip to open (default: shared/data/videos/{DEFAULT_VIDEO})")
     parser.add_argument("--model", default="movenet-lightning", help="pose model id (default movenet-lightning)")
     parser.add_argument("--max-seconds", type=float, default=180.0, help="stop after this long in any case")

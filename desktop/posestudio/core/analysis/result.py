@@ -14,7 +14,7 @@ import numpy as np
 
 from posestudio.core.atomic import atomic_path
 from posestudio.core.errors import PoseStudioError
-from posestudio.core.export.tracks import DEFAULT_MIN_SCORE
+from posestudio.core.analysis.person_angles import DEFAULT_MIN_SCORE
 from posestudio.core.kinematics.filtering import DEFAULT_CUTOFF_HZ
 
 log = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ def to_json_dict(result: AnalysisResult, extra: Mapping[str, np.ndarray] | None 
     if angle_settings:
         out["angle_settings"] = dict(angle_settings)
     if result.left_out is not None and result.left_out.any():
-        from posestudio.core.left_out import left_out_ranges
+        from posestudio.core.analysis.left_out import left_out_ranges
 
         # what the user saw was wrong and left out of the angles (the keypoints above are the model's)
         out["left_out"] = [{"person": pid, "first_frame": a, "last_frame": b, "parts": list(parts)}
