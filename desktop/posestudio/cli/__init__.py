@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "eval": "eval_cmd",
     "bench": "bench_cmd",
     "export": "export_cmd",
+    "batch": "batch_cmd",
 }
 EXIT_USAGE = 2
 

@@ -1,0 +1,8 @@
+"""Batch runs: many videos, one task each, on all local cores or a Dask cluster, resumable.
+
+plan      inputs (files, folders, lists) -> tasks with collision-free output names; the settings and their key
+pipeline  the one place that calls the analysis, the writers and the video export for one video
+task      the per-video task a worker runs (estimator reused per process), its durable record
+records   the records on disk, what a re-run may skip, manifest.json and summary.csv
+runner    Dask (LocalCluster or a scheduler address) or, without Dask, a standard-library process pool
+"""
