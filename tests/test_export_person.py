@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from posestudio.app.export_worker import data_job
+from posestudio.app.export_jobs import data_job
 from posestudio.core.analysis.result import AnalysisResult
 from posestudio.core.models.skeleton import COCO17
 

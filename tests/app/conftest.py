@@ -99,9 +99,10 @@ def open_clip(qtbot):
     """Drop a clip on a window and wait until its first frame is on screen."""
 
     def _open(window, path, timeout=10000):
-        before = window.loader
+        before = window.session.loader
         _drop_files(window, [path])
-        qtbot.waitUntil(lambda: window.loader is not before and window.view.frame_index == 0, timeout=timeout)
+        qtbot.waitUntil(lambda: window.session.loader is not before and window.view.frame_index == 0,
+                        timeout=timeout)
         return window
 
     return _open
@@ -113,11 +114,12 @@ def wait_analysed(qtbot):
     complete result are shown (they come from a pool thread after the result); returns the result."""
 
     def _wait(window, timeout=90000):
-        qtbot.waitUntil(lambda: window.analysis is None and window.result is not None
-                        and bool(window.result.analysed.all()), timeout=timeout)
-        qtbot.waitUntil(lambda: window.angle_data is not None and window.angle_data.result is window.result
+        qtbot.waitUntil(lambda: window.session.analysis is None and window.session.result is not None
+                        and bool(window.session.result.analysed.all()), timeout=timeout)
+        session = window.session
+        qtbot.waitUntil(lambda: session.angle_data is not None and session.angle_data.result is session.result
                         and window.timeline._pending is None, timeout=10000)
-        return window.result
+        return window.session.result
 
     return _wait
 

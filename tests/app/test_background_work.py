@@ -10,8 +10,8 @@ import threading
 import numpy as np
 import pytest
 
-from posestudio.core.analysis import run as core_analysis
-from posestudio.core.analysis.run import load_cached
+from posestudio.core.analysis import cache as core_analysis
+from posestudio.core.analysis.cache import load_cached
 from posestudio.core.kinematics.table import AngleTable
 from posestudio.core.models.registry import DEFAULT_MODEL
 
@@ -62,8 +62,8 @@ _original_summary = AngleTable.summary
 
 def _numbers_for(window, span):
     """What the panel should show for `span`, computed here with the unwrapped method."""
-    found = _original_summary(window.angle_data.table, *span)
-    return {n: v for n, v in found.items() if n in window.angle_data.values}
+    found = _original_summary(window.session.angle_data.table, *span)
+    return {n: v for n, v in found.items() if n in window.session.angle_data.values}
 
 
 def _assert_shows(window, expected):
@@ -72,7 +72,7 @@ def _assert_shows(window, expected):
     for name, want in expected.items():
         for key in ("min", "max", "range", "mean", "t_min", "t_max", "reps"):
             assert got[name][key] == pytest.approx(want[key], nan_ok=True), (name, key)
-    row = list(window.angle_data.values).index("left_knee")
+    row = list(window.session.angle_data.values).index("left_knee")
     assert window.summary.table.item(row, 2).text() == f"{expected['left_knee']['range']:.1f}"
 
 
@@ -126,7 +126,7 @@ def test_of_two_quick_summary_requests_only_the_second_is_shown(
 
 
 def _swap(window, a, b):
-    menu = window.edits.person_menu(a)
+    menu = window.identities.person_menu(a)
     swap_menu = next(act.menu() for act in menu.actions() if act.text().startswith(f"Swap id #{a}"))
     next(act for act in swap_menu.actions() if act.text() == f"#{b}").trigger()
     menu.close()
@@ -150,19 +150,19 @@ def test_identity_fixes_are_saved_off_the_gui_thread_newest_last_and_failures_ar
     # three quick fixes while the first save is held: the file ends with the newest state
     save_gate.close()
     _swap(window, a, b)
-    once = window.result.person_ids.copy()
+    once = window.session.result.person_ids.copy()
     assert not np.array_equal(once, before)
     qtbot.waitUntil(lambda: bool(save_gate.calls), timeout=5000)  # the first save is under way
-    assert window.edits.cache_saver.pending
+    assert window.edit_saver.pending
     _swap(window, a, b)   # back to the original ids
     _swap(window, a, b)   # and swapped again: the newest state
-    newest = window.result.person_ids.copy()
+    newest = window.session.result.person_ids.copy()
     np.testing.assert_array_equal(newest, once)
     save_gate.open()
-    qtbot.waitUntil(lambda: not window.edits.cache_saver.pending, timeout=10000)
+    qtbot.waitUntil(lambda: not window.edit_saver.pending, timeout=10000)
     gui = threading.get_ident()
     assert all(ident != gui for ident, _ in save_gate.calls)
-    assert save_gate.calls[-1][1][0] is window.result   # the last write is the newest state
+    assert save_gate.calls[-1][1][0] is window.session.result   # the last write is the newest state
     assert len(save_gate.calls) == 2                     # the middle state was superseded, never written
     np.testing.assert_array_equal(load_cached(str(clip), "movenet-multipose").person_ids, newest)
 
@@ -173,7 +173,7 @@ def test_identity_fixes_are_saved_off_the_gui_thread_newest_last_and_failures_ar
     monkeypatch.setattr(core_analysis, "save_cached", full_disk)
     with caplog.at_level(logging.ERROR):
         window.undo_action.trigger()
-        np.testing.assert_array_equal(window.result.person_ids, before)  # undo shows at once
+        np.testing.assert_array_equal(window.session.result.person_ids, before)  # undo shows at once
         qtbot.waitUntil(lambda: "could not be saved" in window.statusBar().currentMessage(), timeout=10000)
     message = window.statusBar().currentMessage()
     assert message.count(". ") == 0 and message.endswith(".") and "No space left on device" in message
@@ -184,10 +184,10 @@ def test_identity_fixes_are_saved_off_the_gui_thread_newest_last_and_failures_ar
     monkeypatch.setattr(core_analysis, "save_cached", save_gate)
     save_gate.close()
     _swap(window, a, b)
-    closing_state = window.result.person_ids.copy()
-    qtbot.waitUntil(lambda: window.edits.cache_saver.pending and bool(save_gate.calls), timeout=5000)
+    closing_state = window.session.result.person_ids.copy()
+    qtbot.waitUntil(lambda: window.edit_saver.pending and bool(save_gate.calls), timeout=5000)
     threading.Timer(0.5, save_gate.open).start()
     window.close()
-    assert not window.edits.cache_saver.pending
+    assert not window.edit_saver.pending
     assert cache.is_file()
     np.testing.assert_array_equal(load_cached(str(clip), "movenet-multipose").person_ids, closing_state)

@@ -14,13 +14,13 @@ def test_csv_angles_equal_the_window_curves(window, open_clip, wait_analysed, vi
     window.settings.model_id = "movenet-lightning"
     open_clip(window, videos_dir / "sports2d_demo3_running_side.mp4")
     result = wait_analysed(window)
-    shown = window.angle_data.values
+    shown = window.session.angle_data.values
     assert shown, "the window should show some angles"
 
-    from posestudio.core.io.data_export import write_wide_csv
+    from posestudio.core.io.formats import export_data  # what File > Export data writes
 
-    out = write_wide_csv(result, tmp_path / "run.csv", smooth=window.panel.smoothing_box.isChecked(),
-                         min_score=window.panel.threshold)
+    choices = window.panel.choices()
+    out = export_data(result, tmp_path / "run.csv", smooth=choices.smoothing, min_score=choices.threshold)
     with open(out, newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == result.frame_count  # one person: one row per frame

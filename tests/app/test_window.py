@@ -39,7 +39,7 @@ def test_analysis_completes_and_skeleton_sits_on_frames_with_the_person(
     result = wait_analysed(window)
     assert result.model_id == DEFAULT_MODEL
     scores = np.nan_to_num(result.keypoints[:, 0, :, 2])
-    confident = (scores >= window.panel.threshold).sum(axis=1)
+    confident = (scores >= window.panel.choices().threshold).sum(axis=1)
     frame = int(np.argmax(confident))
     assert confident[frame] >= 10, "the runner should be found on at least one frame"
     window.playback.seek(frame)
@@ -69,7 +69,7 @@ def test_space_plays_and_the_cursor_and_counter_move(window, open_clip, qtbot, r
     qtbot.keyClick(window, Qt.Key.Key_Space)
     assert not window.playback.playing
     index = window.playback.index
-    assert window.timeline.cursor.value() == pytest.approx(window.clip.timestamps[index])
+    assert window.timeline.cursor.value() == pytest.approx(window.session.clip.timestamps[index])
     assert window.transport.time_label.text() != label_before
     assert f"frame {index} /" in window.transport.time_label.text()
     qtbot.waitUntil(lambda: window.view.frame_index == index, timeout=5000)
@@ -81,8 +81,8 @@ def test_playback_follows_the_real_timestamps(window, open_clip, qtbot, running)
     window.playback.play()
     qtbot.waitUntil(lambda: not window.playback.playing, timeout=10000)
     elapsed = time.perf_counter() - t0
-    duration = window.clip.timestamps[-1]
-    assert window.playback.index == window.clip.frame_count - 1
+    duration = window.session.clip.timestamps[-1]
+    assert window.playback.index == window.session.clip.frame_count - 1
     assert duration * 0.9 < elapsed < duration + 1.0, f"{elapsed:.2f} s to play a {duration:.2f} s clip"
 
 
@@ -95,7 +95,7 @@ def test_click_in_the_plot_seeks(window, open_clip, qtbot, running):
     scene_pos = vb.mapViewToScene(QPointF(target, y_mid))
     pos = plot.mapFromScene(scene_pos)
     qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(pos.x(), pos.y()))
-    timestamps = window.clip.timestamps
+    timestamps = window.session.clip.timestamps
     expected = int(np.searchsorted(timestamps, target + 1e-6, side="right")) - 1
     qtbot.waitUntil(lambda: window.view.frame_index == window.playback.index, timeout=5000)
     # a pixel of the plot spans a few ms; the frame must be the one showing at about 1 s
@@ -116,10 +116,10 @@ def test_right_steps_exactly_one_frame(window, open_clip, qtbot, running):
         qtbot.waitUntil(lambda: window.view.frame_index == 10, timeout=5000)
         assert np.array_equal(window.view.displayed_frame(), source.frame_at(10))
     qtbot.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
-    expected = int(np.searchsorted(window.clip.timestamps, window.clip.timestamps[10] + 1.0 + 1e-6, "right")) - 1
+    expected = int(np.searchsorted(window.session.clip.timestamps, window.session.clip.timestamps[10] + 1.0 + 1e-6, "right")) - 1
     assert window.playback.index == expected
     qtbot.keyClick(window, Qt.Key.Key_End)
-    assert window.playback.index == window.clip.frame_count - 1
+    assert window.playback.index == window.session.clip.frame_count - 1
     qtbot.keyClick(window, Qt.Key.Key_Home)
     assert window.playback.index == 0
 
@@ -132,7 +132,7 @@ def test_dropping_random_bytes_says_so_and_keeps_the_clip(window, open_clip, dro
     qtbot.waitUntil(lambda: "random_bytes.mp4" in window.statusBar().currentMessage(), timeout=10000)
     message = window.statusBar().currentMessage()
     assert "Traceback" not in message and message.count(". ") == 0, message  # one sentence
-    assert window.clip.path.endswith(RUNNING)
+    assert window.session.clip.path.endswith(RUNNING)
     assert RUNNING in window.windowTitle()
     assert window.view.frame_index == 5
     window.playback.step(1)
@@ -142,12 +142,12 @@ def test_dropping_random_bytes_says_so_and_keeps_the_clip(window, open_clip, dro
 def test_dropping_a_non_video_names_it_and_queues_extra_videos(window, drop, qtbot, videos_dir, shared_data):
     drop(window, [shared_data / "MANIFEST.md"])
     assert "MANIFEST.md is not a video" in window.statusBar().currentMessage()
-    assert window.clip is None
+    assert window.session.clip is None
     second = videos_dir / "pose2sim_single_cam01_portrait60.mp4"
     drop(window, [videos_dir / RUNNING, second])
-    qtbot.waitUntil(lambda: window.clip is not None, timeout=10000)
-    assert window.clip.path.endswith(RUNNING)
-    assert window.queue == [str(second)]
+    qtbot.waitUntil(lambda: window.session.clip is not None, timeout=10000)
+    assert window.session.clip.path.endswith(RUNNING)
+    assert window.opener.queue == [str(second)]
     assert window.panel.queue_list.count() == 1
 
 
@@ -167,7 +167,7 @@ def test_settings_persist_across_windows(make_window, qtbot):
     first.close()
 
     second = make_window()
-    assert second.panel.threshold == pytest.approx(0.55)
+    assert second.panel.choices().threshold == pytest.approx(0.55)
     assert not second.panel.smoothing_box.isChecked()
     assert not second.panel.labels_box.isChecked()
     assert second.panel.wanted_angles() == wanted
@@ -184,11 +184,11 @@ def test_declining_the_model_change_keeps_the_results(window, open_clip, wait_an
     open_clip(window, running)
     wait_analysed(window)
     asked = []
-    window.confirm_reanalyse = lambda model: asked.append(model) or False
+    window.runner.confirm_reanalyse = lambda model: asked.append(model) or False
     window.panel.model_box.setCurrentIndex(window.panel.model_box.findData("movenet-thunder"))
     assert asked == ["movenet-thunder"]
     assert window.panel.model_id == "movenet-lightning"
-    assert window.analysis is None and window.result.model_id == "movenet-lightning"
+    assert window.session.analysis is None and window.session.result.model_id == "movenet-lightning"
 
 
 def test_ctrl_e_opens_the_export_dialog_without_blocking(window, open_clip, qtbot, running):
@@ -208,11 +208,11 @@ def test_accepting_a_model_change_analyses_again(window, open_clip, wait_analyse
     window.settings.model_id = "movenet-lightning"
     open_clip(window, running)
     wait_analysed(window)
-    window.confirm_reanalyse = lambda model: True
+    window.runner.confirm_reanalyse = lambda model: True
     window.panel.model_box.setCurrentIndex(window.panel.model_box.findData("movenet-thunder"))
-    assert window.analysis is not None and window.analysis.model_id == "movenet-thunder"
-    qtbot.waitUntil(lambda: window.result is not None and window.result.model_id == "movenet-thunder"
-                    and window.analysis is None, timeout=90000)
+    assert window.session.analysis is not None and window.runner.model_id == "movenet-thunder"
+    qtbot.waitUntil(lambda: window.session.result is not None and window.session.result.model_id == "movenet-thunder"
+                    and window.session.analysis is None, timeout=90000)
     assert window.settings.model_id == "movenet-thunder"
 
 
@@ -246,7 +246,7 @@ def test_multi_person_ids_and_click_to_follow(window, open_clip, wait_analysed, 
     window.settings.model_id = "movenet-multipose"
     open_clip(window, videos_dir / "mmaction2_basketball_gym_240p.mp4")
     result = wait_analysed(window, timeout=120000)
-    qtbot.waitUntil(lambda: window.angle_data is not None and len(window.angle_data.tracks) >= 2, timeout=5000)
+    qtbot.waitUntil(lambda: window.session.angle_data is not None and len(window.session.angle_data.tracks) >= 2, timeout=5000)
     # a frame where at least two people are confidently found
     scores = np.nan_to_num(result.keypoints[..., 2])
     confident_people = ((scores >= 0.3).sum(axis=2) >= 8).sum(axis=1)
@@ -256,13 +256,13 @@ def test_multi_person_ids_and_click_to_follow(window, open_clip, wait_analysed, 
     qtbot.waitUntil(lambda: window.view.frame_index == frame, timeout=5000)
     overlay = window.view.overlay
     assert overlay.show_ids and len(overlay.people) >= 2
-    followed = window.angle_data.person
+    followed = window.session.angle_data.person
     other_id, kp = next((pid, kp) for pid, kp in overlay.people
                         if pid != followed and ((kp[:, 2] >= 0.3).sum() >= 8))
     sure = kp[kp[:, 2] >= 0.3]
     target = window.view.map_from_image(float(sure[:, 0].mean()), float(sure[:, 1].mean()))
     qtbot.mouseClick(window.view, Qt.MouseButton.LeftButton, pos=target.toPoint())
-    qtbot.waitUntil(lambda: window.angle_data.person == other_id, timeout=5000)
+    qtbot.waitUntil(lambda: window.session.angle_data.person == other_id, timeout=5000)
     assert window.panel.person_box.currentData() == other_id
 
 

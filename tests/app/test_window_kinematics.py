@@ -15,7 +15,7 @@ from PySide6.QtGui import QContextMenuEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from posestudio.core import kinematics as kin
-from posestudio.core.analysis.run import load_cached
+from posestudio.core.analysis.cache import load_cached
 from posestudio.core.kinematics.custom_store import load_custom_angles, store_path
 from posestudio.core.models.registry import DEFAULT_MODEL
 
@@ -25,11 +25,11 @@ GYM = "mmaction2_basketball_gym_240p.mp4"
 
 def _expected_table(window, names):
     """The AngleTable the CLI would build for the followed person, computed here independently."""
-    result, data = window.result, window.angle_data
+    result, data = window.session.result, window.session.angle_data
     kp = result.track(data.person)  # as the CLI: points BlazePose puts outside the picture count as missing
     defs = [kin.default_angle(n) for n in names]
-    return kin.angle_table(kp, window.clip.timestamps, result.keypoint_names, angles=defs,
-                           min_score=window.panel.threshold, smoothing=window.panel.smoothing_box.isChecked())
+    return kin.angle_table(kp, window.session.clip.timestamps, result.keypoint_names, angles=defs,
+                           min_score=window.panel.choices().threshold, smoothing=window.panel.smoothing_box.isChecked())
 
 
 def _wait_summary(window, qtbot):
@@ -48,7 +48,7 @@ def test_summary_table_whole_clip_and_range_copy_and_seek(window, open_clip, wai
     open_clip(window, videos_dir / RUNNING)
     wait_analysed(window)
     _wait_summary(window, qtbot)
-    names = list(window.angle_data.values)
+    names = list(window.session.angle_data.values)
     assert "left_knee" in names and window.summary.table.rowCount() == len(names)
     expected = _expected_table(window, names)
     whole = expected.summary()
@@ -89,7 +89,7 @@ def test_summary_table_whole_clip_and_range_copy_and_seek(window, open_clip, wai
     t_max = part["left_knee"]["t_max"]
     rect = window.summary.table.visualRect(window.summary.table.model().index(row, col))
     qtbot.mouseClick(window.summary.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    frame = int(np.argmin(np.abs(window.clip.timestamps - t_max)))
+    frame = int(np.argmin(np.abs(window.session.clip.timestamps - t_max)))
     qtbot.waitUntil(lambda: window.playback.index == frame, timeout=3000)
 
     # back to the whole clip
@@ -152,14 +152,14 @@ def test_custom_angle_by_clicking_is_plotted_saved_and_usable_by_the_cli(
     qtbot.keyClicks(window.picker.name_edit, "arm_bend")
     qtbot.keyClick(window.picker.name_edit, Qt.Key.Key_Return)
     assert not window.view.picking
-    qtbot.waitUntil(lambda: "arm_bend" in window.angle_data.values and "arm_bend" in window.timeline.curves,
+    qtbot.waitUntil(lambda: "arm_bend" in window.session.angle_data.values and "arm_bend" in window.timeline.curves,
                     timeout=5000)
 
     defn = kin.make_angle("arm_bend", "three_point", picks)
-    track = result.track(window.angle_data.person)
-    fixed, _ = kin.fix_side_swaps(track, names, window.panel.threshold)  # as every angle table does
-    want = kin.compute_angles(fixed, names, [defn], min_score=window.panel.threshold)["arm_bend"]
-    got = window.angle_data.values["arm_bend"]
+    track = result.track(window.session.angle_data.person)
+    fixed, _ = kin.fix_side_swaps(track, names, window.panel.choices().threshold)  # as every angle table does
+    want = kin.compute_angles(fixed, names, [defn], min_score=window.panel.choices().threshold)["arm_bend"]
+    got = window.session.angle_data.values["arm_bend"]
     np.testing.assert_allclose(got, want, equal_nan=True)
     assert np.isfinite(got).sum() > 10
     _xs, ys = window.timeline.curves["arm_bend"].getOriginalDataset()
@@ -184,7 +184,7 @@ def test_custom_angle_by_clicking_is_plotted_saved_and_usable_by_the_cli(
 
     # delete from the list's context menu action
     window.panel.delete_angle_requested.emit("arm_bend")
-    qtbot.waitUntil(lambda: "arm_bend" not in window.angle_data.values, timeout=5000)
+    qtbot.waitUntil(lambda: "arm_bend" not in window.session.angle_data.values, timeout=5000)
     assert load_custom_angles() == []
 
 
@@ -196,9 +196,9 @@ def test_swap_ids_from_a_frame_updates_everything_and_survives_reopening(
     # every unsigned angle of every person stays in 0..180 (the elbow once spiked to 300 here)
     for pid in result.person_ids_present():
         window.panel.select_person(int(pid))
-        qtbot.waitUntil(lambda p=pid: window.angle_data.person == p and window.angle_data.result is window.result,
+        qtbot.waitUntil(lambda p=pid: window.session.angle_data.person == p and window.session.angle_data.result is window.session.result,
                         timeout=5000)
-        for name, values in window.angle_data.values.items():
+        for name, values in window.session.angle_data.values.items():
             if kin.default_angle(name).kind in ("three_point", "segment_pair"):
                 seen = values[np.isfinite(values)]  # a briefly seen person can have no trusted value at all
                 assert ((seen >= 0.0) & (seen <= 180.0)).all(), (pid, name)
@@ -214,12 +214,12 @@ def test_swap_ids_from_a_frame_updates_everything_and_survives_reopening(
     pos = window.view.map_from_image(float(sure[:, 0].mean()), float(sure[:, 1].mean())).toPoint()
     QApplication.sendEvent(window.view, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos,
                                                           window.view.mapToGlobal(pos)))
-    menu = window.last_person_menu
+    menu = window.identities.last_menu
     swap_menu = next(act.menu() for act in menu.actions() if act.text().startswith(f"Swap id #{a}"))
     next(act for act in swap_menu.actions() if act.text() == f"#{b}").trigger()
     menu.close()
 
-    ids = window.result.person_ids
+    ids = window.session.result.person_ids
     np.testing.assert_array_equal(ids[:frame], before[:frame])
     swapped = before[frame:].copy()
     swapped[before[frame:] == a], swapped[before[frame:] == b] = b, a
@@ -227,7 +227,7 @@ def test_swap_ids_from_a_frame_updates_everything_and_survives_reopening(
     # the overlay now labels that person with the other id
     qtbot.waitUntil(lambda: any(p == b and np.allclose(np.nan_to_num(k), np.nan_to_num(kp))
                                 for p, k in window.view.overlay.people), timeout=5000)
-    qtbot.waitUntil(lambda: not window.edits.cache_saver.pending, timeout=10000)  # saved on a pool thread
+    qtbot.waitUntil(lambda: not window.edit_saver.pending, timeout=10000)  # saved on a pool thread
     cached = load_cached(str(clip), "movenet-multipose")
     np.testing.assert_array_equal(cached.person_ids, ids)
 
@@ -241,6 +241,6 @@ def test_swap_ids_from_a_frame_updates_everything_and_survives_reopening(
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=3000)
     qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    np.testing.assert_array_equal(window.result.person_ids, before)
-    qtbot.waitUntil(lambda: not window.edits.cache_saver.pending, timeout=10000)
+    np.testing.assert_array_equal(window.session.result.person_ids, before)
+    qtbot.waitUntil(lambda: not window.edit_saver.pending, timeout=10000)
     np.testing.assert_array_equal(load_cached(str(clip), "movenet-multipose").person_ids, before)

@@ -1,20 +1,31 @@
-"""File > Export: video, data and plot, each through the export dialog module without blocking the window."""
+"""File > Export: video, data and plot of a session's clip, each through the export dialog module without
+blocking the window; the numbers exported are the ones the panel's choices show."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QWidget
+
+from posestudio.app.session import ClipSession
+from posestudio.app.settings_panel import SettingsPanel
+from posestudio.app.status import StatusLine
+from posestudio.app.timeline import Timeline
+from posestudio.app.transport import Playback
+from posestudio.app.workers import Workers
 
 
 class ExportActions(QObject):
-    def __init__(self, window):
-        super().__init__(window)
-        self.w = window
+    def __init__(self, session: ClipSession, workers: Workers, panel: SettingsPanel, timeline: Timeline,
+                 playback: Playback, status: StatusLine, dialog_parent: QWidget):
+        super().__init__(session)
+        self.session, self.workers, self.panel, self.timeline = session, workers, panel, timeline
+        self.playback, self.status, self.dialog_parent = playback, status, dialog_parent
 
     def _export_ready(self) -> bool:
-        if self.w.clip is None:
-            self.w.show_error("Open a video first; there is nothing to export yet.")
+        if self.session.clip is None:
+            self.status.error("Open a video first; there is nothing to export yet.")
             return False
         return True
 
@@ -23,42 +34,41 @@ class ExportActions(QObject):
             return
         from posestudio.app.export_dialog import ExportVideoDialog
 
-        self.w.playback.pause()
-        clip = self.w.clip
+        self.playback.pause()
+        clip, choices = self.session.clip, self.panel.choices()
         dialog = ExportVideoDialog(
-            clip.path, self.w.result, width=clip.width, height=clip.height, duration=clip.duration,
-            smooth=self.w.panel.smoothing_box.isChecked(), show_angles=self.w.panel.labels_box.isChecked(),
-            threshold=self.w.panel.threshold,
-            person_id=self._followed(), parent=self.w)
-        dialog.exported.connect(lambda report: self.w.show_info(f"Exported {getattr(report, 'path', 'the video')}."))
+            clip.path, self.session.result, width=clip.width, height=clip.height, duration=clip.duration,
+            smooth=choices.smoothing, show_angles=choices.labels, threshold=choices.threshold,
+            person_id=self._followed(), parent=self.dialog_parent, workers=self.workers)
+        dialog.exported.connect(lambda report: self.status.info(f"Exported {getattr(report, 'path', 'the video')}."))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()  # window-modal but not blocking the event loop
 
     def _followed(self) -> int | None:
         """The person whose angles the window shows (exports follow the same one), None before any."""
-        data = self.w.angle_data
+        data = self.session.angle_data
         return data.person if data is not None and data.person >= 0 else None
 
     def export_data(self) -> None:
         if not self._export_ready():
             return
-        if self.w.result is None or not self.w.result.analysed.any():
-            self.w.show_error("There are no analysis results to export yet; wait for the analysis to finish.")
+        result = self.session.result
+        if result is None or not result.analysed.any():
+            self.status.error("There are no analysis results to export yet; wait for the analysis to finish.")
             return
         from posestudio.app.export_dialog import export_data
 
-        thread = export_data(self.w, self.w.result, self.w.clip.path, smooth=self.w.panel.smoothing_box.isChecked(),
-                             threshold=self.w.panel.threshold, person_id=self._followed(),
-                             on_done=lambda *_: self.w.show_info("Data exported."), on_failed=self.w.show_error)
-        if thread is not None:
-            self.w.retire(thread)
+        choices = self.panel.choices()
+        export_data(self.dialog_parent, self.workers, result, self.session.clip.path, smooth=choices.smoothing,
+                    threshold=choices.threshold, person_id=self._followed(),
+                    on_done=lambda *_: self.status.info("Data exported."), on_failed=self.status.error)
 
     def export_plot(self) -> None:
         if not self._export_ready():
             return
         from posestudio.app.export_dialog import export_plot
 
-        path = export_plot(self.w, self.w.timeline.plot.getPlotItem(), f"{Path(self.w.clip.path).stem}_angles.png")
+        path = export_plot(self.dialog_parent, self.timeline.plot.getPlotItem(),
+                           f"{Path(self.session.clip.path).stem}_angles.png")
         if path:
-            self.w.show_info(f"Plot saved to {path}.")
-
+            self.status.info(f"Plot saved to {path}.")

@@ -1,7 +1,7 @@
 """File > Export video (range, size, overlays, progress, cancel), File > Export data, and plot image export.
 
 Self-contained: the window creates `ExportVideoDialog(...)` and calls `.exec()` (or `.open()`), calls
-`export_data(parent, result, smooth)` and `export_plot(parent, plot_item)`. All writing happens in
+`export_data(parent, workers, result, video_path)` and `export_plot(parent, plot_item)`. All writing happens in
 core (atomic, cancellable); this module only collects choices and shows progress.
 """
 
@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar,
                                QPushButton, QVBoxLayout, QWidget)
 
-from posestudio.app.export_worker import ExportThread, data_job, video_job
+from posestudio.app.export_jobs import data_job, video_job
+from posestudio.app.workers import TaskThread, Workers
 from posestudio.core.export.video_export import VideoExportOptions, output_size
 from posestudio.core.render import OverlayOptions
 
@@ -43,13 +44,15 @@ class ExportVideoDialog(QDialog):
 
     def __init__(self, video_path: str, result, *, width: int, height: int, duration: float,
                  in_out: tuple[float, float] | None = None, smooth: bool = True, show_angles: bool = True,
-                 threshold: float = 0.3, person_id: int | None = None, parent: QWidget | None = None):
+                 threshold: float = 0.3, person_id: int | None = None, parent: QWidget | None = None,
+                 workers: Workers | None = None):
         super().__init__(parent)
         self.setWindowTitle("Export video")
         self.video_path, self.result, self.smooth = str(video_path), result, smooth
         self.threshold, self.person_id = threshold, person_id
         self.src_size = (width, height)
-        self.thread: ExportThread | None = None
+        self.thread: TaskThread | None = None
+        self._workers = workers   # the window's, so closing it stops the export too; else the dialog's own
 
         self.path_edit = QLineEdit(str(Path(video_path).with_name(Path(video_path).stem + "_annotated.mp4")))
         browse = QPushButton("Browse…")
@@ -145,7 +148,9 @@ class ExportVideoDialog(QDialog):
                 self, "Export video", f"{Path(out).name} exists. Replace it when the export is complete?") \
                 != QMessageBox.StandardButton.Yes:
             return
-        self.thread = ExportThread(video_job(self.video_path, out, self.result, self.options()), self)
+        job = video_job(self.video_path, out, self.result, self.options())
+        workers = self._workers if self._workers is not None else Workers(self)
+        self.thread = workers.task(job, "export video", emit_interval=0.1)
         self.thread.progress.connect(self._on_progress)
         self.thread.completed.connect(self._on_done)
         self.thread.failed.connect(self._on_failed)
@@ -216,20 +221,19 @@ def choose_data_file(parent, video_path: str) -> tuple[str, bool] | None:
     return path, long
 
 
-def export_data(parent, result, video_path: str, smooth: bool = True, threshold: float = 0.3, on_done=None,
-                on_failed=None, person_id: int | None = None):
-    """File > Export data: ask for a file, write it on a worker thread. Returns the thread (or None)."""
+def export_data(parent, workers: Workers, result, video_path: str, smooth: bool = True, threshold: float = 0.3,
+                on_done=None, on_failed=None, person_id: int | None = None) -> TaskThread | None:
+    """File > Export data: ask for a file, write it on a worker thread. Returns the task (or None)."""
     choice = choose_data_file(parent, video_path)
     if choice is None or result is None:
         return None
     path, long = choice
-    thread = ExportThread(data_job(result, path, long=long, smooth=smooth, min_score=threshold, person_id=person_id),
-                          parent)
+    thread = workers.task(data_job(result, path, long=long, smooth=smooth, min_score=threshold, person_id=person_id),
+                          "export data", emit_interval=0.1)
     if on_done is not None:
         thread.completed.connect(on_done)
     if on_failed is not None:
         thread.failed.connect(on_failed)
-    thread.finished.connect(thread.deleteLater)
     thread.start()
     return thread
 

@@ -13,9 +13,10 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
 
 from posestudio.app.errors import user_message
+from posestudio.app.workers import ServiceThread, Workers
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,9 @@ class ClipInfo:
     note: str | None
 
 
-class _DecodeThread(QThread):
+class _Decoder(QObject):
+    """The decode loop (run on a service thread): owns the VideoSource, answers the newest request."""
+
     opened = Signal(object)          # ClipInfo
     open_failed = Signal(str)        # one sentence
     frame_ready = Signal(int, object)
@@ -85,7 +88,6 @@ class _DecodeThread(QThread):
 
     def __init__(self, path: str, cache: FrameCache):
         super().__init__()
-        self.setObjectName("frame-loader")
         self._path = path
         self._cache = cache
         self._cond = threading.Condition()
@@ -201,19 +203,22 @@ class FrameLoader(QObject):
     frame_ready = Signal(int, object)
     decode_failed = Signal(int, str)
 
-    def __init__(self, path: str, parent: QObject | None = None, cache_bytes: int = CACHE_BYTES):
+    def __init__(self, path: str, parent: QObject | None = None, cache_bytes: int = CACHE_BYTES,
+                 workers: Workers | None = None):
         super().__init__(parent)
         self.path = str(path)
         self.cache = FrameCache(cache_bytes)
-        self._thread = _DecodeThread(self.path, self.cache)
-        self._thread.opened.connect(self._on_opened)
-        self._thread.open_failed.connect(self.open_failed)
-        self._thread.frame_ready.connect(self.frame_ready)
-        self._thread.decode_failed.connect(self.decode_failed)
+        self._decoder = _Decoder(self.path, self.cache)
+        self._decoder.opened.connect(self._on_opened)
+        self._decoder.open_failed.connect(self.open_failed)
+        self._decoder.frame_ready.connect(self.frame_ready)
+        self._decoder.decode_failed.connect(self.decode_failed)
         self._frame_bytes = 0
+        workers = workers if workers is not None else Workers(self)
+        self.service = workers.service(self._decoder.run, "frame-loader", stop=self._decoder.stop)
 
     def start(self) -> None:
-        self._thread.start()
+        self.service.start()
 
     def _on_opened(self, info: ClipInfo) -> None:
         self._frame_bytes = info.width * info.height * 3
@@ -223,28 +228,24 @@ class FrameLoader(QObject):
         """Return the frame now if cached (and emit it); otherwise it arrives later via frame_ready."""
         frame = self.cache.get(index)
         if frame is None:
-            self._thread.request(index)
+            self._decoder.request(index)
         else:
-            self._thread.set_anchor(index)
+            self._decoder.set_anchor(index)
             self.frame_ready.emit(index, frame)
         return frame
 
     def set_playing(self, playing: bool) -> None:
         if playing and self._frame_bytes:
             budget = self.cache.max_bytes // (3 * self._frame_bytes)  # leave room behind the cursor
-            self._thread.set_read_ahead(int(max(4, min(45, budget))))
+            self._decoder.set_read_ahead(int(max(4, min(45, budget))))
         else:
-            self._thread.set_read_ahead(4)
-
-    @property
-    def thread(self) -> QThread:
-        return self._thread
+            self._decoder.set_read_ahead(4)
 
     def stop(self) -> None:
         """Ask the decoder to finish; it does within one frame's decoding time."""
-        self._thread.stop()
+        self._decoder.stop()
 
     def close(self, timeout_ms: int = 3000) -> None:
-        self._thread.stop()
-        if not self._thread.wait(timeout_ms):
+        self._decoder.stop()
+        if not self.service.wait(timeout_ms):
             log.warning("The frame decoder for %s did not stop in time", self.path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -58,17 +59,26 @@ def keypoint_names_for(model_id: str) -> tuple[str, ...]:
         return ()
 
 
+@dataclass(frozen=True)
+class Choices:
+    """What the panel says the window should show: handed over whole, so nobody reads its widgets."""
+
+    model_id: str
+    model_name: str                  # as the user sees it in the list
+    threshold: float                 # keypoint confidence below which joints are faded and angles left out
+    smoothing: bool
+    labels: bool                     # angle values drawn on the video
+    angles: tuple[str, ...]          # the ticked angles this model can compute, in list order
+    person: int                      # track id to follow, -1 for the longest track
+
+
 def side_of(name: str) -> str:
     return "left" if name.startswith("left_") else "right" if name.startswith("right_") else "center"
 
 
 class SettingsPanel(QWidget):
     model_requested = Signal(str)       # the user picked another model; the window decides
-    threshold_changed = Signal(float)
-    smoothing_changed = Signal(bool)
-    labels_toggled = Signal(bool)
-    angles_changed = Signal(list)
-    person_changed = Signal(int)
+    choices_changed = Signal(object)    # Choices: confidence, smoothing, labels, angles or person changed
     queue_activated = Signal(str)
     add_angle_requested = Signal(int)           # keypoints to pick: 3 (angle at a joint) or 4 (two segments)
     rename_angle_requested = Signal(str)        # a custom angle's name
@@ -187,22 +197,24 @@ class SettingsPanel(QWidget):
         self.model_requested.emit(self.model_id)
 
     # display choices
-    @property
-    def threshold(self) -> float:
-        return self.threshold_slider.value() / 100.0
+    def choices(self) -> Choices:
+        return Choices(model_id=self.model_id, model_name=self.model_box.currentText(),
+                       threshold=self.threshold_slider.value() / 100.0, smoothing=self.smoothing_box.isChecked(),
+                       labels=self.labels_box.isChecked(), angles=tuple(self.wanted_angles()),
+                       person=self.settings.person)  # kept from earlier sessions until the tracks are known
 
     def _on_threshold(self, value: int) -> None:
         self.threshold_label.setText(f"{value / 100:.2f}")
         self.settings.threshold = value / 100.0
-        self.threshold_changed.emit(value / 100.0)
+        self.choices_changed.emit(self.choices())
 
     def _on_smoothing(self, on: bool) -> None:
         self.settings.smoothing = on
-        self.smoothing_changed.emit(on)
+        self.choices_changed.emit(self.choices())
 
     def _on_labels(self, on: bool) -> None:
         self.settings.show_angle_labels = on
-        self.labels_toggled.emit(on)
+        self.choices_changed.emit(self.choices())
 
     # angles
     def set_custom_angles(self, custom) -> None:
@@ -214,6 +226,7 @@ class SettingsPanel(QWidget):
         """Rebuild the checklist for a keypoint set: unavailable angles greyed with the reason."""
         if names == self._keypoint_names and self.angle_list.count() and not force:
             return
+        shown = self.wanted_angles()
         self._keypoint_names = tuple(names)
         wanted = set(self.settings.angles)
         self.angle_list.blockSignals(True)
@@ -232,6 +245,8 @@ class SettingsPanel(QWidget):
                 item.setToolTip(info.reason)
             self.angle_list.addItem(item)
         self.angle_list.blockSignals(False)
+        if self.wanted_angles() != shown:
+            self.choices_changed.emit(self.choices())
 
     def wanted_angles(self) -> list[str]:
         out = []
@@ -248,7 +263,7 @@ class SettingsPanel(QWidget):
                        if not self.angle_list.item(i).flags() & Qt.ItemFlag.ItemIsEnabled}
         kept = [a for a in self.settings.angles if a in unavailable]
         self.settings.angles = wanted + kept
-        self.angles_changed.emit(wanted)
+        self.choices_changed.emit(self.choices())
 
     def _on_angle_menu(self, pos) -> None:
         item = self.angle_list.itemAt(pos)
@@ -300,7 +315,7 @@ class SettingsPanel(QWidget):
         value = self.person_box.currentData()
         person = int(value) if value is not None else -1
         self.settings.person = person
-        self.person_changed.emit(person)
+        self.choices_changed.emit(self.choices())
 
     # queue
     def set_queue(self, paths: list[str]) -> None:

@@ -1,6 +1,6 @@
 """Summary table: per shown angle min, max, range of motion, mean, times of the extremes, repetitions,
 and gait cadence, over the whole clip or the time range selected on the timeline. Copies as TSV.
-The numbers are computed on a pool thread; the table keeps the previous ones until the newest arrive."""
+The numbers are computed off the GUI thread by a LatestRunner (`compute_summary`); the table keeps the previous ones until the newest arrive."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from posestudio.app.angles import label_for
-from posestudio.app.background import LatestOnly
+from posestudio.app.workers import LatestRunner
 
 # (summary key, column title, decimals); t_min / t_max cells seek the video when clicked
 COLUMNS = (
@@ -45,7 +45,7 @@ class SummaryNumbers:
 
 
 def compute_summary(table, names: list[str], span: tuple[float, float] | None) -> SummaryNumbers:
-    """The summary of an AngleTable's shown angles over `span` (None: whole clip). Runs on a pool thread."""
+    """The summary of an AngleTable's shown angles over `span` (None: whole clip). Runs off the GUI thread."""
     t0, t1 = span if span is not None else (None, None)
     shown = [n for n in names if n in table]
     numbers = {n: v for n, v in table.summary(t0, t1).items() if n in shown} if shown else {}
@@ -58,7 +58,8 @@ class SummaryPanel(QWidget):
     select_range_toggled = Signal(bool)   # the "Select range" button
     clear_range_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, jobs: LatestRunner, parent: QWidget | None = None):
+        """jobs: a LatestRunner of compute_summary (the window's workers make it)."""
         super().__init__(parent)
         self.range: tuple[float, float] | None = None
         self.numbers: dict[str, dict] = {}
@@ -105,7 +106,7 @@ class SummaryPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.gait_label)
-        self.jobs = LatestOnly(compute_summary, "Computing the summary", self)
+        self.jobs = jobs
         self.jobs.ready.connect(self._show)
         self.jobs.failed.connect(self._on_failed)
 

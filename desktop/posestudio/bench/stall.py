@@ -100,9 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         now = time.perf_counter()
         if not run.get("measuring"):
             return
-        if window.analysis is not None and run["analysis_start"] is None:
+        if window.session.analysis is not None and run["analysis_start"] is None:
             run["analysis_start"] = now
-        if run["analysis_start"] is not None and window.analysis is None and run["analysis_end"] is None:
+        if run["analysis_start"] is not None and window.session.analysis is None and run["analysis_end"] is None:
             run["analysis_end"] = now
             QTimer.singleShot(1000, app.quit)  # a last second of playback without analysis
         if now - run["t0"] > args.max_seconds:
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     app.exec()
     ticker.stop()
     watcher.stop()
-    result = window.result
+    result = window.session.result
     message = window.statusBar().currentMessage()
     window.close()
 

@@ -1,19 +1,16 @@
-"""Angles for the followed person, computed on a pool thread; only the newest request is delivered."""
+"""The angles the window shows for the followed person: what is asked (AngleRequest), what comes back
+(AngleData), and `compute`, which a LatestRunner calls off the GUI thread."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from posestudio.app import angles
 from posestudio.core.analysis.person_angles import track_lengths
 from posestudio.core.kinematics.sudden import sudden_changes
 from posestudio.core.analysis.left_out import left_out_ranges
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -57,44 +54,3 @@ def compute(request: AngleRequest) -> AngleData:
         data.sudden = sudden_changes(data.table)
     data.left_out = left_out_ranges(result, person)
     return data
-
-
-class _Job(QRunnable):
-    def __init__(self, owner: "AngleComputer", generation: int, request: AngleRequest):
-        super().__init__()
-        self._owner = owner
-        self._generation = generation
-        self._request = request
-
-    def run(self) -> None:
-        if self._generation != self._owner.generation:
-            return  # a newer request is queued behind this one
-        try:
-            data = compute(self._request)
-        except Exception:
-            log.error("Computing angles failed", exc_info=True)
-            return
-        self._owner._done.emit(self._generation, data)
-
-
-class AngleComputer(QObject):
-    ready = Signal(object)  # AngleData
-    _done = Signal(int, object)
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self.generation = 0
-        self._done.connect(self._deliver)
-
-    def submit(self, request: AngleRequest) -> None:
-        self.generation += 1
-        self._pool.start(_Job(self, self.generation, request))
-
-    def _deliver(self, generation: int, data: AngleData) -> None:
-        if generation == self.generation:
-            self.ready.emit(data)
-
-    def wait(self, msecs: int = 3000) -> bool:
-        return self._pool.waitForDone(msecs)

@@ -1,0 +1,102 @@
+"""The followed person's angle curves: asked again whenever the session's result or the panel's choices change,
+computed off the GUI thread (the newest request wins), drawn on the timeline about once a second while the
+analysis runs, with the sudden changes and the parts the user left out marked."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer
+
+from posestudio.app.angle_data import AngleRequest, compute
+from posestudio.app.custom_angles import CustomAngles
+from posestudio.app.session import ClipSession
+from posestudio.app.settings_panel import Choices, SettingsPanel
+from posestudio.app.status import StatusLine
+from posestudio.app.timeline import Timeline
+from posestudio.app.workers import Workers
+from posestudio.core.kinematics.sudden import describe
+
+CURVE_REDRAW_S = 1.0
+
+
+def half_frame(timestamps) -> float:
+    ts = np.asarray(timestamps, dtype=float)
+    return 0.5 * float(np.median(np.diff(ts))) if ts.size > 1 else 0.0
+
+
+class AngleCurves(QObject):
+    def __init__(self, session: ClipSession, workers: Workers, panel: SettingsPanel, timeline: Timeline,
+                 custom: CustomAngles, status: StatusLine):
+        super().__init__(session)
+        self.session, self.panel, self.timeline, self.custom, self.status = session, panel, timeline, custom, status
+        self.choices: Choices = panel.choices()
+        self.runner = workers.latest(compute, "Computing angles")
+        self.runner.ready.connect(self._on_angles)
+        self.runner.failed.connect(lambda text: status.error(f"The angles could not be computed ({text})."))
+        self._drawn_at = 0.0
+        self._redraw = QTimer(self)
+        self._redraw.setSingleShot(True)
+        self._redraw.setInterval(int(CURVE_REDRAW_S * 1000))
+        self._redraw.timeout.connect(self._draw)
+        session.result_changed.connect(lambda _r: self.request())
+        session.clip_changed.connect(lambda _c: self._clear())
+        panel.choices_changed.connect(self._on_choices)
+        custom.changed.connect(lambda _angles: self.request())
+
+    def _on_choices(self, choices: Choices) -> None:
+        self.choices = choices
+        self.request()
+
+    def _clear(self) -> None:
+        self.runner.cancel()
+        self._redraw.stop()
+        self.timeline.clear_curves()
+
+    def request(self) -> None:
+        s, c = self.session, self.choices
+        if s.result is None:
+            return
+        self.runner.submit(AngleRequest(
+            result=s.result, person=c.person, wanted=list(c.angles), threshold=c.threshold, smooth=c.smoothing,
+            timestamps=s.clip.timestamps if s.clip is not None else None, custom=tuple(self.custom.angles),
+        ))
+
+    @property
+    def pending(self) -> bool:
+        """Angles asked for and not shown yet."""
+        return self.runner.pending
+
+    def _on_angles(self, data) -> None:
+        self.session.set_angles(data)
+        self.panel.set_tracks(data.tracks, data.person)
+        # while analysing, redraw the curves about once a second: each redraw re-ranges the axes
+        if not self.session.analysing or time.monotonic() - self._drawn_at >= CURVE_REDRAW_S:
+            self._draw()
+        else:
+            self._redraw.start()
+
+    def _draw(self) -> None:
+        data = self.session.angle_data
+        if data is None:
+            return
+        self._drawn_at = time.monotonic()
+        self.timeline.set_curves(data.timestamps, data.values, growing=self.session.analysing)
+        self._show_marks(data)
+
+    def _show_marks(self, data) -> None:
+        """Rings where the shown curves change suddenly, grey bands where the user left parts out."""
+        marks = []
+        for change in data.sudden:
+            y = next((float(data.values[n][change.frame]) for n in change.names
+                      if n in data.values and np.isfinite(data.values[n][change.frame])), 0.0)
+            marks.append((float(data.timestamps[change.frame]), y, describe(change)))
+        self.timeline.set_marks(marks)
+        ts = data.timestamps
+        half = half_frame(ts) if ts is not None else 0.0
+        self.timeline.set_left_out([
+            (float(ts[first]) - half, float(ts[last]) + half,
+             f"Left out by you: {', '.join(parts)} of #{data.person}, frames {first}-{last}. "
+             f"Right-click here to put it back.")
+            for first, last, parts in data.left_out])

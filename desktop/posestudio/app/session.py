@@ -1,0 +1,92 @@
+"""One open clip: its frames (the loader), the analysis result (partial while analysing), the angles shown,
+the user's edits (identities fixed, body parts left out, both kept in the result) and their undo stack.
+Each change is announced by a signal; presenters act on a session, never on the window, so a window can
+hold several (compare two clips, a live camera)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from posestudio.core.models.skeleton import keypoint_set as _keypoint_set
+
+MAX_UNDO = 20
+
+
+class ClipSession(QObject):
+    clip_changed = Signal(object)       # ClipInfo of the clip just opened
+    analysing_changed = Signal(bool)
+    result_changed = Signal(object)     # AnalysisResult: a partial one, the complete one, or an edited one
+    angles_changed = Signal(object)     # AngleData now shown
+    edited = Signal(object)             # AnalysisResult after an edit or an undo (to be saved)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.clip = None           # ClipInfo
+        self.loader = None         # FrameLoader of the clip
+        self.analysis = None       # the TaskThread analysing it, None when not analysing
+        self.result = None         # AnalysisResult
+        self.keypoint_set = None   # KeypointSet of the result
+        self.angle_data = None     # AngleData
+        # (person_ids, left_out) before each edit: identity fixes and body parts left out
+        self.undo_stack: list[tuple[np.ndarray, np.ndarray | None]] = []
+
+    def open(self, clip, loader):
+        """Switch to a newly opened clip; everything about the old one is forgotten. Returns the old loader."""
+        old = self.loader
+        self.clip, self.loader = clip, loader
+        self.result = self.keypoint_set = self.angle_data = None
+        self.undo_stack.clear()
+        self.clip_changed.emit(clip)
+        return old
+
+    # ----- analysis -----
+    @property
+    def analysing(self) -> bool:
+        return self.analysis is not None
+
+    def set_analysis(self, task) -> None:
+        was = self.analysing
+        self.analysis = task
+        if was != self.analysing:
+            self.analysing_changed.emit(self.analysing)
+
+    def set_result(self, result) -> None:
+        self.result = result
+        if self.keypoint_set is None or self.keypoint_set.name != result.keypoint_set:
+            self.keypoint_set = _keypoint_set(result.keypoint_set)
+        self.result_changed.emit(result)
+
+    def set_angles(self, data) -> None:
+        self.angle_data = data
+        self.angles_changed.emit(data)
+
+    def has_results(self) -> bool:
+        return self.result is not None and bool(self.result.analysed.any())
+
+    def track_ids(self) -> list[int]:
+        return [] if self.result is None else self.result.person_ids_present()
+
+    # ----- edits -----
+    def has_edits(self) -> bool:
+        """Body parts left out, or identities fixed since the clip was opened: analysing again loses them."""
+        r = self.result
+        return r is not None and (bool(self.undo_stack) or (r.left_out is not None and bool(r.left_out.any())))
+
+    def apply_edit(self, person_ids: np.ndarray, left_out: np.ndarray | None) -> None:
+        """Keep an edited result (new ids and/or left-out marks); undo_edit brings the old one back."""
+        self.undo_stack = (self.undo_stack + [(self.result.person_ids.copy(), self.result.left_out)])[-MAX_UNDO:]
+        self._set_edit(person_ids, left_out)
+
+    def undo_edit(self) -> bool:
+        """Undo the last edit (identity fix or body part left out); False when there is none to undo."""
+        if not self.undo_stack or self.result is None or self.analysing:
+            return False
+        self._set_edit(*self.undo_stack.pop())
+        return True
+
+    def _set_edit(self, ids: np.ndarray, left_out: np.ndarray | None) -> None:
+        self.set_result(dataclasses.replace(self.result, person_ids=ids.astype(np.int32), left_out=left_out))
+        self.edited.emit(self.result)
