@@ -67,12 +67,12 @@ def test_cancel_mid_video_is_prompt_and_stops_the_decoder(shared_data, require_m
 
 
 def test_save_load_round_trip_and_cache(lightning_result, tmp_path, shared_data):
-    from posestudio.core.analysis.run import cached_result_path, load_cached, save_cached
-    from posestudio.core.analysis.result import AnalysisResult, ResultFileError
+    from posestudio.core.analysis.cache import cached_result_path, load_cached, save_cached
+    from posestudio.core.analysis.result_file import ResultFileError, load_result, save_result
 
     result = lightning_result[0]
-    path = result.save(tmp_path / "run.npz")
-    back = AnalysisResult.load(path)
+    path = save_result(result, tmp_path / "run.npz")
+    back = load_result(path)
     for name in ("keypoints", "person_scores", "person_ids", "timestamps", "analysed"):
         np.testing.assert_array_equal(getattr(back, name), getattr(result, name))
     assert back.world is None
@@ -90,11 +90,11 @@ def test_save_load_round_trip_and_cache(lightning_result, tmp_path, shared_data)
     cached.write_bytes(b"not an npz")
     assert load_cached(video, "movenet-lightning") is None
     with pytest.raises(ResultFileError):
-        AnalysisResult.load(cached)
+        load_result(cached)
 
 
 def test_json_has_every_frame_and_people_lists(lightning_result, tmp_path):
-    from posestudio.core.analysis.result import write_json
+    from posestudio.core.io.json_format import write_json
 
     result = lightning_result[0]
     data = json.loads(write_json(result, tmp_path / "out.json").read_text())
@@ -111,7 +111,7 @@ def test_json_has_every_frame_and_people_lists(lightning_result, tmp_path):
 
 
 def test_csv_one_row_per_frame_and_person(lightning_result, tmp_path):
-    from posestudio.core.analysis.result import write_csv
+    from posestudio.core.io.csv_format import write_csv
 
     result = lightning_result[0]
     with open(write_csv(result, tmp_path / "out.csv"), newline="") as fh:

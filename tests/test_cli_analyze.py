@@ -145,9 +145,9 @@ def angle_runs(require_model, videos_dir, tmp_path_factory):
 
 def test_no_smoothing_gives_the_raw_angles(angle_runs):
     from posestudio.core.kinematics import angle_table
-    from posestudio.core.analysis.result import AnalysisResult
+    from posestudio.core.analysis.result_file import load_result
 
-    result = AnalysisResult.load(angle_runs["npz"])
+    result = load_result(angle_runs["npz"])
     header, _ = _read_csv(angle_runs["raw"])
     names = header[3 + 3 * len(result.keypoint_names):]
     assert "left_knee" in names and "left_knee_velocity" in names

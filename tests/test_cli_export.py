@@ -26,7 +26,7 @@ def _one_sentence(err: str) -> str:
 
 
 def test_one_clip_with_angles_and_csv_then_the_cache_is_used(videos_dir, tmp_path, require_model, capsys):
-    from posestudio.core.analysis.run import cached_result_path
+    from posestudio.core.analysis.cache import cached_result_path
     from posestudio.core.video.source import VideoSource
 
     require_model(MODEL)

@@ -7,15 +7,15 @@ import numpy as np
 from posestudio.core.analysis import person_angles as tracks
 from posestudio.core.kinematics import compute_angles
 from posestudio.core.kinematics.custom import make_angle
-from posestudio.core.kinematics.custom_store import save_custom_angles
+from posestudio.core.kinematics.custom_store import load_custom_angles, save_custom_angles
 from posestudio.core.models.skeleton import BLAZEPOSE33, COCO17
 
 
 def test_saved_custom_angle_is_offered_where_its_keypoints_exist():
     save_custom_angles([make_angle("toe_reach", "three_point", ("left_knee", "left_heel", "left_foot_index"))])
-    assert "toe_reach" in [a.name for a in tracks.available_angles(BLAZEPOSE33.names)]
+    assert "toe_reach" in [a.name for a in tracks.available_angles(BLAZEPOSE33.names, load_custom_angles())]
     # MoveNet has no heel: the angle cannot be computed there, so it is not offered
-    assert "toe_reach" not in [a.name for a in tracks.available_angles(COCO17.names)]
+    assert "toe_reach" not in [a.name for a in tracks.available_angles(COCO17.names, load_custom_angles())]
 
 
 def test_exported_custom_angle_values_equal_the_kinematics_values():
@@ -27,7 +27,7 @@ def test_exported_custom_angle_values_equal_the_kinematics_values():
     pts = {"left_hip": (0, 100), "left_shoulder": (0, 0), "left_wrist": (100, 0)}  # a right angle
     for name, (x, y) in pts.items():
         kp[:, names.index(name), :2] = (x, y)
-    offered = {a.name: a for a in tracks.available_angles(names)}
+    offered = {a.name: a for a in tracks.available_angles(names, load_custom_angles())}
     assert "arm_open" in offered
     values = compute_angles(kp, names, [offered["arm_open"]])["arm_open"]
     np.testing.assert_allclose(values, 90.0, atol=1e-6)

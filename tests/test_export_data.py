@@ -8,9 +8,10 @@ import json
 import numpy as np
 import pytest
 
-from posestudio.core.analysis import person_angles as tracks
-from posestudio.core.io import data_export
-from posestudio.core.io.data_export import DataExportError, export_data
+from posestudio.core.errors import DataExportError
+from posestudio.core.io import trc
+from posestudio.core.io.formats import export_data
+from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
 
 RUNNING = "sports2d_demo3_running_side.mp4"
 MODEL = "movenet-lightning"
@@ -38,7 +39,7 @@ def _num(cell):
 
 def test_wide_csv_has_one_row_per_frame_and_the_documented_columns(result, tmp_path):
     from posestudio.core.kinematics import available_angles
-    from posestudio.core.analysis.result import csv_header
+    from posestudio.core.io.csv_format import csv_header
 
     path = export_data(result, tmp_path / "wide.csv")
     header, rows = _read_csv(path)
@@ -112,7 +113,7 @@ def test_trc_header_markers_and_flipped_y(result, tmp_path):
     assert [int(r[0]) for r in data] == list(range(1, result.frame_count + 1))
     values = np.array([[float(v) for v in r[2:]] for r in data]).reshape(result.frame_count, k, 3)
     track = result.track(result.person_ids_present()[0])
-    sure = track[..., 2] >= tracks.DEFAULT_MIN_SCORE
+    sure = track[..., 2] >= DEFAULT_MIN_SCORE
     assert sure.sum() > 0 and np.isnan(values[~sure]).all()
     assert np.allclose(values[sure][:, 0], track[sure][:, 0], atol=0.01)
     assert np.allclose(values[sure][:, 1], result.height - track[sure][:, 1], atol=0.01)  # Y up
@@ -124,8 +125,8 @@ def test_trc_header_markers_and_flipped_y(result, tmp_path):
 
 
 def test_trc_in_metres_when_calibrated(result, tmp_path):
-    px = data_export.write_trc(result, tmp_path / "px.trc")
-    m = data_export.write_trc(result, tmp_path / "m.trc", metres_per_pixel=0.004)
+    px = trc.write_trc(result, tmp_path / "px.trc")
+    m = trc.write_trc(result, tmp_path / "m.trc", metres_per_pixel=0.004)
     assert m.read_text().splitlines()[2].split("\t")[4] == "m"
     a = np.array([float(v) for v in px.read_text().splitlines()[6].split("\t")[2:]])
     b = np.array([float(v) for v in m.read_text().splitlines()[6].split("\t")[2:]])
@@ -134,7 +135,7 @@ def test_trc_in_metres_when_calibrated(result, tmp_path):
 
 
 def test_json_is_the_analyze_format(result, tmp_path):
-    from posestudio.core.analysis.result import to_json_dict
+    from posestudio.core.io.json_format import to_json_dict
 
     data = json.loads(export_data(result, tmp_path / "run.json").read_text())
     assert data == json.loads(json.dumps(to_json_dict(result)))

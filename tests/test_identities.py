@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from posestudio.core.analysis.identities import PersonTracker, assign_ids, merge_ids, person_at, person_keypoints, swap_ids
-from posestudio.core.analysis.identities import IdEditError, torso_colours
+from posestudio.core.analysis.body import torso_colours
+from posestudio.core.analysis.id_edits import IdEditError, merge_ids, person_at, person_keypoints, swap_ids
+from posestudio.core.analysis.identities import PersonTracker, assign_ids
 
 K = 17
 
@@ -213,7 +214,7 @@ def _standing(x: float, height: float = 100.0) -> np.ndarray:
 
 
 def test_single_person_hop_to_someone_else_gets_another_id_and_coming_back_keeps_the_first():
-    from posestudio.core.analysis.identities import SinglePersonTracker
+    from posestudio.core.analysis.single_person import SinglePersonTracker
 
     tr = SinglePersonTracker()
     xs = [100 + 5 * i for i in range(10)] + [600] * 5 + [160] * 5  # walks right, model hops to x=600, comes back
@@ -224,7 +225,7 @@ def test_single_person_hop_to_someone_else_gets_another_id_and_coming_back_keeps
 
 
 def test_single_person_walking_steadily_or_reappearing_later_keeps_its_id():
-    from posestudio.core.analysis.identities import SinglePersonTracker
+    from posestudio.core.analysis.single_person import SinglePersonTracker
 
     tr = SinglePersonTracker()
     ids = [tr.update([_standing(100 + 20 * i)], timestamp=i / 30)[0] for i in range(30)]  # fast runner
@@ -234,7 +235,7 @@ def test_single_person_walking_steadily_or_reappearing_later_keeps_its_id():
 
 
 def test_single_person_hop_back_from_a_small_figure_to_a_big_one_does_not_join_them():
-    from posestudio.core.analysis.identities import SinglePersonTracker
+    from posestudio.core.analysis.single_person import SinglePersonTracker
 
     tr = SinglePersonTracker()
     # a big person, then the model hops to a small figure far away for 2 s, then to the big one again
@@ -253,7 +254,7 @@ def _shirt(rgb_bin: int) -> np.ndarray:
 
 
 def test_single_person_slide_onto_an_overlapping_player_in_other_clothes_gets_another_id():
-    from posestudio.core.analysis.identities import SinglePersonTracker
+    from posestudio.core.analysis.single_person import SinglePersonTracker
 
     def run(second_shirt, shift):
         tr = SinglePersonTracker()

@@ -233,7 +233,7 @@ def test_the_gym_clips_wrong_arm_is_pointed_out_and_can_be_left_out(analysed, tm
     import dataclasses
 
     from posestudio.core.analysis.left_out import leave_out, left_out_ranges, put_back
-    from posestudio.core.analysis.result import AnalysisResult
+    from posestudio.core.analysis.result_file import load_result, save_result
 
     result = analysed(GYM, "blazepose-full")
     pid = followed(result)
@@ -258,7 +258,7 @@ def test_the_gym_clips_wrong_arm_is_pointed_out_and_can_be_left_out(analysed, tm
     np.testing.assert_array_equal(after.raw["left_shoulder"][21:], before.raw["left_shoulder"][21:])
 
     # kept with the analysis file, and putting the arm back gives the model's curve again
-    reloaded = AnalysisResult.load(fixed.save(tmp_path / "fixed.npz"))
+    reloaded = load_result(save_result(fixed, tmp_path / "fixed.npz"))
     np.testing.assert_array_equal(reloaded.left_out, fixed.left_out)
     restored = dataclasses.replace(reloaded, left_out=put_back(reloaded, pid, 0, 30))
     np.testing.assert_array_equal(table_of(restored).filtered["left_shoulder"], before.filtered["left_shoulder"])

@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from posestudio.core.analysis.identities import swap_ids
+from posestudio.core.analysis.id_edits import swap_ids
 from posestudio.core.kinematics import COCO17_NAMES, angle_table
 from posestudio.core.analysis.left_out import LeaveOutError, leave_out, left_out_ranges, part_mask, put_back
 from posestudio.core.analysis.result import AnalysisResult
@@ -94,7 +94,7 @@ def test_what_is_left_out_is_not_drawn_on_the_model_s_own_side_labels():
 
 
 def test_the_json_file_records_what_was_left_out():
-    from posestudio.core.analysis.result import to_json_dict
+    from posestudio.core.io.json_format import to_json_dict
 
     r = _two_people()
     assert "left_out" not in to_json_dict(r)

@@ -60,7 +60,7 @@ def draw_ms(source, result, overlay: OverlayOptions, height: int | None, samples
 
 
 def run(video: str, model_id: str, repeat: int = 2, height: int | None = None) -> dict[str, float]:
-    from posestudio.core.analysis.prepare import analysis_for
+    from posestudio.core.analysis.cache import analysis_for
     from posestudio.core.video.source import VideoSource
 
     overlay = OverlayOptions(skeleton=True, angles=True, timestamp=True, plot=True, title=Path(video).stem)

@@ -10,24 +10,24 @@ import time
 from pathlib import Path
 
 from posestudio.core.errors import ModelMissingError, PoseStudioError
-from posestudio.core.analysis.person_angles import DEFAULT_MIN_SCORE
+from posestudio.core.io import formats
 from posestudio.core.kinematics.filtering import DEFAULT_CUTOFF_HZ
-from posestudio.core.models.registry import DEFAULT_MODEL
+from posestudio.core.models.registry import DEFAULT_MODEL, MODEL_IDS
+from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
 
 log = logging.getLogger(__name__)
 
 # BlazePose full by default (as in the window): on the COCO images it is as accurate as Lightning by torso PCK
 # and better by box PCK (0.879 vs 0.845), it rejects the no-person clip entirely, and its 33 keypoints include
 # heels and toes, which ankle angles need. Lightning analyses 720p a little faster (111 vs 104 frames/s).
-MODEL_CHOICES = ("movenet-lightning", "movenet-thunder", "movenet-multipose",
-                 "blazepose-lite", "blazepose-full", "blazepose-heavy")
-FORMATS = (".json", ".csv", ".npz")
+MODEL_CHOICES = MODEL_IDS
+FORMATS = formats.suffixes(formats.ANALYSIS)
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "analyze", help="analyse videos and write the keypoints as JSON, CSV or NPZ",
-        description="Analyse each video with a pose model. OUT's extension picks the format (.json, .csv, .npz); "
+        "analyze", help=f"analyse videos and write the keypoints as {formats.named(formats.ANALYSIS, False).upper()}",
+        description=f"Analyse each video with a pose model. OUT's extension picks the format ({', '.join(FORMATS)}); "
                     "with several videos OUT is a folder that gets one file per video.")
     p.add_argument("videos", nargs="+", metavar="VIDEO")
     p.add_argument("--model", "-m", default=DEFAULT_MODEL, choices=MODEL_CHOICES,
@@ -93,7 +93,7 @@ def output_paths(videos: list[Path], output: Path, fmt: str | None) -> list[Path
             raise PoseStudioError(f"The output {output.name} does not end in {fmt}; give one format only.")
         return [output]
     if len(videos) == 1 and output.suffix and not output.is_dir():
-        raise PoseStudioError(f"Cannot write '{output.suffix}' files; name the output .json, .csv or .npz.")
+        raise PoseStudioError(f"Cannot write '{output.suffix}' files; name the output {formats.named(formats.ANALYSIS)}.")
     if output.exists() and not output.is_dir():
         raise PoseStudioError(f"{output} is a file; with several videos the output must be a folder.")
     ext = fmt or ".json"
@@ -165,10 +165,11 @@ def sudden_note(person: int, table) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from posestudio.core.analysis.person_angles import angle_columns, angle_settings
     from posestudio.core.analysis.run import analyse_video
+    from posestudio.core.io.summary_table import summary_rows, write_summary
     from posestudio.core.models.pose import create_estimator
     from posestudio.core.video.source import VideoSource
-    from posestudio.core.analysis.result import angle_columns, angle_settings, summary_rows, write_result, write_summary
 
     videos = [Path(v) for v in args.videos]
     outputs = output_paths(videos, Path(args.output), args.format)
@@ -190,7 +191,7 @@ def run(args: argparse.Namespace) -> int:
             with_angles = args.angles is not None
             wants_angles = with_angles or bool(args.summary)
             extra, tables = angle_columns(result, wanted, **options) if wants_angles else ({}, {})
-            write_result(result, out, extra if with_angles else None,
+            formats.write_result(result, out, extra if with_angles else None,
                          angle_settings(**options) if with_angles else None)
             summary += summary_rows(result, tables)
             notes = [result.note, _cutoff_note(result, options) if wants_angles else None]

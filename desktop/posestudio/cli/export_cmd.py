@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from posestudio.core.errors import PoseStudioError
+from posestudio.core.io import formats
 
 log = logging.getLogger(__name__)
 
-DATA_FORMATS = (".csv", ".json", ".trc")
+DATA_FORMATS = formats.suffixes(formats.DATA)
 OUT_SUFFIX = "_annotated"   # folder outputs: <stem>_annotated.mp4, never the source's own name
 
 
@@ -30,7 +31,8 @@ def register(subparsers) -> None:
     from posestudio.cli.analyze_cmd import DEFAULT_MODEL, MODEL_CHOICES
 
     p = subparsers.add_parser(
-        "export", help="write annotated MP4 clips (skeleton, angles) and their numbers as CSV, JSON or TRC",
+        "export", help="write annotated MP4 clips (skeleton, angles) and their numbers as "
+                       f"{formats.named(formats.DATA, False).upper()}",
         description="Export each video as an H.264 MP4 with the skeleton drawn on it (analysing it first unless "
                     "a cached analysis exists). With several videos OUT is a folder that gets "
                     f"<name>{OUT_SUFFIX}.mp4 per video, made in parallel over all cores.")
@@ -47,7 +49,7 @@ def register(subparsers) -> None:
     p.add_argument("--title", help="a title in the top-left corner")
     p.add_argument("--raw", action="store_true", help="unsmoothed angles (default: smoothed, as the window shows)")
     p.add_argument("--no-audio", action="store_true", help="leave the sound out")
-    p.add_argument("--data", metavar="OUT.csv|.json|.trc",
+    p.add_argument("--data", metavar="OUT" + "|".join(DATA_FORMATS),
                    help="also write the numbers (whole clip); with several videos give just the format, e.g. csv")
     p.add_argument("--long", action="store_true", help="long (tidy) CSV: frame, time, person, variable, value")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
@@ -92,7 +94,7 @@ def _check_args(args) -> None:
 def _data_format(value: str) -> str:
     ext = "." + value.lower().lstrip(".")
     if ext not in DATA_FORMATS:
-        raise PoseStudioError(f"Cannot write '{value}' data; use csv, json or trc.")
+        raise PoseStudioError(f"Cannot write '{value}' data; use {formats.named(formats.DATA, False)}.")
     return ext
 
 
@@ -124,7 +126,8 @@ def plan_jobs(args) -> list[Job]:
         else:
             ext = _data_format(data.suffix or data.name)
             if data.suffix:
-                raise PoseStudioError("With several videos give --data as a format only (csv, json or trc).")
+                raise PoseStudioError("With several videos give --data as a format only "
+                                      f"({formats.named(formats.DATA, False)}).")
             datas = [o.with_suffix(ext) for o in outs]
         if args.long and any(d is not None and d.suffix.lower() != ".csv" for d in datas):
             raise PoseStudioError("--long is for CSV data; name the data file .csv or drop --long.")
@@ -137,25 +140,26 @@ def plan_jobs(args) -> list[Job]:
 
 def run_job(job: Job, progress=None) -> str:
     """Analyse (if needed) and export one video. progress(phase, done, total); returns a one-line summary."""
-    from posestudio.core.io.data_export import export_data
-    from posestudio.core.analysis.prepare import analysis_for
+    from posestudio.core.analysis.cache import analysis_for
     from posestudio.core.export.video_export import VideoExportOptions, export_video
+    from posestudio.core.kinematics.custom_store import load_custom_angles
     from posestudio.core.render import OverlayOptions
     from posestudio.core.video.source import VideoSource
 
     def phase(name):
         return (lambda d, t: progress(name, d, t)) if progress else None
 
+    custom = tuple(load_custom_angles())  # the angles the user made in the window
     with VideoSource(job.video) as source:
         result = analysis_for(source, job.model, progress=phase("analyse"))
         plot_angles = tuple(n.strip() for n in (job.plot or "").split(",") if n.strip())
         overlay = OverlayOptions(angles=job.angles, plot=job.plot is not None, plot_angles=plot_angles,
                                  title=job.title)
         options = VideoExportOptions(start=job.start, end=job.end, height=job.height, overlay=overlay,
-                                     smooth=job.smooth, audio=job.audio)
+                                     smooth=job.smooth, audio=job.audio, custom_angles=custom)
         report = export_video(source, job.out, result, options, progress=phase("export"))
     if job.data is not None:
-        export_data(result, job.data, long=job.long, smooth=job.smooth)
+        formats.export_data(result, job.data, long=job.long, smooth=job.smooth, custom=custom)
     sound = f", sound {report.audio}" if report.audio else ""
     extra = f" and {job.data}" if job.data else ""
     note = f" ({result.note})" if result.note else ""
@@ -244,7 +248,7 @@ def run_batch(jobs: list[Job], quiet: bool) -> int:
 def run(args: argparse.Namespace) -> int:
     _check_args(args)
     jobs = plan_jobs(args)
-    from posestudio.core.analysis.run import load_cached
+    from posestudio.core.analysis.cache import load_cached
     from posestudio.core.models.registry import model_path
 
     if any(load_cached(job.video, args.model) is None for job in jobs):

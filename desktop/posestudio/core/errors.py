@@ -28,3 +28,7 @@ class Cancelled(PoseStudioError):
 
     def __init__(self, what: str = "The job"):
         super().__init__(f"{what} was cancelled.")
+
+
+class DataExportError(PoseStudioError):
+    """The numbers cannot be written in the asked format."""

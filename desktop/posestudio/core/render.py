@@ -13,6 +13,9 @@ from typing import Iterable, Sequence
 import cv2
 import numpy as np
 
+from posestudio.core.display import angle_label_place, body_centre_x, format_time
+from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE, side_of
+
 # Side colours (RGB). Left = orange, right = azure, centre = light grey: distinct for colour-blind viewers
 # (orange/blue) and readable on both dark and bright footage thanks to the dark outline drawn under them.
 LEFT_RGB = (255, 140, 0)
@@ -49,7 +52,7 @@ class OverlayOptions:
     plot: bool = False             # small angle plot with a moving cursor
     plot_angles: tuple[str, ...] = ()  # angles in the plot; empty = left and right knee (or the first two)
     title: str | None = None
-    min_score: float = 0.3         # joints below this are drawn faded and their angles hidden
+    min_score: float = DEFAULT_MIN_SCORE  # joints below this are drawn faded and their angles hidden
 
 
 @dataclass(frozen=True)
@@ -84,18 +87,11 @@ def angle_labels_for(keypoint_set, angle_defs: Iterable) -> list[AngleLabel]:
         else:
             anchor = tuple(dict.fromkeys(idx))
         sides = {keypoint_set.side(i) for i in anchor}
-        side = sides.pop() if len(sides) == 1 else "center"
-        if angle.name.startswith("left_"):
-            side = "left"
-        elif angle.name.startswith("right_"):
-            side = "right"
+        side = side_of(angle.name)
+        if side == "center":  # an unsided name takes its joint's side
+            side = sides.pop() if len(sides) == 1 else "center"
         labels.append(AngleLabel(angle.name, anchor, side))
     return labels
-
-
-def format_time(seconds: float) -> str:
-    minutes, secs = divmod(max(0.0, float(seconds)), 60.0)
-    return f"{int(minutes)}:{secs:06.3f}"
 
 
 class _PlotPanel:
@@ -125,8 +121,8 @@ class _PlotPanel:
         self.series = series
         # left/right curves in their side colours, as on the skeleton; others from a separate set
         others = iter(PLOT_COLOURS[2:] * 4)
-        self.colours = {name: SIDE_COLOURS[name.split("_")[0]] if name.split("_")[0] in ("left", "right")
-                        else next(others) for name in series}
+        self.colours = {name: SIDE_COLOURS[side_of(name)] if side_of(name) != "center" else next(others)
+                        for name in series}
         self.image = np.zeros((height, width, 3), np.uint8)
         self.image[:] = (24, 24, 24)
         self._draw_curves()
@@ -279,27 +275,18 @@ class FrameRenderer:
     def _angle_labels(self, frame, kps: np.ndarray, values: Sequence[float]) -> None:
         min_score = self.options.min_score
         off = self.radius + self.line + 2
-        with np.errstate(invalid="ignore"):
-            sure = kps[np.isfinite(kps).all(axis=1) & (kps[:, 2] >= min_score)]
-        centre_x = float(sure[:, 0].mean()) if len(sure) else 0.0
+        centre_x = body_centre_x(kps, min_score)
         for label, value in zip(self.labels, values):
             if not np.isfinite(value):
                 continue
-            if len(label.anchor) == 1:  # the usual case: skip numpy's slow small-array mean
-                x, y, sc = kps[label.anchor[0]].tolist()
-                if not (sc >= min_score and np.isfinite(x) and np.isfinite(y)):
-                    continue
-            else:
-                anchor = kps[list(label.anchor)]
-                if not (np.isfinite(anchor).all() and (anchor[:, 2] >= min_score).all()):
-                    continue
-                x, y = anchor[:, :2].mean(axis=0)
+            place = angle_label_place(kps, label.anchor, centre_x, min_score)
+            if place is None:
+                continue
+            x, y, outward = place
             text = f"{value:.0f}"
             (tw, tht), _ = cv2.getTextSize(text, _FONT, self.font_scale, self.text_th)
             ring = max(2, tht // 4)
-            # on the outer side of the body, so the label does not sit on the limb it measures
-            left = x < centre_x
-            org = (int(x) - off - tw - 2 * ring - 2 if left else int(x) + off, int(y) - off)
+            org = (int(x) - off - tw - 2 * ring - 2 if outward < 0 else int(x) + off, int(y) - off)
             self._text(frame, text, org, side_colour(label.side))
             # Hershey fonts have no degree sign: a small ring after the number
             centre = (org[0] + tw + ring + 1, org[1] - tht + ring)

@@ -1,4 +1,5 @@
-"""Person identities across frames, and the hand fixes (swap, merge) a user applies to them.
+"""Person identities across frames for multi-person models (single-person ones: single_person.py; the user's
+fixes, swap and merge: id_edits.py).
 
 Pure numpy/scipy so the analysis can call it per frame. Each frame's people are matched to the known tracks
 with the Hungarian algorithm on a cost mixing keypoint distance (normalised by body size, against positions
@@ -15,34 +16,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from posestudio.core.errors import PoseStudioError
+from posestudio.core.analysis.body import box_centre, box_from_keypoints, box_size, normalised, valid_points
 from posestudio.core.models.geometry import box_iou
+from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
 
 _IMPOSSIBLE = 1e6
-
-
-class IdEditError(PoseStudioError):
-    """A manual identity fix cannot be applied."""
-
-
-def box_from_keypoints(keypoints: np.ndarray, min_score: float = 0.3, margin: float = 0.1) -> np.ndarray | None:
-    """(x0, y0, x1, y1) around the confident keypoints, widened by `margin` of its size; None if under 2."""
-    kp = np.asarray(keypoints, dtype=np.float64)
-    ok = _valid(kp, min_score)
-    if ok.sum() < 2:
-        return None
-    xy = kp[ok, :2]
-    lo, hi = xy.min(axis=0), xy.max(axis=0)
-    pad = margin * (hi - lo).max()
-    return np.concatenate([lo - pad, hi + pad])
-
-
-def _valid(kp: np.ndarray, min_score: float) -> np.ndarray:
-    ok = np.isfinite(kp[:, :2]).all(axis=1)
-    if kp.shape[1] > 2:
-        with np.errstate(invalid="ignore"):
-            ok &= kp[:, 2] >= min_score
-    return ok
 
 
 @dataclass(eq=False)
@@ -64,21 +42,12 @@ class _Track:
         velocity for at most `horizon` seconds (people stop and turn; a long straight guess drifts off)."""
         occluder = self.hidden_by
         if occluder is not None and occluder.alive and occluder.hidden_by is None:
-            return _centre(occluder.box) + occluder.shift(now, horizon) + self.offset - _centre(self.box)
+            return box_centre(occluder.box) + occluder.shift(now, horizon) + self.offset - box_centre(self.box)
         return self.velocity * min(now - self.time, horizon)
 
     def predict(self, now: float, horizon: float) -> tuple[np.ndarray, np.ndarray]:
         s = self.shift(now, horizon)
         return self.xy + s, self.box + np.concatenate([s, s])
-
-
-def _centre(box: np.ndarray) -> np.ndarray:
-    return np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
-
-
-def _size(box: np.ndarray) -> float:
-    """Body size in pixels: the square root of the box area, which changes less with pose than its sides."""
-    return float(np.sqrt(max(box[2] - box[0], 0.0) * max(box[3] - box[1], 0.0)))
 
 
 def _coverage(inner: np.ndarray, outer: np.ndarray) -> float:
@@ -104,7 +73,7 @@ class PersonTracker:
     `max_size_ratio`.
     """
 
-    def __init__(self, fps: float = 30.0, max_lost_s: float = 1.0, min_score: float = 0.3,
+    def __init__(self, fps: float = 30.0, max_lost_s: float = 1.0, min_score: float = DEFAULT_MIN_SCORE,
                  max_distance: float = 0.35, keypoint_weight: float = 0.7, prediction_horizon_s: float = 0.5,
                  max_hidden_s: float = 3.0, max_speed: float = 1.5, max_jump: float = 2.0, min_hits: int = 2,
                  max_size_ratio: float = 1.75, appearance_weight: float = 1.0,
@@ -153,7 +122,7 @@ class PersonTracker:
         edges = np.array([box[0] <= e[0] + margin, box[1] <= e[1] + margin,
                           box[2] >= e[2] - margin, box[3] >= e[3] - margin])
         if self.frame_size is None:
-            outward = 0.2 * _size(box)  # px/s
+            outward = 0.2 * box_size(box)  # px/s
             edges &= np.array([velocity[0] < -outward, velocity[1] < -outward,
                                velocity[0] > outward, velocity[1] > outward])
         return bool(edges.any())
@@ -167,12 +136,12 @@ class PersonTracker:
         if both.sum() >= 2:
             dist = float(np.linalg.norm(pred_xy[both] - xy[both], axis=1).mean() / scale)
         else:
-            dist = float(np.linalg.norm(_centre(pred_box) - _centre(box)) / scale)
+            dist = float(np.linalg.norm(box_centre(pred_box) - box_centre(box)) / scale)
         # an occluded person reappears beside the one in front: their motion is theirs, not a guess
         speed = self.max_speed if track.hidden_by is None else 0.5 * self.max_speed
         if dist > min(self.max_distance + speed * lost, self.max_jump):
             return _IMPOSSIBLE
-        size = _size(pred_box) / max(_size(box), 1e-6)
+        size = box_size(pred_box) / max(box_size(box), 1e-6)
         if not 1 / self.max_size_ratio <= size <= self.max_size_ratio:
             return _IMPOSSIBLE  # nobody grows or shrinks that much between two sightings
         cost = self.keypoint_weight * dist + (1 - self.keypoint_weight) * (1 - box_iou(pred_box, box))
@@ -188,8 +157,8 @@ class PersonTracker:
             box = None if boxes is None or boxes[j] is None else np.asarray(boxes[j], dtype=np.float64)
             if box is None or not np.isfinite(box).all():
                 box = box_from_keypoints(kp, self.min_score)
-            ok = _valid(kp, self.min_score)
-            look = None if appearance is None or appearance[j] is None else _normalised(appearance[j])
+            ok = valid_points(kp, self.min_score)
+            look = None if appearance is None or appearance[j] is None else normalised(appearance[j])
             people.append(None if box is None else (np.where(ok[:, None], kp[:, :2], np.nan), ok, box, look))
         return people
 
@@ -270,7 +239,7 @@ class PersonTracker:
             cover = [(_coverage(box, v.box), v) for v in visible]
             best = max(cover, key=lambda c: c[0], default=(0.0, None))
             if best[0] >= 0.3:
-                t.hidden_by, t.offset = best[1], _centre(box) - _centre(best[1].box)
+                t.hidden_by, t.offset = best[1], box_centre(box) - box_centre(best[1].box)
                 continue
             t.at_border = self._at_edge(box, t.velocity)
 
@@ -278,7 +247,7 @@ class PersonTracker:
         xy, ok, box, look = person
         dt = now - track.time
         if 0 < dt <= 0.25:  # over longer gaps the displacement says little about the speed
-            v = (_centre(box) - _centre(track.box)) / dt
+            v = (box_centre(box) - box_centre(track.box)) / dt
             limit = 3.0 * max(box[3] - box[1], 1.0)  # body sizes per second: beyond this it is jitter
             norm = float(np.linalg.norm(v))
             if norm > limit:
@@ -287,135 +256,14 @@ class PersonTracker:
         elif dt > 0.25:
             track.velocity = np.zeros(2)
         # keypoints not seen now keep their last position moved along with the person
-        s = _centre(box) - _centre(track.box)
+        s = box_centre(box) - box_centre(track.box)
         track.xy = np.where(ok[:, None], xy, track.xy + s)
         track.box = box.copy()
         track.time = now
         track.hits += 1
         track.hidden_by, track.offset, track.at_border = None, None, False
         if look is not None:
-            track.appearance = look if track.appearance is None else _normalised(0.8 * track.appearance + 0.2 * look)
-
-
-class SinglePersonTracker:
-    """Ids for single-person models, which report one person a frame and may hop to someone else.
-
-    A hop shows, between sightings less than `window_s` apart, as the body's box moving by more than
-    `max_jump` body sizes or changing size more than `max_growth` times (no one moves or grows that fast),
-    or, with colours given, as other clothes (colour_distance above `colour_hop`) together with a smaller
-    shift of the box (`colour_shift` body sizes, or a size change of `colour_growth` times): two players who
-    overlap are told apart by their shirts, while a person turning or flipping in place keeps the id.
-    The person after a hop takes the id of whoever was last seen near there (within `memory_s`, allowing
-    `speed` body sizes a second since, similar size and clothes), else a new one, so one id's curves never
-    join two people and a person the model comes back to keeps their id. After a longer absence a new
-    position is plausible and the id is kept. Same update() signature as PersonTracker.
-    """
-
-    def __init__(self, max_jump: float = 1.0, window_s: float = 0.5, memory_s: float = 5.0, speed: float = 3.0,
-                 min_score: float = 0.3, max_growth: float = 2.5, colour_hop: float = 0.5,
-                 colour_shift: float = 0.15, colour_growth: float = 1.3):
-        # speed: body sizes per second someone may have moved while the model looked at another person;
-        # max_growth: box size ratio one person may show (sqrt of area: a jumping jack's arms give 1.7)
-        self.max_jump, self.window_s, self.memory_s, self.min_score = max_jump, window_s, memory_s, min_score
-        self.speed, self.max_growth = speed, max_growth
-        self.colour_hop, self.colour_shift, self.colour_growth = colour_hop, colour_shift, colour_growth
-        self.current = 0
-        self._seen: dict[int, tuple[np.ndarray, float, float]] = {}  # id -> last centre, size, time
-        self._looks: dict[int, np.ndarray] = {}  # id -> running torso colour histogram
-
-    def update(self, keypoints_list, boxes=None, timestamp: float | None = None, appearance=None) -> list[int]:
-        ids = []
-        for kp in keypoints_list[:1]:
-            # a few stray points give a tiny box that seems to jump: judge only well-seen bodies
-            box = box_from_keypoints(kp, self.min_score, margin=0.0) if _valid(kp, self.min_score).sum() >= 5 else None
-            if box is not None and _size(box) > 0:
-                centre, size, t = _centre(box), _size(box), float(timestamp or 0.0)
-                look = None if not appearance or appearance[0] is None else _normalised(appearance[0])
-                last = self._seen.get(self.current)
-                if last is not None and t - last[2] <= self.window_s and self._hop(last, centre, size, look):
-                    self.current = self._returning(centre, size, t, look)
-                self._seen[self.current] = (centre, size, t)
-                if look is not None:
-                    ref = self._looks.get(self.current)
-                    self._looks[self.current] = look if ref is None else _normalised(0.8 * ref + 0.2 * look)
-            ids.append(self.current)
-        return ids + [-1] * (len(keypoints_list) - len(ids))
-
-    def _hop(self, last, centre, size, look) -> bool:
-        moved = float(np.hypot(*(centre - last[0]))) / max(size, last[1])
-        growth = max(size, last[1]) / min(size, last[1])
-        if moved > self.max_jump or growth > self.max_growth:
-            return True
-        ref = self._looks.get(self.current)
-        return (look is not None and ref is not None and colour_distance(ref, look) > self.colour_hop
-                and (moved > self.colour_shift or growth > self.colour_growth))
-
-    def _returning(self, centre, size, t, look=None) -> int:
-        # measured in the remembered person's size: a big body near a small one is not that person
-        # come back (a close-up runner is not the figure far behind them), and neither is one twice as big
-        near = []
-        for pid, (where, old, seen) in self._seen.items():
-            if pid == self.current or t - seen > self.memory_s:
-                continue
-            d = float(np.hypot(*(centre - where))) / old
-            if d > self.max_jump + self.speed * (t - seen) or max(size, old) > self.max_growth * min(size, old):
-                continue
-            ref = self._looks.get(pid)
-            if look is not None and ref is not None and colour_distance(ref, look) > self.colour_hop:
-                continue
-            near.append((d, pid))
-        return min(near)[1] if near else max(self._seen) + 1
-
-
-def colour_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """0 for the same colour histogram, 1 for ones with no colour in common (1 - Bhattacharyya coefficient)."""
-    return 1.0 - float(np.sqrt(a * b).sum())
-
-
-def _normalised(v) -> np.ndarray:
-    v = np.clip(np.asarray(v, dtype=np.float64).ravel(), 0, None)
-    total = v.sum()
-    return v / total if total > 0 else np.full(v.shape, 1.0 / max(v.size, 1))
-
-
-def torso_colours(rgb: np.ndarray, keypoints_list, boxes=None, bins: int = 4, min_score: float = 0.3) -> list:
-    """A cheap appearance cue per person for PersonTracker.update(appearance=...): a coarse colour
-    histogram (bins**3) of the torso (between shoulders and hips; the middle of the box when those are not
-    seen). None for a person with nothing usable. Clothes tell apart people whose motion does not."""
-    h, w = rgb.shape[:2]
-    out = []
-    for j, kp in enumerate(keypoints_list):
-        kp = np.asarray(kp, dtype=np.float64)
-        torso = _TORSO.get(kp.shape[0], ())
-        pts = kp[list(torso)] if torso else kp[:0]
-        pts = pts[_valid(pts, min_score)] if len(pts) else pts
-        if len(pts) >= 3:
-            x0, y0 = pts[:, :2].min(axis=0)
-            x1, y1 = pts[:, :2].max(axis=0)
-        else:
-            box = None if boxes is None or boxes[j] is None else np.asarray(boxes[j], dtype=np.float64)
-            if box is None or not np.isfinite(box).all():
-                box = box_from_keypoints(kp, min_score)
-            if box is None:
-                out.append(None)
-                continue
-            bw, bh = box[2] - box[0], box[3] - box[1]
-            x0, x1, y0, y1 = box[0] + 0.3 * bw, box[2] - 0.3 * bw, box[1] + 0.25 * bh, box[1] + 0.55 * bh
-        # the inner part only: edges of the torso box are often background
-        cx, cy, hw, hh = (x0 + x1) / 2, (y0 + y1) / 2, max((x1 - x0) * 0.35, 2), max((y1 - y0) * 0.4, 2)
-        xa, xb = int(np.clip(cx - hw, 0, w)), int(np.clip(cx + hw, 0, w))
-        ya, yb = int(np.clip(cy - hh, 0, h)), int(np.clip(cy + hh, 0, h))
-        patch = rgb[ya:yb, xa:xb].reshape(-1, 3)
-        if len(patch) < 4:
-            out.append(None)
-            continue
-        q = (patch.astype(np.int32) * bins) // 256
-        hist = np.bincount((q[:, 0] * bins + q[:, 1]) * bins + q[:, 2], minlength=bins ** 3)
-        out.append(hist / hist.sum())
-    return out
-
-
-_TORSO = {17: (5, 6, 11, 12), 33: (11, 12, 23, 24)}  # shoulders and hips, COCO and BlazePose
+            track.appearance = look if track.appearance is None else normalised(0.8 * track.appearance + 0.2 * look)
 
 
 def assign_ids(keypoints: np.ndarray, boxes: np.ndarray | None = None, timestamps=None,
@@ -431,49 +279,3 @@ def assign_ids(keypoints: np.ndarray, boxes: np.ndarray | None = None, timestamp
         ts = None if timestamps is None else float(timestamps[f])
         out[f] = tracker.update(list(kp[f]), None if boxes is None else list(boxes[f]), ts)
     return out
-
-
-def swap_ids(person_ids: np.ndarray, a: int, b: int, from_frame: int = 0, to_frame: int | None = None) -> np.ndarray:
-    """Copy of the (F, P) id array with ids a and b exchanged in frames [from_frame, to_frame)."""
-    ids = np.array(person_ids, copy=True)
-    part = ids[from_frame:to_frame]
-    is_a, is_b = part == a, part == b
-    part[is_a], part[is_b] = b, a
-    return ids
-
-
-def merge_ids(person_ids: np.ndarray, keep: int, drop: int) -> np.ndarray:
-    """Copy of the (F, P) id array where every `drop` becomes `keep` (one person the tracker split in two)."""
-    ids = np.array(person_ids, copy=True)
-    together = np.flatnonzero(((ids == keep).any(axis=1)) & ((ids == drop).any(axis=1)))
-    if together.size:
-        raise IdEditError(f"Persons {keep} and {drop} are both in frame {int(together[0])}, so they cannot be "
-                          f"the same person; swap their ids from that frame instead.")
-    ids[ids == drop] = keep
-    return ids
-
-
-def person_keypoints(keypoints: np.ndarray, person_ids: np.ndarray, person_id: int) -> np.ndarray:
-    """(F, K, C) track of one person from (F, P, K, C) results; NaN in frames where they are absent."""
-    kp = np.asarray(keypoints)
-    out = np.full((kp.shape[0],) + kp.shape[2:], np.nan, dtype=np.float64)
-    frames, slots = np.nonzero(np.asarray(person_ids) == person_id)
-    out[frames] = kp[frames, slots]
-    return out
-
-
-def person_at(keypoints: np.ndarray, x: float, y: float, min_score: float = 0.3) -> int | None:
-    """Slot index of the person under the point (x, y) in one frame's (P, K, C) keypoints, or None.
-
-    Inside a person's box counts; among several (people overlapping), the one with a keypoint nearest wins.
-    """
-    best, best_d = None, np.inf
-    for p, kp in enumerate(np.asarray(keypoints, dtype=np.float64)):
-        box = box_from_keypoints(kp, min_score, margin=0.15)
-        if box is None or not (box[0] <= x <= box[2] and box[1] <= y <= box[3]):
-            continue
-        ok = _valid(kp, min_score)
-        d = float(np.hypot(kp[ok, 0] - x, kp[ok, 1] - y).min())
-        if d < best_d:
-            best, best_d = p, d
-    return best

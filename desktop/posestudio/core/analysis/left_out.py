@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from posestudio.core.errors import PoseStudioError
+from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
 
 PARTS: dict[str, tuple[str, ...]] = {
     "left arm": ("left_elbow", "left_wrist", "left_pinky", "left_index", "left_thumb"),
@@ -104,7 +105,7 @@ def in_model_sides(mask_row: np.ndarray, keypoint_names, arms_swapped: bool, leg
     return out
 
 
-def drawn_keypoints(result, min_score: float = 0.3) -> np.ndarray:
+def drawn_keypoints(result, min_score: float = DEFAULT_MIN_SCORE) -> np.ndarray:
     """(F, P, K, 3) keypoints to draw (exported video): what the user left out gets score 0, on the model's
     own side labels (the side fix each person's curves use, with this score threshold, tells which)."""
     if result.left_out is None or not result.left_out.any():

@@ -1,6 +1,9 @@
-"""Per-person angle series from an analysis, computed the way the window shows them.
+"""Per-person angle series from an analysis, computed the way the window shows them, and who is who
+(the main person, a single-person model's hops).
 
 Angles are computed per tracked person (not per slot) so smoothing and velocities never mix two people.
+The user's custom angles come from the caller (the window holds them, the CLI loads them): nothing here
+reads the user's files.
 """
 
 from __future__ import annotations
@@ -9,25 +12,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DEFAULT_MIN_SCORE = 0.3
+from posestudio.core.analysis.result import AnalysisResult
+from posestudio.core.kinematics.filtering import DEFAULT_CUTOFF_HZ
+from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
+
 # joint angles written next to the joints on exported video (segment angles would clutter the picture)
 LABELLED_FAMILIES = ("knee", "hip", "elbow", "shoulder", "ankle")
 
 
-def available_angles(keypoint_names) -> list:
-    """Built-in angles, then the custom ones saved in the window, that this keypoint set allows."""
+def available_angles(keypoint_names, custom=()) -> list:
+    """Built-in angles, then the `custom` ones (AngleDefs the user made), that this keypoint set allows."""
     from posestudio.core.kinematics import DEFAULT_ANGLES
     from posestudio.core.kinematics import available_angles as _available
-    from posestudio.core.kinematics.custom_store import load_custom_angles
 
     builtin = {a.name for a in DEFAULT_ANGLES}
-    custom = [a for a in load_custom_angles() if a.name not in builtin]
-    return list(_available(tuple(keypoint_names), list(DEFAULT_ANGLES) + custom))
+    extra = [a for a in custom if a.name not in builtin]
+    return list(_available(tuple(keypoint_names), list(DEFAULT_ANGLES) + extra))
 
 
-def labelled_angles(keypoint_names) -> list:
+def labelled_angles(keypoint_names, custom=()) -> list:
     """The joint angles shown at the joints: knees, hips, elbows, shoulders, ankles that this model allows."""
-    return [a for a in available_angles(keypoint_names) if getattr(a, "family", a.name) in LABELLED_FAMILIES]
+    return [a for a in available_angles(keypoint_names, custom) if getattr(a, "family", a.name) in LABELLED_FAMILIES]
 
 
 def track_lengths(person_ids: np.ndarray, analysed: np.ndarray | None = None) -> list[tuple[int, int]]:
@@ -78,6 +83,8 @@ def person_angles(result, person_id: int, angles=None, *, smooth: bool = True,
                   min_score: float = DEFAULT_MIN_SCORE) -> PersonAngles:
     """Angles of one tracked person over the whole clip, via kinematics.angle_table (the window's own call).
 
+    angles: AngleDefs to compute; None: every built-in angle this keypoint set allows.
+
     Frames where the person is absent are NaN (smoothing may fill short gaps, as on screen).
     """
     from posestudio.core.kinematics import angle_table
@@ -94,7 +101,8 @@ def person_angles(result, person_id: int, angles=None, *, smooth: bool = True,
 
 def all_person_angles(result, angles=None, *, smooth: bool = True,
                       min_score: float = DEFAULT_MIN_SCORE) -> list[PersonAngles]:
-    return [person_angles(result, pid, angles, smooth=smooth, min_score=min_score)
+    defs = available_angles(result.keypoint_names) if angles is None else list(angles)
+    return [person_angles(result, pid, defs, smooth=smooth, min_score=min_score)
             for pid in result.person_ids_present()]
 
 
@@ -108,3 +116,57 @@ def to_slots(result, tracks: list[PersonAngles], name: str, kind: str = "angles"
         f, p = np.nonzero(result.person_ids == tr.person_id)
         out[f, p] = series[f]
     return out
+
+
+# ----- joint angles per person, aligned with the result's slots (for analyze --angles and --summary) -----
+
+def angle_settings(min_score: float = DEFAULT_MIN_SCORE, smoothing: bool = True,
+                   cutoff_hz: float = DEFAULT_CUTOFF_HZ) -> dict:
+    """How angle_columns computed the angles, for the files that record it. The cutoff is None when
+    smoothing is off (no low-pass was applied)."""
+    return {"min_score": float(min_score), "smoothing": bool(smoothing),
+            "cutoff_hz": float(cutoff_hz) if smoothing else None}
+
+
+def angle_columns(result: AnalysisResult, angles=None, *, min_score: float = DEFAULT_MIN_SCORE,
+                  smoothing: bool = True, cutoff_hz: float = DEFAULT_CUTOFF_HZ,
+                  ) -> tuple[dict[str, np.ndarray], dict[int, object]]:
+    """(name -> (F, P) degrees or deg/s, person id -> AngleTable) for every tracked person.
+
+    angles: AngleDefs or built-in names to compute (None: every angle the keypoint set allows).
+    min_score, smoothing, cutoff_hz: as the window's confidence threshold and smoothing (defaults are the
+    window's); smoothing off gives the raw angles (no outlier rejection, gap filling or low-pass).
+
+    Columns are each angle (smoothed unless asked not to) and `<angle>_velocity`, as the kinematics'
+    angle_table gives them. The tables carry the same settings, so summary_rows() of them agrees.
+    """
+    from posestudio.core.kinematics import angle_table
+
+    columns: dict[str, np.ndarray] = {}
+    tables = {}
+    shape = result.person_ids.shape
+    for pid in result.person_ids_present():
+        table = angle_table(result.track(pid), result.timestamps, result.keypoint_names, angles=angles,
+                            min_score=min_score, smoothing=smoothing, cutoff_hz=cutoff_hz,
+                            left_out=result.left_out_of(pid))
+        tables[pid] = table
+        frames, slots = np.nonzero(result.person_ids == pid)
+        for name, values in table.columns(raw=False, velocity=True).items():
+            column = columns.setdefault(name, np.full(shape, np.nan, dtype=np.float64))
+            column[frames, slots] = values[frames]
+    return columns, tables
+
+
+def series_columns(result, people: list[PersonAngles], angles=None) -> dict[str, np.ndarray]:
+    """The exported angle columns, named as kinematics.AngleTable.columns: NAME, NAME_raw, NAME_velocity,
+    each (F, P) aligned with the result's slots; `angles` (AngleDefs) names them when nobody was found."""
+    if people:
+        names = list(people[0].angles)
+    else:
+        names = [a.name for a in (available_angles(result.keypoint_names) if angles is None else angles)]
+    cols: dict[str, np.ndarray] = {}
+    for name in names:
+        cols[name] = to_slots(result, people, name)
+        cols[f"{name}_raw"] = to_slots(result, people, name, "raw")
+        cols[f"{name}_velocity"] = to_slots(result, people, name, "velocities")
+    return cols

@@ -16,15 +16,15 @@ from typing import Callable
 import numpy as np
 
 from posestudio.core.errors import Cancelled, PoseStudioError
-from posestudio.core.analysis.identities import PersonTracker, SinglePersonTracker
-from posestudio.core.analysis.identities import torso_colours as tracker_colours
-from posestudio.core.paths import cache_dir
+from posestudio.core.analysis.body import torso_colours as tracker_colours
+from posestudio.core.analysis.identities import PersonTracker
+from posestudio.core.analysis.single_person import SinglePersonTracker
 from posestudio.core.models.pose import PoseEstimator, create_estimator
-from posestudio.core.analysis.result import FORMAT_VERSION, AnalysisResult, ResultFileError
+from posestudio.core.analysis.result import AnalysisResult
 
 log = logging.getLogger(__name__)
 
-__all__ = ["AnalysisResult", "analyse_video", "cached_result_path", "load_cached", "save_cached"]
+__all__ = ["AnalysisResult", "analyse_video"]
 
 QUEUE_FRAMES = 8
 PARTIAL_EVERY_S = 0.25          # on_frames at most this often (and at the end)
@@ -190,44 +190,3 @@ def _store(result: AnalysisResult, index: int, t: float, people, tracker, rgb: n
         if result.world is not None and person.world is not None:
             result.world[index, slot] = person.world
     result.analysed[index] = True
-
-
-# ----- cache of finished analyses, keyed by video content and model -----
-
-# Bump when the same video and model would now give different results (estimators, person ids), so cached
-# analyses from older versions are redone rather than shown; files users saved themselves stay loadable.
-ANALYSIS_REVISION = 4  # bumped: single-person hops told by size and clothes colour too
-
-
-def cached_result_path(fingerprint: str, model_id: str) -> Path:
-    return cache_dir() / "analyses" / f"{fingerprint}-{model_id}-r{ANALYSIS_REVISION}.npz"
-
-
-def save_cached(result: AnalysisResult) -> Path:
-    return result.save(cached_result_path(result.fingerprint, result.model_id))
-
-
-def load_cached(source_or_path, model_id: str) -> AnalysisResult | None:
-    """The saved complete analysis of this video with this model, or None (absent, stale, unreadable)."""
-    if isinstance(source_or_path, (str, Path)):
-        from posestudio.core.video.source import fingerprint as file_fingerprint
-
-        # Only the fingerprint (size, head and tail) is needed; opening a VideoSource would index every packet.
-        try:
-            fingerprint = file_fingerprint(Path(source_or_path))
-        except OSError:
-            return None
-    else:
-        fingerprint = source_or_path.fingerprint
-    path = cached_result_path(fingerprint, model_id)
-    if not path.is_file():
-        return None
-    try:
-        result = AnalysisResult.load(path)
-    except ResultFileError:
-        log.warning("ignoring unreadable cached analysis %s", path)
-        return None
-    if (result.fingerprint != fingerprint or result.model_id != model_id
-            or result.format_version != FORMAT_VERSION or not result.complete):
-        return None
-    return result

@@ -45,6 +45,7 @@ class VideoExportOptions:
     overlay: OverlayOptions | None = field(default_factory=OverlayOptions)  # None = plain transcode
     smooth: bool = True              # angle values smoothed as in the window's default view
     person_id: int | None = None     # whose angles are shown; None = the person present in most frames
+    custom_angles: tuple = ()        # the user's own AngleDefs (the window's, or those the CLI loaded)
     crf: int = DEFAULT_CRF
     preset: str = DEFAULT_PRESET
     audio: bool = True
@@ -94,19 +95,18 @@ class _OverlayFrames:
     """Per-frame overlay data (scaled to the output size) for frames [i0, i1) of an analysis."""
 
     def __init__(self, result, options: OverlayOptions, i0: int, i1: int, scale: float, smooth: bool,
-                 out_w: int, out_h: int, times: np.ndarray, person_id: int | None = None):
-        from posestudio.core.export import tracks
-        from posestudio.core.models.skeleton import keypoint_set
-
+                 out_w: int, out_h: int, times: np.ndarray, person_id: int | None = None, custom=()):
+        from posestudio.core.analysis import person_angles as tracks
         from posestudio.core.analysis.left_out import drawn_keypoints
+        from posestudio.core.models.skeleton import keypoint_set
 
         self.result = result
         self.keypoints = drawn_keypoints(result, options.min_score)  # what the user left out is not drawn
         self.i0 = i0
         self.scale = scale
         ks = keypoint_set(result.keypoint_set)
-        label_defs = tracks.labelled_angles(result.keypoint_names) if options.angles else []
-        plot_defs = self._plot_defs(result, options, tracks) if options.plot else []
+        label_defs = tracks.labelled_angles(result.keypoint_names, custom) if options.angles else []
+        plot_defs = self._plot_defs(result, options, tracks, custom) if options.plot else []
         defs = list({a.name: a for a in label_defs + plot_defs}.values())
         # angles belong to one person, as in the window: the chosen one, else the one present most
         # (labels on every person of a crowd would hide the picture)
@@ -120,8 +120,8 @@ class _OverlayFrames:
         self.renderer = FrameRenderer(out_w, out_h, ks, options, labels, times, series)
 
     @staticmethod
-    def _plot_defs(result, options: OverlayOptions, tracks) -> list:
-        available = {a.name: a for a in tracks.available_angles(result.keypoint_names)}
+    def _plot_defs(result, options: OverlayOptions, tracks, custom) -> list:
+        available = {a.name: a for a in tracks.available_angles(result.keypoint_names, custom)}
         wanted = list(options.plot_angles)
         if not wanted:
             knees = [n for n in ("left_knee", "right_knee") if n in available]
@@ -262,7 +262,7 @@ def export_video(source, out_path, result=None, options: VideoExportOptions | No
                 raise ExportError("The analysis was made on a picture of another size; analyse this video again.")
             if result is not None:
                 overlay = _OverlayFrames(result, options.overlay, i0, i1, scale, options.smooth, out_w, out_h, times,
-                                         options.person_id)
+                                         options.person_id, options.custom_angles)
             else:  # no analysis: time stamp and title only
                 from posestudio.core.models.skeleton import COCO17
 

@@ -23,6 +23,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from posestudio.core.errors import PoseStudioError
+from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
 
 KINDS = ("three_point", "segment_pair", "segment", "vertical")
 KEYPOINT_COUNT = {"three_point": 3, "segment_pair": 4, "segment": 2, "vertical": 2}
@@ -234,7 +235,7 @@ def unwrap_degrees(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def facing_direction(keypoints: np.ndarray, keypoint_names: Sequence[str], min_score: float = 0.3,
+def facing_direction(keypoints: np.ndarray, keypoint_names: Sequence[str], min_score: float = DEFAULT_MIN_SCORE,
                      window: int = 15) -> np.ndarray:
     """Per frame +1 if the person faces the image's right, -1 if left, 0 if it cannot be told at all.
 
@@ -311,7 +312,7 @@ def outside_picture_missing(keypoints: np.ndarray, frame_size, margin: float = 0
 
 
 def compute_angles(keypoints: np.ndarray, keypoint_names: Sequence[str], angles=None,
-                   min_score: float = 0.3, frame_size=None) -> dict[str, np.ndarray]:
+                   min_score: float = DEFAULT_MIN_SCORE, frame_size=None) -> dict[str, np.ndarray]:
     """Angles of one person over frames.
 
     keypoints: (F, K, 3) x, y, score (or (F, K, 2) without scores); NaN rows for absent frames.

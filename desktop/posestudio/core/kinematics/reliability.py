@@ -14,6 +14,8 @@ from typing import Sequence
 
 import numpy as np
 
+from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
+
 from .angles import AngleDef, points_lookup
 
 # a segment shorter than this share of the trunk (shoulder centre to hip centre, typical over about a
@@ -58,7 +60,7 @@ def trunk_scale(points, window: int = SCALE_WINDOW) -> np.ndarray:
 
 
 def short_segment_mask(keypoints: np.ndarray, keypoint_names: Sequence[str], angles: Sequence[AngleDef],
-                       min_score: float = 0.3, min_fraction: float = DEFAULT_MIN_SEGMENT_FRACTION,
+                       min_score: float = DEFAULT_MIN_SCORE, min_fraction: float = DEFAULT_MIN_SEGMENT_FRACTION,
                        min_px: float = DEFAULT_MIN_SEGMENT_PX) -> dict[str, np.ndarray]:
     """name -> (F,) True where one of the angle's segments is shorter than max(min_fraction x trunk, min_px).
 

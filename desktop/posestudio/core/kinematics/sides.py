@@ -14,6 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
+from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
 LEG_PARTS = ("hip", "knee", "ankle", "heel", "foot_index")
 ARM_PARTS = ("shoulder", "elbow", "wrist", "pinky", "index", "thumb")
 # the swap decision is driven by the limb ends; hips and shoulders nearly overlap in side views anyway
@@ -45,7 +46,7 @@ def _body_scale(xy: np.ndarray, names: Sequence[str]) -> float:
     return float(np.nanmedian(torso)) if np.isfinite(torso).any() else np.nan
 
 
-def side_swaps(keypoints: np.ndarray, keypoint_names: Sequence[str], limb: str = "leg", min_score: float = 0.3,
+def side_swaps(keypoints: np.ndarray, keypoint_names: Sequence[str], limb: str = "leg", min_score: float = DEFAULT_MIN_SCORE,
                swap_price: float = 0.25) -> np.ndarray:
     """(F,) bool: frames whose left and right `limb` ("leg" or "arm") labels should be exchanged.
 
@@ -91,7 +92,7 @@ def side_swaps(keypoints: np.ndarray, keypoint_names: Sequence[str], limb: str =
     return out
 
 
-def fix_side_swaps(keypoints: np.ndarray, keypoint_names: Sequence[str], min_score: float = 0.3,
+def fix_side_swaps(keypoints: np.ndarray, keypoint_names: Sequence[str], min_score: float = DEFAULT_MIN_SCORE,
                    swap_price: float = 0.25) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Copy of (F, K, C) keypoints with mixed-up legs and arms relabelled, and which frames were changed."""
     src = np.asarray(keypoints)

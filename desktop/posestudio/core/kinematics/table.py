@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
+
 from .angles import AngleDef, available_angles, compute_angles, default_angle, outside_picture_missing
 from .reliability import DEFAULT_MIN_SEGMENT_FRACTION, DEFAULT_MIN_SEGMENT_PX, short_segment_mask
 from .filtering import DEFAULT_MAX_BRIDGE_RATE, DEFAULT_MAX_GAP_S, DEFAULT_ORDER, angular_velocity, smooth
@@ -65,7 +67,7 @@ def value_bounds(angle: AngleDef) -> tuple[float, float] | None:
     return None
 
 
-def angle_table(keypoints: np.ndarray, timestamps, keypoint_names, angles=None, min_score: float = 0.3,
+def angle_table(keypoints: np.ndarray, timestamps, keypoint_names, angles=None, min_score: float = DEFAULT_MIN_SCORE,
                 smoothing: bool = True, cutoff_hz: float = 6.0, order: int = DEFAULT_ORDER,
                 max_gap_s: float = DEFAULT_MAX_GAP_S, fix_sides: bool = True, frame_size=None,
                 min_segment_fraction: float = DEFAULT_MIN_SEGMENT_FRACTION,

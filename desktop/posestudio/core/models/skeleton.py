@@ -4,6 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Keypoints scored below this do not count (angles, drawing, boxes): the window's default threshold and the
+# default everywhere else, so a file exported with defaults matches what the window showed.
+DEFAULT_MIN_SCORE = 0.3
+
+
+def side_of(name: str) -> str:
+    """"left" / "right" from a keypoint or angle name (the person's own side, as in COCO and MediaPipe:
+    `left_knee`, `mouth_left`), else "center"."""
+    if name.startswith("left_") or name.endswith("_left"):
+        return "left"
+    if name.startswith("right_") or name.endswith("_right"):
+        return "right"
+    return "center"
+
 
 @dataclass(frozen=True)
 class KeypointSet:
@@ -28,13 +42,7 @@ class KeypointSet:
             raise KeyError(f"{self.name} has no keypoint named {name!r}") from None
 
     def side(self, i: int) -> str:
-        """"left" / "right" from the name (the person's own side, as in COCO and MediaPipe), else "center"."""
-        n = self.names[i]
-        if n.startswith("left_") or n.endswith("_left"):
-            return "left"
-        if n.startswith("right_") or n.endswith("_right"):
-            return "right"
-        return "center"
+        return side_of(self.names[i])
 
     def __contains__(self, name: object) -> bool:
         return name in self._index

@@ -1,0 +1,63 @@
+"""Finished analyses kept per user, keyed by the video's content and the model: reopening a video is instant."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from posestudio.core.analysis.result import AnalysisResult
+from posestudio.core.analysis.result_file import ResultFileError, load_result, save_result
+from posestudio.core.analysis.run import analyse_video
+from posestudio.core.paths import cache_dir
+
+log = logging.getLogger(__name__)
+
+# Bump when the same video and model would now give different results (estimators, person ids), so cached
+# analyses from older versions are redone rather than shown; files users saved themselves stay loadable.
+ANALYSIS_REVISION = 4  # bumped: single-person hops told by size and clothes colour too
+
+
+def cached_result_path(fingerprint: str, model_id: str) -> Path:
+    return cache_dir() / "analyses" / f"{fingerprint}-{model_id}-r{ANALYSIS_REVISION}.npz"
+
+
+def save_cached(result: AnalysisResult) -> Path:
+    return save_result(result, cached_result_path(result.fingerprint, result.model_id))
+
+
+def load_cached(source_or_path, model_id: str) -> AnalysisResult | None:
+    """The saved complete analysis of this video with this model, or None (absent, stale, unreadable)."""
+    if isinstance(source_or_path, (str, Path)):
+        from posestudio.core.video.source import fingerprint as file_fingerprint
+
+        # Only the fingerprint (size, head and tail) is needed; opening a VideoSource would index every packet.
+        try:
+            fingerprint = file_fingerprint(Path(source_or_path))
+        except OSError:
+            return None
+    else:
+        fingerprint = source_or_path.fingerprint
+    path = cached_result_path(fingerprint, model_id)
+    if not path.is_file():
+        return None
+    try:
+        result = load_result(path)  # checks the format version
+    except ResultFileError:
+        log.warning("ignoring unreadable cached analysis %s", path)
+        return None
+    if result.fingerprint != fingerprint or result.model_id != model_id or not result.complete:
+        return None
+    return result
+
+
+def analysis_for(source, model_id: str, progress=None, cancel=None) -> AnalysisResult:
+    """The cached analysis of `source` (VideoSource) with `model_id`, else analyse now and save it to the cache."""
+    result = load_cached(source, model_id)
+    if result is not None:
+        return result
+    result = analyse_video(source, model_id, progress=progress, cancel=cancel)
+    try:
+        save_cached(result)
+    except OSError:  # a read-only cache only costs speed next time
+        log.warning("cannot cache the analysis of %s", source.path, exc_info=True)
+    return result
