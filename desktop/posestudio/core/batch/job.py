@@ -12,7 +12,8 @@ from typing import Callable
 
 from posestudio import __version__
 from posestudio.core.batch.plan import Settings, Task
-from posestudio.core.batch.records import now, read_record, still_done, write_manifest, write_table
+from posestudio.core.batch.records import (now, read_record, remove_stale_temporaries, still_done, write_manifest,
+                                           write_table)
 from posestudio.core.batch.runner import describe, run_tasks
 
 MANIFEST_EVERY_S = 10.0   # rewriting the whole manifest per video would cost O(n^2) on 10,000 videos
@@ -81,6 +82,14 @@ def run_batch(tasks: list[Task], settings: Settings, out_dir: Path, *, workers: 
         if todo:
             run_tasks(todo, settings, str(out_dir.resolve()), finished, workers=workers, scheduler=scheduler)
         header["finished"] = now()
+    except BaseException:
+        for task in todo:
+            record = read_record(out_dir, task.name) if task.name not in entries else None
+            if still_done(record, task.video, settings.key, out_dir):
+                entries[task.name] = record  # a worker finished it just before the interruption
+            elif scheduler is None and task.name not in entries:
+                remove_stale_temporaries(out_dir, task.name)  # the local workers are gone: of no use
+        raise
     finally:
         manifest = write_manifest(out_dir, header, tasks, entries)
         summary = write_table(out_dir, tasks, entries)

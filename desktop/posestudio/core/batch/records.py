@@ -46,8 +46,11 @@ def read_record(out_dir: Path, name: str) -> dict | None:
 
 
 def remove_stale_temporaries(out_dir: Path, name: str) -> None:
-    """Temporary files an earlier run left when it was killed mid-write (atomic_path names them '.<stem>.*')."""
-    for stale in glob.glob(os.path.join(glob.escape(str(out_dir)), f".{glob.escape(name)}.*")):
+    """Temporary files an earlier run left when it was killed mid-write (atomic_path names them '.<stem>.*',
+    and '..<stem>.*' when a writer made its own beside ours)."""
+    folder = glob.escape(str(out_dir))
+    for stale in glob.glob(os.path.join(folder, f".{glob.escape(name)}.*")) + \
+            glob.glob(os.path.join(folder, f"..{glob.escape(name)}.*")):
         try:
             os.unlink(stale)
         except OSError:
