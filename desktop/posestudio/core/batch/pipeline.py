@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from posestudio.core.analysis.result import angle_columns, angle_settings, summary_rows, write_result, write_summary
-from posestudio.core.analysis.person_angles import DEFAULT_MIN_SCORE
+from posestudio.core.atomic import atomic_path
+from posestudio.core.analysis.person_angles import angle_columns, angle_settings
+from posestudio.core.io.formats import write_result
+from posestudio.core.io.summary_table import summary_rows, write_summary
+from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
 from posestudio.core.analysis.run import analyse_video
 from posestudio.core.export.video_export import VideoExportOptions, export_video
 from posestudio.core.kinematics.filtering import DEFAULT_CUTOFF_HZ
@@ -39,12 +42,15 @@ def analyse_one(video: Path, out_dir: Path, name: str, settings, estimator) -> d
     with VideoSource(video) as source:
         result = analyse_video(source, settings.model, estimator=estimator)
         columns, tables = angle_columns(result, settings.angle_defs, **options)
-        write_result(result, data, columns if settings.angles else None,
-                     angle_settings(**options) if settings.angles else None)
-        outputs = [data.name]
-        if settings.video:
-            overlay = OverlayOptions(angles=settings.angles, min_score=settings.min_score)
-            export_video(source, clip, result, VideoExportOptions(overlay=overlay, smooth=settings.smoothing))
-            outputs.append(clip.name)
+        # The data file takes its name only after the clip is complete: an interrupted video leaves
+        # neither, so every file in OUTDIR belongs to a finished video.
+        with atomic_path(data) as data_tmp:
+            write_result(result, data_tmp, columns if settings.angles else None,
+                         angle_settings(**options) if settings.angles else None)
+            outputs = [data.name]
+            if settings.video:
+                overlay = OverlayOptions(angles=settings.angles, min_score=settings.min_score)
+                export_video(source, clip, result, VideoExportOptions(overlay=overlay, smooth=settings.smoothing))
+                outputs.append(clip.name)
     return {"frames": int(result.frame_count), "fingerprint": result.fingerprint, "outputs": outputs,
             "summary": summary_rows(result, tables), "notes": [n for n in (result.note,) if n]}
