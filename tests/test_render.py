@@ -103,11 +103,14 @@ def test_angle_labels_sit_at_the_joint_and_skip_unknown_values(annotated):
     labels = angle_labels_for(COCO17, defs)
     assert [lab.anchor for lab in labels] == [(COCO17.index("left_knee"),), (COCO17.index("right_elbow"),)]
     assert [lab.side for lab in labels] == ["left", "right"]
-    # BlazePose: the ankle angle is anchored at the ankle; angles on virtual points (hip centre) are skipped
+    # BlazePose: the ankle angle is anchored at the ankle; an angle on virtual points (hip and shoulder
+    # centres) sits amid the keypoints they average, as in the window
     bp = angle_labels_for(BLAZEPOSE33, DEFAULT_ANGLES)
     by_name = {lab.name: lab for lab in bp}
     assert by_name["left_ankle"].anchor == (BLAZEPOSE33.index("left_ankle"),)
-    assert "trunk_lean" not in by_name
+    trunk = ("left_hip", "right_hip", "left_shoulder", "right_shoulder")
+    assert by_name["trunk_lean"].anchor == tuple(BLAZEPOSE33.index(n) for n in trunk)
+    assert by_name["trunk_lean"].side == "center"
 
     person = people[:1]
     r = FrameRenderer(w, h, COCO17, OverlayOptions(timestamp=False, skeleton=False), labels)

@@ -17,10 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
+from posestudio.core.models.registry import MEDIAPIPE_COMPLEXITY
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 VIDEOS = REPO.parent / "shared" / "data" / "videos"
-COMPLEXITY = {"blazepose-lite": 0, "blazepose-full": 1, "blazepose-heavy": 2}
+COMPLEXITY = MEDIAPIPE_COMPLEXITY  # our BlazePose id -> MediaPipe Pose model_complexity
 REFERENCE_VERSION = 1  # bump when run_mediapipe.py changes what it saves: stale cached results are then ignored
 
 

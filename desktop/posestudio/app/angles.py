@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from posestudio.core import kinematics as _kin
+from posestudio.core.render import angle_anchor
 
 log = logging.getLogger(__name__)
 
@@ -31,20 +32,6 @@ def label_for(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def _anchor(defn) -> tuple[str, ...]:
-    """Where the value is written: the joint two segments share, else the middle of the keypoints."""
-    kps = tuple(defn.keypoints)
-    if defn.kind == "three_point":
-        kps = kps[1:2]
-    else:
-        shared = tuple(k for k in dict.fromkeys(kps) if kps.count(k) > 1)
-        if shared:
-            return shared
-        if defn.kind == "segment_pair":
-            kps = kps[1:2]  # e.g. the ankle for knee-ankle vs heel-toe
-    return tuple(part for k in kps for part in _kin.VIRTUAL_POINTS.get(k, (k,)))
-
-
 def definitions(custom=()) -> dict:
     """name -> AngleDef: the built-in set, then custom angles (a custom one never hides a built-in)."""
     out = {a.name: a for a in _kin.DEFAULT_ANGLES}
@@ -61,7 +48,7 @@ def catalog(keypoint_names, custom=()) -> list[AngleInfo]:
 @functools.lru_cache(maxsize=16)
 def _catalog(names: tuple[str, ...], custom: tuple) -> tuple[AngleInfo, ...]:
     builtin = {a.name for a in _kin.DEFAULT_ANGLES}
-    return tuple(AngleInfo(d.name, label_for(d.name), _anchor(d), d.convention, _kin.unavailable_reason(d, names),
+    return tuple(AngleInfo(d.name, label_for(d.name), angle_anchor(d), d.convention, _kin.unavailable_reason(d, names),
                            custom=d.name not in builtin)
                  for d in definitions(custom).values())
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from posestudio.app.export_jobs import data_job, video_job
 from posestudio.app.workers import TaskThread, Workers
 from posestudio.core.export.video_export import VideoExportOptions, output_size
+from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
 from posestudio.core.render import OverlayOptions
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class ExportVideoDialog(QDialog):
 
     def __init__(self, video_path: str, result, *, width: int, height: int, duration: float,
                  in_out: tuple[float, float] | None = None, smooth: bool = True, show_angles: bool = True,
-                 threshold: float = 0.3, person_id: int | None = None, parent: QWidget | None = None,
+                 threshold: float = DEFAULT_MIN_SCORE, person_id: int | None = None, parent: QWidget | None = None,
                  workers: Workers | None = None):
         super().__init__(parent)
         self.setWindowTitle("Export video")
@@ -221,8 +222,9 @@ def choose_data_file(parent, video_path: str) -> tuple[str, bool] | None:
     return path, long
 
 
-def export_data(parent, workers: Workers, result, video_path: str, smooth: bool = True, threshold: float = 0.3,
-                on_done=None, on_failed=None, person_id: int | None = None) -> TaskThread | None:
+def export_data(parent, workers: Workers, result, video_path: str, smooth: bool = True,
+                threshold: float = DEFAULT_MIN_SCORE, on_done=None, on_failed=None,
+                person_id: int | None = None) -> TaskThread | None:
     """File > Export data: ask for a file, write it on a worker thread. Returns the task (or None)."""
     choice = choose_data_file(parent, video_path)
     if choice is None or result is None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
+
 
 def video_job(video_path: str, out_path: str, result, options):
     """A job for a TaskThread that writes the annotated clip (posestudio.core.export.video_export)."""
@@ -15,7 +17,7 @@ def video_job(video_path: str, out_path: str, result, options):
     return job
 
 
-def data_job(result, out_path: str, long: bool = False, smooth: bool = True, min_score: float = 0.3,
+def data_job(result, out_path: str, long: bool = False, smooth: bool = True, min_score: float = DEFAULT_MIN_SCORE,
              person_id: int | None = None):
     """A job for a TaskThread that writes CSV / JSON / TRC (posestudio.core.io.data_export); a TRC holds
     one person's markers: `person_id` (the one the window follows), else the one seen longest."""

@@ -7,9 +7,10 @@ import math
 import numpy as np
 
 from posestudio.app import angles
-from posestudio.app.settings_panel import side_of
 from posestudio.app.video_view import Overlay
 from posestudio.core.analysis.left_out import in_model_sides
+from posestudio.core.display import angle_label_place, body_centre_x
+from posestudio.core.models.skeleton import side_of
 
 
 def frame_overlay(result, index: int, keypoint_set, angle_data, threshold: float, show_labels: bool,
@@ -29,19 +30,16 @@ def frame_overlay(result, index: int, keypoint_set, angle_data, threshold: float
     if kp is None:
         return overlay
     names = {n: i for i, n in enumerate(result.keypoint_names)}
-    centre_x = float(np.nanmean(kp[:, 0])) if np.isfinite(kp[:, 0]).any() else 0.0
+    centre_x = body_centre_x(kp, threshold)
     anchors = {info.name: info.anchor for info in angles.catalog(result.keypoint_names, custom)}
     for name, values in angle_data.values.items():
         if index >= len(values) or not math.isfinite(values[index]):
             continue
         idx = [names[k] for k in anchors.get(name, ()) if k in names]
-        points = kp[idx, :2] if idx else np.empty((0, 2))
-        points = points[np.isfinite(points).all(axis=1)]
-        if len(points) == 0:
+        place = angle_label_place(kp, idx, centre_x, threshold) if idx else None  # as on the exported video
+        if place is None:
             continue
-        x, y = points.mean(axis=0)
-        # values sit on the outer side of the body, so left/right pairs never overlap
-        outward = -1 if x < centre_x else 1
+        x, y, outward = place
         overlay.labels.append((f"{values[index]:.0f}°", float(x), float(y), side_of(name), outward))
     return overlay
 

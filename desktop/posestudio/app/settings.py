@@ -5,8 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import QByteArray, QSettings
 
 from posestudio.core.models.registry import DEFAULT_MODEL
+from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
 
-DEFAULT_THRESHOLD = 0.3
+DEFAULT_THRESHOLD = DEFAULT_MIN_SCORE
 DEFAULT_ANGLES = ("left_knee", "right_knee", "left_hip", "right_hip", "left_elbow", "right_elbow")
 MAX_RECENT = 10
 

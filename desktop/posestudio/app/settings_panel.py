@@ -72,10 +72,6 @@ class Choices:
     person: int                      # track id to follow, -1 for the longest track
 
 
-def side_of(name: str) -> str:
-    return "left" if name.startswith("left_") else "right" if name.startswith("right_") else "center"
-
-
 class SettingsPanel(QWidget):
     model_requested = Signal(str)       # the user picked another model; the window decides
     choices_changed = Signal(object)    # Choices: confidence, smoothing, labels, angles or person changed

@@ -8,12 +8,9 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QStyle, QToolButton, QWidget
 
+from posestudio.core.display import format_time
+
 SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
-
-
-def format_time(seconds: float) -> str:
-    minutes, secs = divmod(max(seconds, 0.0), 60.0)
-    return f"{int(minutes)}:{secs:06.3f}"
 
 
 class Playback(QObject):

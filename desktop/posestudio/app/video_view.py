@@ -9,6 +9,7 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QTransform
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
 from posestudio.core.render import CENTER_RGB, SIDE_COLOURS, faded
 
 CLICK_SLOP_PX = 4
@@ -23,7 +24,7 @@ class Overlay:
     people: list[tuple[int, np.ndarray]] = field(default_factory=list)   # (track id, (K, 3))
     followed: int = -1
     show_ids: bool = False
-    threshold: float = 0.3
+    threshold: float = DEFAULT_MIN_SCORE
     # text, x, y, side ("left"/"right"/"center": the colour), outward (-1: write it left of the point, 1: right)
     labels: list[tuple[str, float, float, str, int]] = field(default_factory=list)
     # keypoints picked for a new custom angle: x, y, text ("1 left_shoulder")

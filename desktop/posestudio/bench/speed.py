@@ -24,10 +24,10 @@ import time
 from pathlib import Path
 
 from posestudio.core.errors import PoseStudioError
+from posestudio.core.models.registry import MEDIAPIPE_COMPLEXITY
 
 log = logging.getLogger(__name__)
 
-MEDIAPIPE_COMPLEXITY = {"blazepose-lite": 0, "blazepose-full": 1, "blazepose-heavy": 2}
 WARMUP_FRAMES = 3
 
 

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from posestudio.bench.speed import MEDIAPIPE_COMPLEXITY
-
-MODEL_CHOICES = ("movenet-lightning", "movenet-thunder", "movenet-multipose",
-                 "blazepose-lite", "blazepose-full", "blazepose-heavy")
+from posestudio.core.models.registry import MEDIAPIPE_COMPLEXITY, MODEL_IDS
 
 
 def register(subparsers) -> None:
@@ -18,7 +15,7 @@ def register(subparsers) -> None:
                     "getrusage); with --mediapipe also mediapipe_fps and ours_over_mediapipe (MediaPipe Pose, "
                     "same model size, video mode, OpenCV decoding, run in its own virtualenv).")
     p.add_argument("video", metavar="VIDEO")
-    p.add_argument("--model", "-m", required=True, choices=MODEL_CHOICES)
+    p.add_argument("--model", "-m", required=True, choices=MODEL_IDS)
     p.add_argument("--mediapipe", action="store_true",
                    help=f"also time MediaPipe's own Pose (only for {', '.join(MEDIAPIPE_COMPLEXITY)})")
     p.add_argument("--frames", type=int, default=None, metavar="N", help="only the first N frames")

@@ -64,31 +64,37 @@ class AngleLabel:
     side: str
 
 
-def angle_labels_for(keypoint_set, angle_defs: Iterable) -> list[AngleLabel]:
-    """Labels for angle definitions (anything with .name, .kind, .keypoints): joint angles sit at their vertex.
+def angle_anchor(angle) -> tuple[str, ...]:
+    """The keypoints whose mean position carries an angle's value (anything with .kind and .keypoints): the
+    joint its two segments share (the middle of three points; for a segment pair such as the ankle, knee-ankle
+    against heel-toes, the second point), else the middle of all its points; a virtual centre (hip_center)
+    stands for the keypoints it averages."""
+    from posestudio.core.kinematics import VIRTUAL_POINTS
 
-    Angles naming points the set lacks (e.g. virtual centres) are skipped; segment angles sit at the
-    middle of their keypoints.
-    """
+    kps = tuple(angle.keypoints)
+    if angle.kind == "three_point":
+        kps = kps[1:2]
+    else:
+        shared = tuple(k for k in dict.fromkeys(kps) if kps.count(k) > 1)
+        if shared:
+            return shared
+        if angle.kind == "segment_pair":
+            kps = kps[1:2]
+    return tuple(part for k in kps for part in VIRTUAL_POINTS.get(k, (k,)))
+
+
+def angle_labels_for(keypoint_set, angle_defs: Iterable) -> list[AngleLabel]:
+    """Labels for angle definitions (anything with .name, .kind, .keypoints), at their angle_anchor; angles
+    whose anchor the set lacks are skipped. A sided name (left_knee) gives the colour, else the joint's side."""
     labels = []
     for angle in angle_defs:
         try:
-            idx = tuple(keypoint_set.index(n) for n in angle.keypoints)
+            anchor = tuple(keypoint_set.index(n) for n in angle_anchor(angle))
         except (KeyError, ValueError):
             continue
-        # a joint angle's vertex is the keypoint its two segments share (the middle one of three points)
-        shared = [i for i in dict.fromkeys(idx) if idx.count(i) > 1]
-        if angle.kind == "three_point" and len(idx) == 3:
-            anchor = (idx[1],)
-        elif shared:
-            anchor = (shared[0],)
-        elif angle.kind == "segment_pair":  # e.g. ankle: shank (knee->ankle) meets foot (heel->toes)
-            anchor = (idx[1],)
-        else:
-            anchor = tuple(dict.fromkeys(idx))
         sides = {keypoint_set.side(i) for i in anchor}
         side = side_of(angle.name)
-        if side == "center":  # an unsided name takes its joint's side
+        if side == "center":
             side = sides.pop() if len(sides) == 1 else "center"
         labels.append(AngleLabel(angle.name, anchor, side))
     return labels

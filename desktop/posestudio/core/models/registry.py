@@ -25,6 +25,9 @@ DETECTOR_ID = "blazepose-detector"
 # people on empty scenes, and heel and toe points for the ankle angles (README, Models)
 DEFAULT_MODEL = "blazepose-full"
 ALL_IDS = MODEL_IDS[:3] + (DETECTOR_ID,) + MODEL_IDS[3:]
+BLAZEPOSE_IDS = tuple(m for m in MODEL_IDS if m.startswith("blazepose-"))
+# BlazePose lite, full and heavy are MediaPipe Pose's model_complexity 0, 1 and 2 (its reference runs)
+MEDIAPIPE_COMPLEXITY = {model_id: complexity for complexity, model_id in enumerate(BLAZEPOSE_IDS)}
 STAMP_NAME = ".verified.json"
 
 
