@@ -18,18 +18,15 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from posestudio.app.export_jobs import data_job, video_job
 from posestudio.app.workers import TaskThread, Workers
 from posestudio.core.export.video_export import VideoExportOptions, output_size
+from posestudio.core.io import formats
 from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
 from posestudio.core.render import OverlayOptions
 
 log = logging.getLogger(__name__)
 
 HEIGHTS = (2160, 1440, 1080, 720, 540, 480, 360)
-DATA_FILTERS = {
-    "Spreadsheet CSV, one row per frame (*.csv)": (".csv", False),
-    "Long (tidy) CSV: frame, time, person, variable, value (*.csv)": (".csv", True),
-    "JSON, as `posestudio analyze` writes (*.json)": (".json", False),
-    "OpenSim markers TRC, pixels with Y up (*.trc)": (".trc", False),
-}
+# save-dialog filter -> (suffix, long layout), from the one list of file formats
+DATA_FILTERS = {text: (f.suffix, f.long) for text, f in formats.dialog_filters(formats.DATA).items()}
 
 
 class ExportVideoDialog(QDialog):
@@ -217,7 +214,7 @@ def choose_data_file(parent, video_path: str) -> tuple[str, bool] | None:
     if not path:
         return None
     ext, long = DATA_FILTERS.get(chosen, (Path(path).suffix.lower() or ".csv", False))
-    if Path(path).suffix.lower() not in (".csv", ".json", ".trc"):
+    if Path(path).suffix.lower() not in formats.suffixes(formats.DATA):
         path += ext
     return path, long
 
