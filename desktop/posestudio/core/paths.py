@@ -1,4 +1,9 @@
-"""Per-user folders: models, caches, logs. Each can be moved with an environment variable."""
+"""Per-user folders: models, caches, logs, settings. Each can be moved with an environment variable.
+
+The platform's conventions come from platformdirs. On Linux they are the XDG folders Pose Studio always
+used (~/.local/share/posestudio/models, ~/.cache/posestudio, ~/.local/state/posestudio/logs,
+~/.config/posestudio), so existing models and cached analyses stay where they are.
+"""
 
 from __future__ import annotations
 
@@ -6,46 +11,41 @@ import os
 import sys
 from pathlib import Path
 
-APP = "posestudio"
+import platformdirs
+
+# the folder's name: lower case as is usual on Linux, as the user sees it elsewhere
+APP = "posestudio" if sys.platform.startswith("linux") else "PoseStudio"
 
 
-def _xdg(var: str, fallback: str) -> Path:
+def _override(var: str) -> Path | None:
     value = os.environ.get(var)
-    return Path(value) if value else Path.home() / fallback
-
-
-def _base(kind: str) -> Path:
-    if sys.platform == "win32":
-        root = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-        return root / "PoseStudio" / kind
-    if sys.platform == "darwin":
-        lib = Path.home() / "Library"
-        where = {"data": lib / "Application Support", "cache": lib / "Caches", "state": lib / "Logs"}
-        return where[kind] / "PoseStudio"
-    where = {
-        "data": _xdg("XDG_DATA_HOME", ".local/share"),
-        "cache": _xdg("XDG_CACHE_HOME", ".cache"),
-        "state": _xdg("XDG_STATE_HOME", ".local/state"),
-    }
-    return where[kind] / APP
+    return Path(value) if value else None
 
 
 def models_dir() -> Path:
     """Where built ONNX files live (POSESTUDIO_MODELS overrides)."""
-    override = os.environ.get("POSESTUDIO_MODELS")
-    return Path(override) if override else _base("data") / "models"
+    return _override("POSESTUDIO_MODELS") or platformdirs.user_data_path(APP, appauthor=False) / "models"
 
 
 def cache_dir() -> Path:
     """Analysis results and other things that can be rebuilt (POSESTUDIO_CACHE overrides)."""
-    override = os.environ.get("POSESTUDIO_CACHE")
-    return Path(override) if override else _base("cache")
+    return _override("POSESTUDIO_CACHE") or platformdirs.user_cache_path(APP, appauthor=False)
 
 
 def log_dir() -> Path:
     """Log files with tracebacks (POSESTUDIO_LOGS overrides)."""
-    override = os.environ.get("POSESTUDIO_LOGS")
-    return Path(override) if override else _base("state") / "logs"
+    override = _override("POSESTUDIO_LOGS")
+    if override:
+        return override
+    if sys.platform.startswith("linux"):  # platformdirs says .../state/posestudio/log; keep the folder users have
+        return platformdirs.user_state_path(APP, appauthor=False) / "logs"
+    return platformdirs.user_log_path(APP, appauthor=False)
+
+
+def config_dir() -> Path:
+    """The user's settings shared by the window and the command line, e.g. custom angles (POSESTUDIO_CONFIG
+    overrides)."""
+    return _override("POSESTUDIO_CONFIG") or platformdirs.user_config_path(APP, appauthor=False, roaming=True)
 
 
 def repo_root() -> Path | None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import sys
 from pathlib import Path
 from typing import Iterable
 
 from posestudio.core.atomic import atomic_path
+from posestudio.core.paths import config_dir
 
 from .angles import AngleDef
 from .custom import InvalidAngleError, angle_from_dict, angle_to_dict
@@ -18,19 +17,6 @@ log = logging.getLogger(__name__)
 
 FILE_NAME = "custom_angles.json"
 VERSION = 1
-
-
-def config_dir() -> Path:
-    """Per-user settings folder (POSESTUDIO_CONFIG overrides), in the style of posestudio.core.paths."""
-    override = os.environ.get("POSESTUDIO_CONFIG")
-    if override:
-        return Path(override)
-    if sys.platform == "win32":
-        return Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming")) / "PoseStudio"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "PoseStudio"
-    xdg = os.environ.get("XDG_CONFIG_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".config") / "posestudio"
 
 
 def store_path() -> Path:
