@@ -190,30 +190,34 @@ def strides(events: GaitEvents) -> SideCycles:
 
 
 def repetitions(values, timestamps, driver: str, side: str) -> SideCycles:
-    """Rest to rest around each repetition peak of `values`: the lowest point between two peaks, and
-    before the first / after the last within one period when the curve falls back there by half the peak's
-    height above the curve's 5th percentile."""
+    """Rest to rest around each repetition peak of `values`.
+
+    Between two peaks the cut is the middle of the rest: of the samples within 10 % of the peak height above
+    the lowest point between them (the user may pause there, and a plateau has no single lowest sample).
+    Before the first / after the last peak the cut lies as far from the peak as the cut on its other side,
+    when the curve is at rest there; else that repetition is left out (the clip starts or ends mid-movement).
+    """
     x = np.asarray(values, dtype=np.float64)
     t = np.asarray(timestamps, dtype=np.float64)
     peaks = find_repetitions(x, t)
-    if peaks.size == 0:
+    if peaks.size < 2:  # one peak gives no rest-to-rest distance to mirror
         return SideCycles(side, "repetition", [], driver=driver)
-    period = int(np.median(np.diff(peaks))) if peaks.size >= 2 else int(round(1.0 / np.median(np.diff(t))))
-    floor = np.nanpercentile(x, 5)
+    cuts: list[int | None] = []
+    rest_levels = []
+    for p, q in zip(peaks[:-1], peaks[1:]):
+        seg = x[p:q + 1]
+        low = float(np.nanmin(seg))
+        level = low + 0.1 * (min(x[p], x[q]) - low)
+        at_rest = np.flatnonzero(seg <= level)
+        cuts.append(p + int(round((at_rest[0] + at_rest[-1]) / 2)))
+        rest_levels.append(level)
+    level = float(np.max(rest_levels))
 
-    def lowest(a: int, b: int) -> int | None:
-        seg = x[a:b]
-        if not np.isfinite(seg).any():
-            return None
-        return a + int(np.nanargmin(seg))
+    def mirrored(peak: int, other_cut: int) -> int | None:
+        c = 2 * peak - other_cut
+        return c if 0 <= c < x.size and np.isfinite(x[c]) and x[c] <= level else None
 
-    cuts: list[int | None] = [lowest(max(0, peaks[0] - period), peaks[0])]
-    cuts += [lowest(p, q) for p, q in zip(peaks[:-1], peaks[1:])]
-    cuts.append(lowest(peaks[-1] + 1, min(x.size, peaks[-1] + period + 1)))
-    for end in (0, -1):  # an edge cut only where the curve has come back down
-        c, p = cuts[end], peaks[end]
-        if c is not None and x[p] - x[c] < 0.5 * (x[p] - floor):
-            cuts[end] = None
+    cuts = [mirrored(peaks[0], cuts[0])] + cuts + [mirrored(peaks[-1], cuts[-1])]
     bounds = [(float(t[a]), float(t[b])) for a, b in zip(cuts[:-1], cuts[1:]) if a is not None and b is not None]
     return SideCycles(side, "repetition", bounds, driver=driver)
 
@@ -266,17 +270,22 @@ def is_gait(angles: dict[str, np.ndarray], timestamps) -> bool:
     return bool(g["gait"]) and g["steps"] >= 2
 
 
+JOINTS = ("knee", "hip", "elbow", "shoulder", "ankle")
+
+
 def _drivers(angles: dict[str, np.ndarray]) -> dict[str, str]:
-    """Per side, the angle of that side that moves most (5-95 % range): its peaks are the repetitions."""
+    """Per side, the joint angle of that side that moves most (5-95 % range): its peaks are the repetitions.
+    Joint angles (flexion, elevation) come first: a segment's slope peaks at another moment of the movement
+    (a forearm is steepest at rest in a lateral raise), which would cut repetitions mid-way."""
     out = {}
     for s in SIDES:
-        best, best_range = None, 0.0
+        best, best_key = None, (False, 0.0)
         for name, v in angles.items():
             if _angle_side(name) != s or not np.isfinite(v).any():
                 continue
-            rng = float(np.subtract(*np.nanpercentile(v, [95, 5])))
-            if rng > best_range:
-                best, best_range = name, rng
+            key = (name.split("_", 1)[1] in JOINTS, float(np.subtract(*np.nanpercentile(v, [95, 5]))))
+            if key > best_key:
+                best, best_key = name, key
         if best is not None:
             out[s] = best
     return out

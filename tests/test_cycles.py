@@ -1,0 +1,209 @@
+"""Cycles: gait events on a known synthetic gait, normalisation to 0-100 %, and strides and knee curves on the
+real walking and running clips against what was counted by eye.
+
+Walking (sports2d_demo_walk_jumpingjacks_flip.mp4, movenet-multipose: the woman is a second person; the
+single-person BlazePose follows the man, as the README said and as checked again here). Heel strikes looked at
+frame by frame (test_kinematics_gait.py): 61, 79, 97, 117, 136, 153, 172, 190, alternating feet, so four contacts
+and three full strides per foot; her first contact (~43) is hidden behind the tree.
+Running (sports2d_demo3_running_side.mp4, blazepose-full): looked at frame by frame (skeletons drawn on frames
+0-35): contacts at about frames 11.5 (foot A), 21 (foot B) and 30 (foot A, as she leaves the picture); the stance
+seen at frames 0-6 began before the clip. So one full stride (foot A), none for foot B: the clip is too short.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from posestudio.core.kinematics.cycles import (
+    CYCLE_COLUMNS,
+    CYCLE_PCT,
+    curve_stats,
+    cycle_rows,
+    gait_events,
+    normalise,
+    person_cycles,
+    strides,
+)
+from posestudio.core.models.skeleton import BLAZEPOSE33
+
+WALK = "sports2d_demo_walk_jumpingjacks_flip.mp4"
+RUN = "sports2d_demo3_running_side.mp4"
+EYE_WALK_CONTACTS = (61, 79, 97, 117, 136, 153, 172, 190)
+EYE_RUN_CONTACTS = (11.5, 21, 30)
+
+
+# ----- synthetic gait: known events --------------------------------------------------------------------------
+
+def synthetic_walk(direction: int, fps: float = 30.0, seconds: float = 6.0, stride_s: float = 1.1,
+                   toe_lead: float = -0.2):
+    """BlazePose keypoints of a walker crossing the picture: each heel swings ahead of and behind the pelvis
+    as a sine (left and right half a stride apart), the toes `toe_lead` turns ahead of the heel in phase.
+    Returns keypoints, timestamps, and per side the known contact times (heel furthest ahead)."""
+    t = np.arange(0, seconds, 1 / fps)
+    names = BLAZEPOSE33.names
+    kp = np.full((t.size, len(names), 3), np.nan)
+    pelvis = 400 + direction * 150 * t
+    w = 2 * np.pi / stride_s
+    known = {}
+    for side, phase in (("left", 0.0), ("right", np.pi)):
+        def put(name, x, y):
+            kp[:, names.index(f"{side}_{name}")] = np.stack([x, np.full_like(x, y), np.ones_like(x)], axis=1)
+        put("hip", pelvis, 300)
+        put("shoulder", pelvis + direction * 10, 150)
+        put("knee", pelvis + direction * 30 * np.sin(w * t + phase), 400)
+        put("ankle", pelvis + direction * 60 * np.sin(w * t + phase), 500)
+        put("heel", pelvis + direction * 60 * np.sin(w * t + phase) - direction * 8, 505)
+        put("foot_index", pelvis + direction * 60 * np.sin(w * t + phase + 2 * np.pi * toe_lead) + direction * 15, 510)
+        # sin is largest at w t + phase = pi/2 (mod 2 pi)
+        first = ((np.pi / 2 - phase) % (2 * np.pi)) / w
+        known[side] = np.arange(first, seconds, stride_s)
+    return kp, t, known
+
+
+@pytest.mark.parametrize("direction", [1, -1])
+def test_contacts_and_toe_offs_of_a_known_gait_either_way(direction):
+    kp, t, known = synthetic_walk(direction)
+    events = gait_events(kp, t, BLAZEPOSE33.names)
+    for side in ("left", "right"):
+        ev = events[side]
+        assert ev.direction == direction
+        inner = known[side][(known[side] > 0.2) & (known[side] < t[-1] - 0.2)]
+        assert ev.contacts.size == inner.size
+        assert np.max(np.abs(ev.contacts - inner)) < 0.005  # sub-frame: a sixth of a 30 fps frame
+        cycles = strides(ev)
+        assert cycles.count == inner.size - 1
+        assert cycles.mean_duration == pytest.approx(1.1, abs=0.005)
+        # toes lead the heel by a fifth of a turn: furthest behind at (0.5 + 0.2) of the stride -> 70 %
+        assert np.allclose(cycles.toe_off_pct, 70.0, atol=1.0)
+
+
+def test_normalisation_gives_the_known_curve_and_its_spread():
+    kp, t, known = synthetic_walk(1)
+    w = 2 * np.pi / 1.1
+    contact0 = known["left"][0]
+    knee = 35 + 30 * np.sin(w * (t - contact0))  # one known shape per stride, starting at contact
+    knee[100:103] = np.nan  # a short gap is bridged
+    report = person_cycles(kp, t, BLAZEPOSE33.names, {"left_knee": knee, "right_knee": knee}, kind="gait")
+    cc = report.curves["left_knee"]
+    assert cc.curves.shape == (report.sides["left"].count, CYCLE_PCT.size)
+    assert np.max(np.abs(cc.mean - (35 + 30 * np.sin(2 * np.pi * CYCLE_PCT / 100)))) < 1.0
+    assert np.nanmax(cc.sd) < 1.0 and cc.n.max() == report.sides["left"].count
+    # the right cycles start half a stride later: the same curve shifted by 50 %
+    assert np.max(np.abs(report.curves["right_knee"].mean - (35 - 30 * np.sin(2 * np.pi * CYCLE_PCT / 100)))) < 1.0
+    rows = cycle_rows(report, "walk.mp4", 1)
+    assert len(CYCLE_COLUMNS) == len(rows[0]) and len(rows) == 2 * 101
+    assert [r[3] for r in rows[:101]] == list(range(101))
+    # a time range keeps only the cycles inside it
+    short = person_cycles(kp, t, BLAZEPOSE33.names, {"left_knee": knee}, kind="gait", start=1.0, end=4.0)
+    assert all(1.0 <= a and b <= 4.0 for a, b in short.sides["left"].bounds)
+    assert 0 < short.sides["left"].count < report.sides["left"].count
+
+
+def test_normalise_refuses_a_cycle_mostly_missing_and_stats_count_per_percent():
+    t = np.arange(0, 2, 0.1)
+    x = np.where(t < 1.2, np.nan, t)
+    assert np.isnan(normalise(x, t, 0.5, 1.5)).all()
+    mean, sd, n = curve_stats(np.array([np.zeros(101), np.full(101, 2.0), np.full(101, np.nan)]))
+    assert np.allclose(mean, 1.0) and np.allclose(sd, np.sqrt(2)) and (n == 2).all()
+
+
+def test_repetitions_run_rest_to_rest():
+    t = np.arange(0, 10, 1 / 30)
+    raise_ = 10 + 70 * np.clip(np.sin(2 * np.pi * 0.4 * t), 0, None)  # raise, then rest at 10 degrees
+    kp = np.zeros((t.size, 33, 3))
+    report = person_cycles(kp, t, BLAZEPOSE33.names, {"left_shoulder": raise_}, kind="repetitions")
+    side = report.sides["left"]
+    assert side.kind == "repetition" and side.driver == "left_shoulder"
+    assert side.count >= 3
+    assert side.mean_duration == pytest.approx(2.5, abs=0.15)
+    mean = report.curves["left_shoulder"].mean
+    assert mean[0] < 20 and mean[-1] < 20 and 60 < mean[50] < 85  # at rest at both ends, the raise between
+
+
+# ----- real clips ------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def walk_multipose(videos_dir, require_model):
+    from posestudio.core.analysis.run import analyse_video
+
+    require_model("movenet-multipose")
+    return analyse_video(videos_dir / WALK, "movenet-multipose")
+
+
+def _cycles_of(result, pid, **kw):
+    from posestudio.core.analysis.person_angles import person_angles
+
+    angles = person_angles(result, pid).angles
+    return person_cycles(result.track(pid), result.timestamps, result.keypoint_names, angles, **kw)
+
+
+def test_walking_woman_strides_match_the_eye(walk_multipose):
+    r = walk_multipose
+    found = {}
+    for pid in r.person_ids_present():
+        if (r.person_ids == pid).any(axis=1).sum() >= 60:
+            found[pid] = _cycles_of(r, pid)
+    walkers = [pid for pid, rep in found.items() if rep.kind == "gait"]
+    assert len(walkers) == 1, {pid: rep.kind for pid, rep in found.items()}  # the man's jumping jacks are not gait
+    rep = found[walkers[0]]
+    contacts = np.sort(np.concatenate([rep.events[s].contacts for s in ("left", "right")])) * r.fps
+    assert contacts.size == len(EYE_WALK_CONTACTS)
+    assert np.max(np.abs(contacts - EYE_WALK_CONTACTS)) <= 3  # frames
+    sides = [s for c in contacts for s in ("left", "right") if np.any(np.abs(rep.events[s].contacts * r.fps - c) < 1e-6)]
+    assert all(a != b for a, b in zip(sides, sides[1:]))  # the feet take turns
+    for s in ("left", "right"):
+        assert rep.sides[s].count == 3
+        assert 1.1 < rep.sides[s].mean_duration < 1.35  # eye: 36-39 frames per stride
+        assert all(55 < p < 68 for p in rep.sides[s].toe_off_pct)  # textbook: about 60 %
+    knee = rep.curves["left_knee"]  # the near leg (she walks towards the image's left)
+    m = knee.mean
+    assert knee.n.min() == 3
+    assert m[0] < 20                                     # nearly straight at contact
+    assert m[5:26].max() - m[30:51].min() > 10           # the loading-response bump, then extension
+    assert m.max() > 60 and 70 <= int(np.argmax(m)) <= 85  # the swing peak
+
+
+def test_walking_woman_needs_the_multi_person_model(videos_dir, require_model):
+    from posestudio.core.analysis.run import analyse_video
+
+    require_model("blazepose-full")
+    r = analyse_video(videos_dir / WALK, "blazepose-full")
+    reps = [_cycles_of(r, pid) for pid in r.person_ids_present() if (r.person_ids == pid).any(axis=1).sum() >= 20]
+    strides_found = sum(rep.sides[s].count for rep in reps if rep.kind == "gait" for s in rep.sides)
+    assert strides_found < 2  # she is seen in a few frames only: no stride to average
+
+
+def test_running_clip_has_one_stride_of_one_foot(videos_dir, require_model):
+    from posestudio.core.analysis.person_angles import main_person
+    from posestudio.core.analysis.run import analyse_video
+
+    require_model("blazepose-full")
+    r = analyse_video(videos_dir / RUN, "blazepose-full")
+    rep = _cycles_of(r, main_person(r))
+    assert rep.kind == "gait"
+    contacts = np.sort(np.concatenate([rep.events[s].contacts for s in ("left", "right")])) * r.fps
+    assert contacts.size == len(EYE_RUN_CONTACTS)
+    assert np.max(np.abs(contacts - EYE_RUN_CONTACTS)) <= 3  # frames; Zeni's rule was made for walking
+    assert sorted(sc.count for sc in rep.sides.values()) == [0, 1]
+
+
+def test_dumbbell_raises_are_four_repetitions_rest_to_rest(videos_dir, require_model):
+    """Looked at every 15th frame: arms up around frames 60-105, 195-225, 315-345, 420-465; at rest around
+    0-30, 150-165, 270-285, 390-405 and from 495 (480 is mid-way down). So four repetitions per arm."""
+    from posestudio.core.analysis.person_angles import main_person
+    from posestudio.core.analysis.run import analyse_video
+
+    require_model("movenet-lightning")
+    r = analyse_video(videos_dir / "sports2d_demo5_dumbbell_lateral_raise.mp4", "movenet-lightning")
+    rep = _cycles_of(r, main_person(r))
+    assert rep.kind == "repetitions"
+    eye_rests = ((0, 30), (150, 165), (270, 285), (390, 405), (495, 525))
+    for side in ("left", "right"):
+        sc = rep.sides[side]
+        assert sc.driver == f"{side}_shoulder" and sc.count == 4
+        cuts = [sc.bounds[0][0]] + [b for _, b in sc.bounds]
+        for cut, (a, b) in zip(cuts, eye_rests):
+            assert a - 15 <= cut * r.fps <= b + 15  # within half a second of the rest seen
+        m = rep.curves[f"{side}_shoulder"].mean
+        assert m[0] < 30 and m[-1] < 30 and m[40:61].max() > 90  # arm down, raised to about horizontal, down
