@@ -25,6 +25,8 @@ SUBCOMMANDS = {
     "bench": "bench_cmd",
     "export": "export_cmd",
     "batch": "batch_cmd",
+    "compare": "compare_cmd",
+    "cycles": "cycles_cmd",
 }
 EXIT_USAGE = 2
 

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from posestudio.core.errors import PoseStudioError
+
 MIN_OVERLAP_S = 1.0        # shortest common stretch an automatic offset may rest on
 MIN_OVERLAP_SHARE = 0.3    # ... and at least this share of the shorter clip
 MIN_MOVEMENT_DEG = 10.0    # angles moving less than this (5-95 % range) in either clip only add noise
 MAX_DTW_SAMPLES = 2000     # longer overlaps are resampled coarser: DTW costs samples squared in memory
 
 
-class SyncError(ValueError):
+class SyncError(PoseStudioError):
     """The clips cannot be aligned (no common angle, no overlap)."""
 
 
