@@ -16,7 +16,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from posestudio.app.errors import user_message
-from posestudio.app.workers import ServiceThread, Workers
+from posestudio.app.workers import Workers
 
 log = logging.getLogger(__name__)
 

@@ -274,9 +274,6 @@ class MainWindow(QMainWindow):
     def show_error(self, message: str) -> None:
         self.status.error(message)
 
-    def show_info(self, message: str, ms: int = 6000) -> None:
-        self.status.info(message, ms)
-
     def show_about(self) -> None:
         about.AboutDialog(self).show()
 

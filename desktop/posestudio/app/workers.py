@@ -84,13 +84,6 @@ class TaskThread(QObject):
     def cancel(self) -> None:
         self._cancel.set()
 
-    @property
-    def cancel_requested(self) -> bool:
-        return self._cancel.is_set()
-
-    def is_running(self) -> bool:
-        return self.thread.isRunning()
-
     def wait(self, msecs: int = 5000) -> bool:
         return self.thread.wait(msecs)
 
@@ -324,9 +317,6 @@ class Workers(QObject):
         saver = OrderedSaver(write, name, self)
         self._runners.append(saver)
         return saver
-
-    def running(self) -> list[str]:
-        return sorted(w.name for w in self._threads if w.is_running())
 
     def stop_all(self, timeout_ms: int = 5000) -> bool:
         """Ask every thread to stop, then wait for them and for the runners (a pending save completes).
