@@ -75,8 +75,9 @@ class Progress:
     def started(self, to_run: int, skipped: int, runner: str) -> None:
         self.total, self.start = to_run, time.monotonic()
         if self.enabled:
-            print(f"posestudio: {to_run + skipped} videos: {skipped} already done, {to_run} to analyse on {runner}.",
-                  file=sys.stderr)
+            total = to_run + skipped
+            print(f"posestudio: {total} video{'s' if total != 1 else ''}: {skipped} already done, {to_run} to analyse"
+                  + (f" on {runner}." if to_run else "."), file=sys.stderr)
 
     def record(self, record: dict) -> None:
         self.done += 1
@@ -137,8 +138,14 @@ def run(args: argparse.Namespace) -> int:
     settings = _settings(args)  # a missing model stops here: one sentence, exit 2
     tasks = plan_tasks(find_videos(args.inputs, out_dir))
     progress = Progress(not args.quiet)
-    outcome = run_batch(tasks, settings, out_dir, workers=args.workers or local_cores(), scheduler=args.scheduler,
-                        force=args.force, on_start=progress.started, on_record=progress.record)
+    try:
+        outcome = run_batch(tasks, settings, out_dir, workers=args.workers or local_cores(),
+                            scheduler=args.scheduler, force=args.force, on_start=progress.started,
+                            on_record=progress.record)
+    except KeyboardInterrupt:
+        print(f"\nposestudio: stopped after {progress.done} of {progress.total} videos; the same command goes on "
+              f"where this run stopped ({out_dir / 'manifest.json'} lists what is done).", file=sys.stderr)
+        raise
     failed = outcome.with_status("failed")
     for record in failed:
         print(f"posestudio: failed: {record['video']}: {record.get('reason')}", file=sys.stderr)

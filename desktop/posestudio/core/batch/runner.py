@@ -106,8 +106,8 @@ def describe(workers: int, scheduler: str | None) -> str:
     if scheduler:
         return f"Dask scheduler {scheduler}"
     if dask_available():
-        return f"Dask LocalCluster, {workers} worker processes"
-    return f"process pool, {workers} worker processes (Dask not installed)"
+        return f"Dask LocalCluster, {workers} worker process{'es' if workers != 1 else ''}"
+    return f"process pool, {workers} worker process{'es' if workers != 1 else ''} (Dask not installed)"
 
 
 def run_tasks(tasks: list[Task], settings: Settings, out_dir: str, on_record: OnRecord, *,
