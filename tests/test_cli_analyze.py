@@ -143,24 +143,69 @@ def angle_runs(require_model, videos_dir, tmp_path_factory):
     return paths
 
 
-def test_no_smoothing_gives_the_raw_angles(angle_runs):
-    from posestudio.core.kinematics import angle_table
-    from posestudio.core.analysis.result_file import load_result
+def _flexion(a, b, c):
+    """Degrees between segment a->b and segment b->c (0 = in line), with plain numpy."""
+    u, v = b - a, c - b
+    cos = np.sum(u * v, axis=-1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
-    result = load_result(angle_runs["npz"])
+
+JOINTS = {"knee": ("hip", "knee", "ankle"), "elbow": ("shoulder", "elbow", "wrist")}
+
+
+def test_no_smoothing_gives_the_raw_angles(angle_runs):
+    """--no-smoothing writes each joint's angle straight from its row's keypoints: recomputed here with plain
+    numpy from the arrays of the .npz the same analysis saved (read with numpy, not Pose Studio)."""
+    with np.load(angle_runs["npz"]) as data:
+        meta = json.loads(str(data["meta"]))
+        kps, ids, t = data["keypoints"].astype(np.float64), data["person_ids"], data["timestamps"]
+    names, width, height = meta["keypoint_names"], meta["width"], meta["height"]
     header, _ = _read_csv(angle_runs["raw"])
-    names = header[3 + 3 * len(result.keypoint_names):]
-    assert "left_knee" in names and "left_knee_velocity" in names
-    raw = _angle_cells(angle_runs["raw"], names)
-    tables = {pid: angle_table(result.track(pid), result.timestamps, result.keypoint_names, smoothing=False)
-              for pid in result.person_ids_present()}
-    for name in names:
-        expected = np.array([tables[p].columns(raw=False)[name][f] for f, p in zip(raw["frame"], raw["person"])])
-        assert np.array_equal(np.isnan(raw[name]), np.isnan(expected)), name
-        assert np.allclose(raw[name], expected, atol=1e-3, equal_nan=True), name
+    columns = [f"{side}_{joint}" for side in ("left", "right") for joint in JOINTS]
+    assert all(c in header and f"{c}_velocity" in header for c in columns)
+    raw = _angle_cells(angle_runs["raw"], columns + [f"{c}_velocity" for c in columns])
+    slots = [int(np.flatnonzero(ids[f] == p)[0]) for f, p in zip(raw["frame"], raw["person"])]
+    points = kps[raw["frame"], slots]  # (rows, K, 3)
+    x, y = points[..., 0], points[..., 1]
+    # a point counts when scored at least 0.3 (the default threshold) and inside the picture
+    seen = (points[..., 2] >= 0.3) & (x >= 0) & (y >= 0) & (x < width) & (y < height)
+
+    def angle(side, joint, limb_side=None):
+        """The angle at this side's joint; limb_side: whose knee and ankle (elbow and wrist) to take, as the
+        side fix exchanges those (the hip and the shoulder stay)."""
+        parts = JOINTS[joint]
+        idx = [names.index(f"{side}_{parts[0]}")] + [names.index(f"{limb_side or side}_{p}") for p in parts[1:]]
+        value = _flexion(*(points[:, i, :2] for i in idx))
+        return np.where(seen[:, idx].all(axis=1), value, np.nan)
+
+    for joint in JOINTS:
+        for side, other in (("left", "right"), ("right", "left")):
+            written = raw[f"{side}_{joint}"]
+            same, swapped = angle(side, joint), angle(side, joint, limb_side=other)
+            # the side fix may relabel mixed-up limbs, so a value is this side's or, relabelled, the other's
+            near_same = np.abs(written - same) < 0.01
+            near_other = np.abs(written - swapped) < 0.01
+            finite = np.isfinite(written)
+            assert finite.sum() >= len(written) // 2, (side, joint)
+            assert np.all(near_same[finite] | near_other[finite]), (side, joint)
+            assert near_same[finite].mean() > 0.8, (side, joint)
+            assert np.all(finite[np.isfinite(same) & np.isfinite(swapped)]), (side, joint)
+            # deg/s by central differences on the real timestamps, where a frame's neighbours are known
+            speed = raw[f"{side}_{joint}_velocity"]
+            f = raw["frame"]
+            inner = np.flatnonzero((np.diff(f[:-1]) == 1) & (np.diff(f[1:]) == 1)
+                                   & (raw["person"][:-2] == raw["person"][2:])
+                                   & np.isfinite(written[:-2]) & np.isfinite(written[1:-1])
+                                   & np.isfinite(written[2:])) + 1
+            h0, h1 = t[f[inner]] - t[f[inner - 1]], t[f[inner + 1]] - t[f[inner]]
+            expected = (h0 ** 2 * written[inner + 1] - h1 ** 2 * written[inner - 1]
+                        + (h1 ** 2 - h0 ** 2) * written[inner]) / (h0 * h1 * (h0 + h1))
+            assert len(inner) >= 5 and np.allclose(speed[inner], expected, atol=0.1), (side, joint)
     smoothed = _angle_cells(angle_runs["default"], ["left_knee"])["left_knee"]
     both = np.isfinite(smoothed) & np.isfinite(raw["left_knee"])
     assert both.sum() >= 20 and np.abs(smoothed[both] - raw["left_knee"][both]).max() > 1.0
+
+
 
 
 def test_min_score_and_cutoff_change_the_angles(angle_runs):
