@@ -82,7 +82,7 @@ class AnglePicker(QWidget):
         self.count = count
         self.picked = []
         self.name_edit.clear()
-        self.view.picking = True
+        self.view.set_picking(True)
         self.view.setCursor(Qt.CursorShape.CrossCursor)
         self._update()
         self.show()
@@ -145,7 +145,7 @@ class AnglePicker(QWidget):
             self.cancelled.emit()
 
     def _stop(self) -> None:
-        self.view.picking = False
+        self.view.set_picking(False)
         self.view.unsetCursor()
         self.picked = []
         self.hide()

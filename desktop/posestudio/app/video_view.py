@@ -57,6 +57,10 @@ class VideoView(QWidget):
         self.fast_scaling = False   # while playing: nearest-pixel scaling, no antialiasing (a third of the cost)
         self.picking = False        # clicks pick keypoints (point_clicked) instead of people
 
+    def set_picking(self, on: bool) -> None:
+        """Clicks pick keypoints (point_clicked) while on, people otherwise."""
+        self.picking = on
+
     # content
     def set_frame(self, index: int, frame: np.ndarray) -> None:
         frame = np.ascontiguousarray(frame)
