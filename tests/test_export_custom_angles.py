@@ -43,3 +43,29 @@ def test_unknown_name_lists_the_saved_custom_angles_too():
     with pytest.raises(Exception) as err:
         resolve_angles("left_knee,arm_opn", load_custom_angles())
     assert "arm_open" in str(err.value) and "left_knee" in str(err.value)
+
+
+def test_custom_angles_the_caller_passes_are_exported_and_nothing_is_read_from_disk(tmp_path):
+    import csv
+
+    from posestudio.core.analysis.result import AnalysisResult
+    from posestudio.core.io.formats import export_data
+
+    angle = make_angle("arm_open", "three_point", ("left_hip", "left_shoulder", "left_wrist"))
+    save_custom_angles([make_angle("saved_only", "three_point", ("left_hip", "left_knee", "left_ankle"))])
+    names = COCO17.names
+    r = AnalysisResult.empty(4, 1, names, model_id="m", keypoint_set="coco17", video_path="v", fingerprint="f",
+                             width=640, height=480, fps=30.0)
+    r.keypoints[:, 0, :, 2] = 0.9
+    r.keypoints[:, 0, :, :2] = (300, 200)
+    for name, (x, y) in {"left_hip": (300, 300), "left_shoulder": (300, 200), "left_wrist": (400, 200)}.items():
+        r.keypoints[:, 0, names.index(name), :2] = (x, y)  # a right angle at the shoulder
+    r.person_ids[:, 0] = 0
+    r.timestamps[:] = np.arange(4) / 30
+    r.analysed[:] = True
+    with open(export_data(r, tmp_path / "with.csv", custom=[angle], smooth=False), newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [float(row["arm_open_raw"]) for row in rows] == [90.0] * 4
+    assert "saved_only" not in rows[0]  # what is saved on disk is the caller's business
+    with open(export_data(r, tmp_path / "without.csv"), newline="") as fh:
+        assert "arm_open" not in next(csv.reader(fh))

@@ -18,8 +18,9 @@ from posestudio.app.workers import Workers
 
 class ExportActions(QObject):
     def __init__(self, session: ClipSession, workers: Workers, panel: SettingsPanel, timeline: Timeline,
-                 playback: Playback, status: StatusLine, dialog_parent: QWidget):
+                 playback: Playback, status: StatusLine, dialog_parent: QWidget, custom=None):
         super().__init__(session)
+        self.custom = custom  # CustomAngles: the user's own angles are exported like the built-in ones
         self.session, self.workers, self.panel, self.timeline = session, workers, panel, timeline
         self.playback, self.status, self.dialog_parent = playback, status, dialog_parent
 
@@ -39,10 +40,13 @@ class ExportActions(QObject):
         dialog = ExportVideoDialog(
             clip.path, self.session.result, width=clip.width, height=clip.height, duration=clip.duration,
             smooth=choices.smoothing, show_angles=choices.labels, threshold=choices.threshold,
-            person_id=self._followed(), parent=self.dialog_parent, workers=self.workers)
+            person_id=self._followed(), parent=self.dialog_parent, workers=self.workers, custom=self._custom())
         dialog.exported.connect(lambda report: self.status.info(f"Exported {getattr(report, 'path', 'the video')}."))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()  # window-modal but not blocking the event loop
+
+    def _custom(self) -> tuple:
+        return tuple(self.custom.angles) if self.custom is not None else ()
 
     def _followed(self) -> int | None:
         """The person whose angles the window shows (exports follow the same one), None before any."""
@@ -60,7 +64,7 @@ class ExportActions(QObject):
 
         choices = self.panel.choices()
         export_data(self.dialog_parent, self.workers, result, self.session.clip.path, smooth=choices.smoothing,
-                    threshold=choices.threshold, person_id=self._followed(),
+                    threshold=choices.threshold, person_id=self._followed(), custom=self._custom(),
                     on_done=lambda *_: self.status.info("Data exported."), on_failed=self.status.error)
 
     def export_plot(self) -> None:

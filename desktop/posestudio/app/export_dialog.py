@@ -43,8 +43,9 @@ class ExportVideoDialog(QDialog):
     def __init__(self, video_path: str, result, *, width: int, height: int, duration: float,
                  in_out: tuple[float, float] | None = None, smooth: bool = True, show_angles: bool = True,
                  threshold: float = DEFAULT_MIN_SCORE, person_id: int | None = None, parent: QWidget | None = None,
-                 workers: Workers | None = None):
+                 workers: Workers | None = None, custom=()):
         super().__init__(parent)
+        self.custom = tuple(custom)  # the user's AngleDefs: their labels and plot as in the window
         self.setWindowTitle("Export video")
         self.video_path, self.result, self.smooth = str(video_path), result, smooth
         self.threshold, self.person_id = threshold, person_id
@@ -135,7 +136,8 @@ class ExportVideoDialog(QDialog):
         end = self.end_spin.value()
         return VideoExportOptions(start=self.start_spin.value(), end=None if end >= self.end_spin.maximum() else end,
                                   height=self.size_combo.currentData(), overlay=overlay, smooth=self.smooth,
-                                  audio=self.audio_box.isChecked(), person_id=self.person_id)
+                                  audio=self.audio_box.isChecked(), person_id=self.person_id,
+                                  custom_angles=self.custom)
 
     def start(self) -> None:
         out = self.path_edit.text().strip()
@@ -221,13 +223,14 @@ def choose_data_file(parent, video_path: str) -> tuple[str, bool] | None:
 
 def export_data(parent, workers: Workers, result, video_path: str, smooth: bool = True,
                 threshold: float = DEFAULT_MIN_SCORE, on_done=None, on_failed=None,
-                person_id: int | None = None) -> TaskThread | None:
+                person_id: int | None = None, custom=()) -> TaskThread | None:
     """File > Export data: ask for a file, write it on a worker thread. Returns the task (or None)."""
     choice = choose_data_file(parent, video_path)
     if choice is None or result is None:
         return None
     path, long = choice
-    thread = workers.task(data_job(result, path, long=long, smooth=smooth, min_score=threshold, person_id=person_id),
+    thread = workers.task(data_job(result, path, long=long, smooth=smooth, min_score=threshold, person_id=person_id,
+                                   custom=custom),
                           "export data", emit_interval=0.1)
     if on_done is not None:
         thread.completed.connect(on_done)
