@@ -111,13 +111,6 @@ class ClipOpener(QObject):
         else:
             loader.deleteLater()
 
-    def stop(self) -> None:
-        """The window is closing: no clip is being opened any more (the workers stop the decoders)."""
-        for loader in (self.session.loader, self.opening):
-            if loader is not None:
-                loader.stop()
-        self.opening = None
-
     def fill_recent(self) -> None:
         self.recent_menu.clear()
         recent = self.settings.recent_files

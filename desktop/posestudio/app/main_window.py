@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
         self.range_summary = RangeSummary(s, self.summary, self.timeline)
         self.identities = IdentityEdits(s, self.panel, self.playback, st, self.undo_action, self)
         self.left_out = LeftOutActions(s, self.timeline, self.playback, st, self.undo_action, self)
-        self.exports = ExportActions(s, w, self.panel, self.timeline, self.playback, st, self)
+        self.exports = ExportActions(s, w, self.panel, self.timeline, self.playback, st, self, custom=self.custom)
         # an edit is saved to the analysis cache off the GUI thread (a big clip takes a while)
         self.edit_saver = w.saver(_save_to_cache, "Saving the edited analysis")
         self.edit_saver.failed.connect(self._on_save_failed)
@@ -328,7 +328,6 @@ class MainWindow(QMainWindow):
         """Stop playing, analysing and decoding; wait for every worker (a pending save completes)."""
         self.playback.pause()
         self.runner.cancel(quiet=True)
-        self.opener.stop()
         self.workers.stop_all(timeout_ms)
 
     def closeEvent(self, event) -> None:
