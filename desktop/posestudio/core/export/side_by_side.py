@@ -47,13 +47,12 @@ class SideBySideOptions:
 
 
 def matching_frames(a_t, b_t, sync) -> tuple[np.ndarray, np.ndarray]:
-    """A's frame indices whose moment B also shows (within half a B frame of its ends), and B's nearest
-    frame index for each."""
+    """A's frame indices whose moment B also shows (between B's first and last frame: the moments the
+    aligned CSV has), and B's nearest frame index for each."""
     a_t, b_t = np.asarray(a_t, dtype=np.float64), np.asarray(b_t, dtype=np.float64)
     tb = sync.b_time(a_t)
-    half = 0.5 * float(np.median(np.diff(b_t))) if b_t.size > 1 else 0.0
     with np.errstate(invalid="ignore"):
-        keep = np.isfinite(tb) & (tb >= b_t[0] - half) & (tb <= b_t[-1] + half)
+        keep = np.isfinite(tb) & (tb >= b_t[0] - 1e-9) & (tb <= b_t[-1] + 1e-9)
     a_idx = np.flatnonzero(keep)
     j = np.clip(np.searchsorted(b_t, tb[keep]), 1, max(b_t.size - 1, 1))
     nearer_left = np.abs(tb[keep] - b_t[j - 1]) <= np.abs(b_t[np.minimum(j, b_t.size - 1)] - tb[keep])
