@@ -101,6 +101,7 @@ def test_batch_locally_failures_listed_resume_and_new_model(require_model, clips
     assert {r["video"] for r in rows} == {e["video"] for e in done}
     assert {"left_knee", "right_knee"} <= {r["angle"] for r in rows}
     assert all(float(r["range"]) >= 0 for r in rows if r["range"])
+    assert "batch: 5/5 videos (2 failed)" in first.stderr and "frames/s" in first.stderr and "left" in first.stderr
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.suffix == ".json" and p.name != "manifest.json"}
 
     again = _posestudio(["batch", *inputs, "-o", out, "-m", MODEL, "--workers", "2", "--angles"], tmp_path)
@@ -116,6 +117,28 @@ def test_batch_locally_failures_listed_resume_and_new_model(require_model, clips
     assert other.returncode == 0, other.stderr
     manifest = _manifest(out)
     assert [e["status"] for e in manifest["videos"]] == ["done"] * 3 and manifest["model"]["id"] == "movenet-thunder"
+
+
+def test_inputs_are_files_folders_and_lists_and_a_bad_command_is_one_sentence(clips, tmp_path):
+    from posestudio.core.batch.plan import find_videos, plan_tasks
+
+    folder = tmp_path / "in"
+    out = folder / "out"  # inside a searched folder: its own outputs are never inputs
+    out.mkdir()
+    (out / "clip_0123abcd.mp4").symlink_to(clips[GOOD[0]])
+    found = find_videos([str(folder), str(clips["list"]), str(clips[GOOD[0]])], out)
+    assert found == [folder / "a" / "clip.mp4", folder / "b" / "clip.mp4", clips[GOOD[0]]]
+    names = [t.name for t in plan_tasks(found)]
+    assert len(set(names)) == 3 and names[0] != names[1] and names[0].startswith("clip_")
+    assert names == [t.name for t in plan_tasks(found)]  # the same names on every run
+    (tmp_path / "empty").mkdir()
+    for args, words in ((["batch", tmp_path / "nothing.mp4", "-o", out], "does not exist"),
+                        (["batch", tmp_path / "in" / "a", "-o", tmp_path / "in" / "a" / "clip.mp4"], "is a file"),
+                        (["batch", folder, "-o", out, "--workers", "0"], "--workers 0"),
+                        (["batch", tmp_path / "empty", "-o", out], "No videos found")):
+        run = _posestudio(args, tmp_path)
+        lines = [line for line in run.stderr.splitlines() if line.strip()]
+        assert run.returncode == 2 and len(lines) == 1 and words in lines[0], run.stderr
 
 
 def test_batch_without_dask_uses_a_process_pool(require_model, clips, tmp_path):

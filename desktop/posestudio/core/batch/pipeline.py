@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from posestudio.core.atomic import atomic_path
+from posestudio.core.analysis.cache import ANALYSIS_REVISION
 from posestudio.core.analysis.person_angles import angle_columns, angle_settings
 from posestudio.core.io.formats import write_result
 from posestudio.core.io.summary_table import summary_rows, write_summary
@@ -21,7 +22,7 @@ from posestudio.core.models.registry import file_sha256, model_path
 from posestudio.core.render import OverlayOptions
 from posestudio.core.video.source import VideoSource, fingerprint
 
-__all__ = ["DEFAULT_CUTOFF_HZ", "DEFAULT_MIN_SCORE", "analyse_one", "create_estimator", "fingerprint",
+__all__ = ["ANALYSIS_REVISION", "DEFAULT_CUTOFF_HZ", "DEFAULT_MIN_SCORE", "analyse_one", "create_estimator", "fingerprint",
            "model_sha256", "write_summary"]
 
 

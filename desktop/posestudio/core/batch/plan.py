@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from posestudio import __version__
+from posestudio.core.batch.pipeline import ANALYSIS_REVISION
 from posestudio.core.errors import PoseStudioError
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".flv",
@@ -40,7 +42,8 @@ class Settings:
 
     def described(self) -> dict:
         """The settings as the manifest records them (and the key hashes them)."""
-        return {"posestudio": __version__, "model": self.model, "model_sha256": self.model_sha256,
+        # the analysis revision changes when the same video and model would now give other keypoints
+        return {"posestudio": __version__, "analysis_revision": ANALYSIS_REVISION, "model": self.model, "model_sha256": self.model_sha256,
                 "data_format": self.data_format, "angles": self.angles,
                 "angle_defs": None if self.angle_defs is None else [repr(a) for a in self.angle_defs],
                 "video": self.video, "min_score": self.min_score, "smoothing": self.smoothing,
@@ -56,6 +59,11 @@ def output_name(video: Path) -> str:
     and the same path gets the same name on every run (so a re-run finds its earlier outputs)."""
     digest = hashlib.sha1(str(video).encode("utf-8", "surrogateescape")).hexdigest()[:8]
     return f"{video.stem}_{digest}"
+
+
+def _absolute(path: Path) -> Path:
+    """Absolute and without '..', symlinks kept: the path as the user knows it, the same on every run."""
+    return Path(os.path.abspath(path))
 
 
 def _from_list(path: Path) -> list[Path]:
@@ -86,12 +94,12 @@ def _in_folder(folder: Path, skip: Path) -> list[Path]:
 def find_videos(inputs: list[str], out_dir: Path) -> list[Path]:
     """The videos INPUTS name, in order, each once. A path on the command line that does not exist stops
     the run (a typo); a listed path that does not exist becomes a task that fails with its own sentence."""
-    out_dir = out_dir.resolve()
+    out_dir = _absolute(out_dir)
     videos: list[Path] = []
     for text in inputs:
         path = Path(text).expanduser()
         if path.is_dir():
-            videos += _in_folder(path.resolve(), out_dir)
+            videos += _in_folder(_absolute(path), out_dir)
         elif path.suffix.lower() in LIST_SUFFIXES and path.is_file():
             videos += _from_list(path)
         elif path.exists():
@@ -100,7 +108,7 @@ def find_videos(inputs: list[str], out_dir: Path) -> list[Path]:
             raise PoseStudioError(f"{text} does not exist; give video files, folders or text files listing videos.")
     unique, seen = [], set()
     for v in videos:
-        v = Path(v).absolute()
+        v = _absolute(v)
         if v not in seen:
             seen.add(v)
             unique.append(v)

@@ -8,6 +8,7 @@ default) comes back as KilledWorker and is recorded as failed, so the run still 
 from __future__ import annotations
 
 import concurrent.futures as cf
+from concurrent.futures.process import BrokenProcessPool
 import importlib.util
 import logging
 import multiprocessing
@@ -42,6 +43,9 @@ def _lost(task: Task, settings: Settings, out_dir: str, exc: BaseException) -> d
     if type(exc).__name__ == "KilledWorker":
         reason = ("The worker processes analysing it died several times (out of memory or killed); "
                   "see the Dask worker logs.")
+    elif isinstance(exc, BrokenProcessPool):
+        reason = ("A worker process died while this video waited or ran (out of memory or killed); "
+                  "run the batch again to redo it.")
     else:
         reason = f"The task could not be run ({type(exc).__name__}: {exc}); see the log."
     record = failed_record(task, settings, reason)
