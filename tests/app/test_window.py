@@ -224,7 +224,7 @@ def test_uncaught_errors_become_one_sentence_in_the_status_bar(window):
 
     saved = sys.excepthook
     try:
-        install_excepthook(window.show_error)
+        install_excepthook(window.status.error)
         try:
             raise ModelMissingError("movenet-thunder")
         except ModelMissingError as exc:

@@ -44,9 +44,9 @@ def run(videos: list[str]) -> int:
     from posestudio.app.main_window import MainWindow
 
     window = MainWindow()
-    install_excepthook(window.show_error)
+    install_excepthook(window.status.error)
     window.show()
     log.info("Pose Studio %s started; log at %s", __version__, log_path)
     if videos:
-        window.open_paths([str(v) for v in videos])
+        window.opener.open_paths([str(v) for v in videos])
     return app.exec()

@@ -122,7 +122,6 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.summary_dock)
         self.resize(1400, 900)
 
-
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.status = StatusLine(bar)
@@ -271,9 +270,6 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     # ----- messages -----
-    def show_error(self, message: str) -> None:
-        self.status.error(message)
-
     def show_about(self) -> None:
         about.AboutDialog(self).show()
 
@@ -282,9 +278,6 @@ class MainWindow(QMainWindow):
         self.status.error(f"The edit could not be saved ({reason}); it is lost when the clip is closed.")
 
     # ----- the open clip -----
-    def open_paths(self, paths: list[str]) -> None:
-        self.opener.open_paths(paths)
-
     def _on_clip(self, info) -> None:
         self.timeline.set_duration(float(info.timestamps[-1]) if info.frame_count else 0.0)
         self.playback.load(info.timestamps)
@@ -312,10 +305,10 @@ class MainWindow(QMainWindow):
         urls = event.mimeData().urls()
         paths = [u.toLocalFile() for u in urls if u.isLocalFile()]
         if not paths:
-            self.show_error("Only files on this computer can be opened; save the video locally first.")
+            self.status.error("Only files on this computer can be opened; save the video locally first.")
             return
         event.acceptProposedAction()
-        self.open_paths(paths)
+        self.opener.open_paths(paths)
 
     # ----- threads and shutdown -----
     def _warm_up_imports(self) -> None:

@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         ticks.clear()
         run["t0"] = time.perf_counter()
         run["measuring"] = True
-        window.open_paths([str(video)])
+        window.opener.open_paths([str(video)])
 
     QTimer.singleShot(300, ticker.start)
     QTimer.singleShot(300 + int(IDLE_S * 1000), begin)
