@@ -23,7 +23,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from posestudio.core.errors import PoseStudioError
-from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
+from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE, side_of
 
 KINDS = ("three_point", "segment_pair", "segment", "vertical")
 KEYPOINT_COUNT = {"three_point": 3, "segment_pair": 4, "segment": 2, "vertical": 2}
@@ -75,16 +75,17 @@ class AngleDef:
 
     @property
     def side(self) -> str | None:
-        for side in ("left", "right"):
-            if self.name.startswith(side + "_"):
-                return side
-        return None
+        """"left" / "right" as skeleton.side_of reads the name, None for an angle of the body's centre."""
+        side = side_of(self.name)
+        return None if side == "center" else side
 
     @property
     def family(self) -> str:
         """Name without its side, used to pair left and right ('knee', 'thigh', 'trunk_lean')."""
         side = self.side
-        return self.name[len(side) + 1:] if side else self.name
+        if side is None:
+            return self.name
+        return self.name[len(side) + 1:] if self.name.startswith(side + "_") else self.name[:-len(side) - 1]
 
     def required_points(self) -> tuple[str, ...]:
         """Real keypoint names this angle needs (virtual points expanded)."""
