@@ -142,3 +142,16 @@ def test_time_stamp_title_and_plot_cursor(annotated):
     changed = np.any(a != rgb, axis=2)
     assert changed[: h // 8, : w // 3].sum() > 100  # the title box in the top-left corner
     assert render.format_time(61.5) == "1:01.500"
+
+
+def test_angle_values_sit_outside_the_body_and_only_at_confident_joints():
+    from posestudio.core.display import angle_label_place, body_centre_x
+
+    kps = np.array([[100.0, 50.0, 0.9], [140.0, 60.0, 0.9], [120.0, 200.0, 0.1], [500.0, 0.0, 0.05]])
+    centre = body_centre_x(kps, 0.3)
+    assert centre == pytest.approx(120.0)  # the two confident points only
+    assert angle_label_place(kps, (0,), centre, 0.3) == (100.0, 50.0, -1)  # left of the body: written left
+    assert angle_label_place(kps, (1,), centre, 0.3) == (140.0, 60.0, 1)
+    assert angle_label_place(kps, (0, 1), centre, 0.3) == (120.0, 55.0, 1)
+    assert angle_label_place(kps, (2,), centre, 0.3) is None  # below the threshold: no value shown
+    assert angle_label_place(kps, (0, 2), centre, 0.3) is None
