@@ -27,6 +27,7 @@ SUBCOMMANDS = {
     "batch": "batch_cmd",
     "compare": "compare_cmd",
     "cycles": "cycles_cmd",
+    "live": "live_cmd",
 }
 EXIT_USAGE = 2
 

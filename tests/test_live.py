@@ -1,0 +1,139 @@
+"""The live pipeline on real streams served on 127.0.0.1 from the test clips (no camera on the test machine)."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import threading
+import time
+
+import av
+import numpy as np
+import pytest
+
+from live_stream import served
+from posestudio.bench.stream_serve import free_port
+from posestudio.core.analysis.cache import load_cached
+from posestudio.core.analysis.live import LiveAnalysis
+from posestudio.core.kinematics.one_euro import OneEuroFilter, lag_s
+from posestudio.core.video.live import LiveSource
+from posestudio.core.video.source import VideoSource
+
+CLIP = "mmaction2_basketball_gym_240p.mp4"  # 426x240 at 29.97 fps: the smallest real clip with people
+MODEL = "movenet-lightning"
+STAT_NAMES = ["received_fps", "analysed_fps", "dropped", "latency_p50_ms", "latency_p95_ms"]
+
+
+def _decoded_frames(path) -> int:
+    with av.open(str(path)) as c:
+        return sum(1 for _ in c.decode(video=0))
+
+
+def _open(url: str) -> LiveSource:
+    return LiveSource(url, open_timeout=10.0, read_timeout=5.0)
+
+
+def test_stream_is_analysed_recorded_and_opens_with_its_analysis(videos_dir, require_model, tmp_path):
+    require_model(MODEL)
+    seen: dict[int, list[np.ndarray]] = {}
+    with served(videos_dir / CLIP, seconds=3.0) as (url, _):
+        live = LiveAnalysis(_open(url), MODEL, record_to=tmp_path / "rec.mp4",
+                            on_pose=lambda pose: seen.__setitem__(pose.frame.index,
+                                                                  [p.keypoints.copy() for p in pose.people]))
+        summary = live.run(seconds=30.0)
+    stats = summary.stats
+    assert summary.fault is not None and "ended" in summary.fault  # the 3 s clip ended, no one pressed stop
+    assert 80 <= stats.received <= 95  # 3 s at 29.97 fps (cut by decode time: ~90)
+    assert stats.analysed + stats.dropped == stats.received
+    assert stats.analysed == len(seen) > 0
+    assert 0 < stats.latency_p50_ms <= stats.latency_p95_ms < 2000
+    assert stats.received_fps == pytest.approx(29.97, rel=0.05)
+
+    rec = summary.recording
+    assert rec.path == tmp_path / "rec.mp4" and rec.error is None and rec.lost == 0
+    assert rec.frames == stats.received == _decoded_frames(rec.path)
+    with VideoSource(rec.path) as clip:
+        assert clip.frame_count == stats.received
+        assert (clip.width, clip.height) == (426, 240)
+        np.testing.assert_allclose(clip.timestamps, live.source.times, atol=1e-4)
+        cached = load_cached(clip, MODEL)
+    assert cached is not None and cached.complete
+    assert summary.analysis_path == tmp_path / "rec.npz" and summary.analysis_path.is_file()
+    for index, people in seen.items():
+        for slot, kp in enumerate(people):
+            np.testing.assert_array_equal(cached.keypoints[index, slot], kp)
+
+
+def test_stream_killed_mid_recording_leaves_a_playable_file(videos_dir, require_model, tmp_path):
+    require_model(MODEL)
+    with served(videos_dir / CLIP, seconds=8.0) as (url, server):
+        live = LiveAnalysis(_open(url), MODEL, record_to=tmp_path / "cut.mp4")
+        live.start()
+        deadline = time.monotonic() + 20
+        while live.source.received < 40 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        server.kill()
+        live.source.ended.wait(10)
+        summary = live.finish()
+    assert summary.fault and "ended" in summary.fault
+    received = summary.stats.received
+    assert 40 <= received < 230  # cut well before the 8 s were sent
+    assert summary.recording.frames == received == _decoded_frames(tmp_path / "cut.mp4")
+    with VideoSource(tmp_path / "cut.mp4") as clip:
+        assert clip.frame_count == received and clip.note is None
+
+
+def _posestudio(*args, timeout=60):
+    return subprocess.run([sys.executable, "-m", "posestudio", *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.mark.parametrize("scheme", ["tcp", "udp"])
+def test_source_that_does_not_answer_is_one_sentence(scheme):
+    url = f"{scheme}://127.0.0.1:{free_port()}"  # tcp: refused at once; udp: nothing ever arrives
+    began = time.monotonic()
+    proc = _posestudio("live", url, "--seconds", "2")
+    assert time.monotonic() - began < 15  # the open timeout is 5 s
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and url in lines[0] and "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_cli_prints_the_counters_and_writes_the_data(videos_dir, require_model, tmp_path):
+    require_model(MODEL)
+    with served(videos_dir / CLIP, seconds=20.0) as (url, _):
+        proc = _posestudio("live", url, "--model", MODEL, "--seconds", "3", "--data", str(tmp_path / "live.json"))
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert [line.split(": ")[0] for line in lines] == STAT_NAMES
+    values = {name: float(line.split(": ")[1]) for name, line in zip(STAT_NAMES, lines)}
+    assert values["received_fps"] == pytest.approx(29.97, rel=0.05)
+    assert 0 < values["analysed_fps"] <= values["received_fps"]
+    assert 0 < values["latency_p50_ms"] <= values["latency_p95_ms"] < 2000
+    data = json.loads((tmp_path / "live.json").read_text())
+    live = data["live"]
+    assert live["analysed"] + live["dropped"] == live["received"] == data["frame_count"]
+    assert live["dropped"] == values["dropped"] and len(data["frames"]) == live["analysed"]
+    assert all(f["latency_ms"] > 0 for f in data["frames"])
+    people = [p for f in data["frames"] for p in f["people"]]
+    assert people and all("left_knee" in p["angles"] for p in people)
+
+
+def test_one_euro_is_causal_and_lags_as_documented():
+    t = np.arange(0, 3, 1 / 30)
+    ramp = 90.0 * t  # a joint turning steadily at 90 deg/s
+    f = OneEuroFilter()
+    out = np.array([f(x, s) for x, s in zip(ramp, t)])
+    # steady state: the output trails the ramp by the documented lag
+    trail = (ramp[-30:] - out[-30:]) / 90.0
+    assert trail.mean() == pytest.approx(lag_s(90.0), rel=0.15)
+    # causal: changing the future leaves the past output unchanged
+    g = OneEuroFilter()
+    changed = np.concatenate([ramp[:45], ramp[45:] + 50.0])
+    out2 = np.array([g(x, s) for x, s in zip(changed, t)])
+    np.testing.assert_array_equal(out2[:45], out[:45])
+    assert not np.allclose(out2[45:], out[45:])
+    assert math.isnan(f(float("nan"), 3.1))
