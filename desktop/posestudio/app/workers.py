@@ -55,7 +55,9 @@ class _BodyThread(QThread):
 
 
 class TaskThread(QObject):
-    """Calls `job(progress=..., cancel=...)` (plus `partial=...` when asked) once on its own thread."""
+    """Calls `job(progress=..., cancel=...)` once on its own thread. progress(done, total) is sent at most every
+    emit_interval (the last step always); cancel is a threading.Event the job checks. With partial=True the job
+    also gets `partial(make)`: `make()` builds the value to show and is only called when it is sent."""
 
     progress = Signal(int, int)
     partial = Signal(object)
@@ -93,12 +95,11 @@ class TaskThread(QObject):
             self._last_progress = now
             self.progress.emit(int(done), int(total))
 
-    def _on_partial(self, value) -> None:
-        """`value` is a callable making the copy to show, so the copy is only made when it is sent."""
+    def _on_partial(self, make: Callable[[], object]) -> None:
         now = time.monotonic()
         if now - self._last_partial >= self._interval:
             self._last_partial = now
-            self.partial.emit(value())
+            self.partial.emit(make())
 
     def _run(self) -> None:
         if self._low_priority:
