@@ -78,8 +78,8 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-_MANIFEST_FIELDS = ("video", "name", "status", "reason", "frames", "seconds", "outputs", "notes", "fingerprint",
-                    "worker", "peak_rss_mb")
+_MANIFEST_FIELDS = ("video", "name", "status", "reason", "frames", "seconds", "cpu_seconds", "outputs", "notes",
+                    "fingerprint", "worker", "peak_rss_mb")
 
 
 def write_manifest(out_dir: Path, header: dict, tasks, entries: dict[str, dict]) -> Path:

@@ -49,7 +49,7 @@ def failed_record(task: Task, settings: Settings, reason: str) -> dict:
 def run_video(task: Task, settings: Settings, out_dir: str) -> dict:
     """Analyse one video into out_dir and write its record; returns the record (status done or failed)."""
     setup_logging()
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     out = Path(out_dir)
     record = {"video": task.video, "name": task.name, "index": task.index, "settings_key": settings.key,
               "worker": f"{socket.gethostname()}:{os.getpid()}"}
@@ -70,6 +70,8 @@ def run_video(task: Task, settings: Settings, out_dir: str) -> dict:
         record.update(status="failed", reason=f"Unexpected error ({type(exc).__name__}: {exc}); the traceback "
                                               f"is in {log_file()} on {socket.gethostname()}.")
     record["seconds"] = round(time.perf_counter() - began, 3)
+    # CPU time of this process (all its threads: decode, inference): what the video costs on an idle core
+    record["cpu_seconds"] = round(time.process_time() - cpu_began, 3)
     record["peak_rss_mb"] = _peak_rss_mb()
     write_record(out, record)
     return record
