@@ -11,33 +11,23 @@ import sys
 import time
 from pathlib import Path
 
-from posestudio.bench.stream_serve import free_port
-
-
-def _listening(port: int) -> bool:
-    """Whether a TCP socket listens on 127.0.0.1:port, read from /proc (connecting would take the one
-    connection the server accepts)."""
-    wanted = f"0100007F:{port:04X}"
-    for table in ("/proc/net/tcp",):
-        with open(table) as fh:
-            for line in fh.readlines()[1:]:
-                fields = line.split()
-                if fields[1] == wanted and fields[3] == "0A":
-                    return True
-    return False
+from posestudio.bench.stream_serve import free_port, listening
 
 
 @contextlib.contextmanager
-def served(clip: Path, seconds: float, protocol: str = "tcp", ready_timeout: float = 20.0):
-    """Yield (url, process) while `clip` streams for `seconds`; a tcp server is listening when this yields."""
+def served(clip: Path, seconds: float, protocol: str = "tcp", ready_timeout: float = 20.0, delay: float = 0.0):
+    """Yield (url, process) while `clip` streams for `seconds`; a tcp server is listening when this yields,
+    a udp one starts sending after `delay` seconds (open the receiver before that: a late one waits for
+    the clip's next keyframe, which can be seconds away)."""
     port = free_port()
     url = f"{protocol}://127.0.0.1:{port}"
     proc = subprocess.Popen([sys.executable, "-m", "posestudio.bench.stream_serve", str(clip), url,
-                             "--seconds", str(seconds)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             "--seconds", str(seconds), "--delay", str(delay)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         if protocol == "tcp":
             deadline = time.monotonic() + ready_timeout
-            while not _listening(port):
+            while not listening(port):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the test stream server did not start: {proc.stderr.read().decode()}")
                 time.sleep(0.05)

@@ -137,3 +137,59 @@ def test_one_euro_is_causal_and_lags_as_documented():
     np.testing.assert_array_equal(out2[:45], out[:45])
     assert not np.allclose(out2[45:], out[45:])
     assert math.isnan(f(float("nan"), 3.1))
+
+
+def test_udp_stream_that_falls_silent_ends_the_recording_playable(videos_dir, require_model, tmp_path):
+    require_model(MODEL)
+    with served(videos_dir / CLIP, seconds=8.0, protocol="udp", delay=2.0) as (url, server):
+        source = LiveSource(url, open_timeout=10.0, read_timeout=1.5)  # listening before the first datagram
+        live = LiveAnalysis(source, MODEL, record_to=tmp_path / "udp.mp4")
+        live.start()
+        deadline = time.monotonic() + 20
+        while source.received < 30 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        server.kill()
+        began = time.monotonic()
+        source.ended.wait(10)
+        silent_for = time.monotonic() - began
+        summary = live.finish()
+    assert 1.0 < silent_for < 5.0  # the read timeout, not a hang
+    assert summary.fault and "sent nothing for 1.5 s" in summary.fault
+    received = summary.stats.received
+    assert 30 <= received < 230
+    assert summary.recording.frames == received == _decoded_frames(tmp_path / "udp.mp4")
+
+
+class _Slow:
+    """A real estimator that takes at least 100 ms a frame, as a heavy model on a slow machine would."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.keypoint_set, self.max_people = inner.keypoint_set, inner.max_people
+
+    def reset(self):
+        self.inner.reset()
+
+    def estimate(self, rgb):
+        time.sleep(0.1)
+        return self.inner.estimate(rgb)
+
+
+def test_a_model_that_cannot_keep_up_is_named_with_a_faster_one(videos_dir, require_model, tmp_path):
+    require_model("movenet-thunder")
+    from posestudio.core.models.pose import create_estimator
+
+    with served(videos_dir / CLIP, seconds=3.5) as (url, _):
+        live = LiveAnalysis(_open(url), "movenet-thunder", estimator=_Slow(create_estimator("movenet-thunder")))
+        summary = live.run(seconds=30.0)
+    stats = summary.stats
+    assert stats.analysed <= stats.received / 3 and stats.dropped == stats.received - stats.analysed
+    assert stats.latency_p50_ms >= 100
+    advice = [n for n in summary.notes if "movenet-thunder analyses" in n]
+    assert len(advice) == 1 and "choose movenet-lightning" in advice[0]
+
+
+def test_camera_that_does_not_exist_is_one_sentence():
+    proc = _posestudio("live", "7", "--seconds", "1")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "camera" in proc.stderr

@@ -28,6 +28,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def listening(port: int) -> bool:
+    """Whether a TCP socket listens on 127.0.0.1:port, read from /proc on Linux (connecting would take the
+    one connection the server accepts)."""
+    wanted = f"0100007F:{port:04X}"
+    with open("/proc/net/tcp") as fh:
+        return any(f[1] == wanted and f[3] == "0A" for f in (line.split() for line in fh.readlines()[1:]))
+
+
 def _check_loopback(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("tcp", "udp") or parts.hostname != "127.0.0.1" or not parts.port:
@@ -37,10 +45,12 @@ def _check_loopback(url: str) -> str:
     return url + ("&" if "?" in url else "?") + "pkt_size=1316"
 
 
-def serve(clip: str, url: str, seconds: float | None = None, loop: bool = False) -> int:
-    """Send `clip`'s video to `url` in real time for `seconds` (None: to the end). Returns packets sent."""
+def serve(clip: str, url: str, seconds: float | None = None, loop: bool = False, delay: float = 0.0) -> int:
+    """Send `clip`'s video to `url` in real time for `seconds` (None: to the end), starting after `delay`
+    seconds (time for a udp receiver to start listening). Returns packets sent."""
     target = _check_loopback(url)
     sent = 0
+    time.sleep(delay)
     with av.open(clip) as src, av.open(target, "w", format="mpegts") as out:
         ins = src.streams.video[0]
         outs = out.add_stream_from_template(ins)
@@ -77,9 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("url", help="tcp://127.0.0.1:PORT (waits for one client) or udp://127.0.0.1:PORT")
     p.add_argument("--seconds", type=float, help="stop after this much of the clip")
     p.add_argument("--loop", action="store_true", help="start the clip again at its end")
+    p.add_argument("--delay", type=float, default=0.0, help="seconds to wait before sending (udp)")
     args = p.parse_args(argv)
     try:
-        serve(args.clip, args.url, args.seconds, args.loop)
+        serve(args.clip, args.url, args.seconds, args.loop, args.delay)
     except (av.FFmpegError, OSError) as exc:  # the client went away: normal end for a server
         print(f"stream_serve: stopped ({exc}).", file=sys.stderr)
         return 1

@@ -102,7 +102,7 @@ class LiveAnalysis:
         self.source, self.model_id, self.on_pose, self.min_score = source, model_id, on_pose, min_score
         self.complete = complete  # analyse the skipped frames from the recording at the end
         self.estimator = estimator or create_estimator(model_id)
-        self.estimator.reset()
+        self._warm_up(source)
         self.names = tuple(self.estimator.keypoint_set.names)
         self.angles = list(angles) if angles is not None else available_angles(self.names)
         self.recorder = Recorder(record_to, source.nominal_fps) if record_to is not None else None
@@ -118,6 +118,13 @@ class LiveAnalysis:
         self.size: tuple[int, int] | None = None  # upright (width, height)
         self.latest: LivePose | None = None
         self.error: BaseException | None = None
+
+    def _warm_up(self, source: LiveSource) -> None:
+        """One run on a blank picture: the model's first call is several times slower than the next ones,
+        and the first live frame should not pay for it."""
+        w, h = (source.width or 640), (source.height or 480)
+        self.estimator.estimate(np.zeros((h, w, 3), dtype=np.uint8))
+        self.estimator.reset()
 
     # ----- running -----
     def start(self) -> None:
