@@ -138,3 +138,20 @@ def test_clip_against_itself_cut_and_at_another_frame_rate(videos_dir, tmp_path,
     # nearest-frame resampling moves B's content by up to half a source frame; the pose model adds jitter
     assert abs(res.offset_s - (-CUT_S)) < frame, (res.offset_s, res.angles)
     assert res.similarity > 0.8
+
+
+def test_dtw_follows_a_real_clip_played_faster(videos_dir, tmp_path, require_model):
+    """The dumbbell clip from its second 1 on, played 1.25 times as fast: B's time of A's moment t is
+    (t - 1) / 1.25. One fixed offset cannot match that; the warp path does, to about a frame."""
+    require_model(MODEL)
+    src = videos_dir / "sports2d_demo5_dumbbell_lateral_raise.mp4"
+    fast = tmp_path / "fast.mp4"
+    make_cut_clip(src, fast, CUT_S, 25, speed=1.25)
+    ta, a = curves_of(src)
+    tb, b = curves_of(fast)
+    warped = dtw_sync(a, ta, b, tb)
+    inner = (warped.path_a > 2.0) & (warped.path_a < warped.path_a[-1] - 1.0)
+    err = np.abs(warped.path_b - (warped.path_a - CUT_S) / 1.25)[inner]
+    assert np.median(err) < 1 / 30 and np.percentile(err, 90) < 3 / 30
+    fixed = correlation_sync(a, ta, b, tb)
+    assert warped.similarity > 0.95 > fixed.similarity

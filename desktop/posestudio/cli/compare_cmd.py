@@ -37,6 +37,9 @@ def register(subparsers) -> None:
                    help="angles to align and write, comma-separated (default: the joint angles that move in both)")
     p.add_argument("--model", "-m", default=DEFAULT_MODEL, choices=MODEL_IDS,
                    help=f"pose model used when a video has no cached analysis (default {DEFAULT_MODEL})")
+    p.add_argument("--person-a", type=int, metavar="ID", help="whom to follow in A (track id; default: the person "
+                                                               "seen in most frames)")
+    p.add_argument("--person-b", type=int, metavar="ID", help="whom to follow in B")
     p.add_argument("--height", type=int, metavar="PIXELS", help="height of both halves (default: up to 720)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
@@ -115,14 +118,19 @@ def angle_names(text: str | None, keypoint_names) -> list[str] | None:
     return names
 
 
-def main_person_angles(result):
-    """(person id, name -> degrees) of the person present in most frames, built-in angles, smoothed."""
+def person_curves(result, pid: int | None = None):
+    """(person id, name -> degrees): built-in angles, smoothed, of `pid` or else the person in most frames."""
     from posestudio.core.analysis.person_angles import main_person, person_angles
     from posestudio.core.kinematics import DEFAULT_ANGLES, available_angles
 
-    pid = main_person(result)
+    name = Path(result.video_path).name
+    present = result.person_ids_present()
+    if pid is not None and pid not in present:
+        raise PoseStudioError(f"There is no person {pid} in {name}; the people are: "
+                              f"{', '.join(map(str, present)) or 'none'}.")
+    pid = main_person(result) if pid is None else pid
     if pid is None:
-        raise PoseStudioError(f"No person was found in {Path(result.video_path).name}; there is nothing to compare.")
+        raise PoseStudioError(f"No person was found in {name}; there is nothing to compare.")
     defs = available_angles(tuple(result.keypoint_names), list(DEFAULT_ANGLES))
     return pid, person_angles(result, pid, defs).angles
 
@@ -146,8 +154,8 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(not args.quiet)
     with open_video(args.a) as src_a, open_video(args.b) as src_b:
         res_a, res_b = analysed(src_a, args.model, progress), analysed(src_b, args.model, progress)
-        pid_a, curves_a = main_person_angles(res_a)
-        pid_b, curves_b = main_person_angles(res_b)
+        pid_a, curves_a = person_curves(res_a, args.person_a)
+        pid_b, curves_b = person_curves(res_b, args.person_b)
         names = angle_names(args.angles, res_a.keypoint_names)
         if names is None:  # joint angles by default: segment slopes also change when the camera is turned
             names = [n for n in synclib.shared_angles(curves_a, curves_b)
