@@ -51,8 +51,8 @@ def test_stream_is_analysed_recorded_and_opens_with_its_analysis(videos_dir, req
     assert 0 < stats.latency_p50_ms <= stats.latency_p95_ms < 2000
     assert stats.received_fps == pytest.approx(29.97, rel=0.05)
 
-    rec = summary.recording
-    assert rec.path == tmp_path / "rec.mp4" and rec.error is None and rec.lost == 0
+    rec = summary.recording.report
+    assert rec.path == tmp_path / "rec.mp4" and rec.error is None and rec.lost == 0 and rec.first_index == 0
     assert rec.frames == stats.received == _decoded_frames(rec.path)
     with VideoSource(rec.path) as clip:
         assert clip.frame_count == stats.received
@@ -60,27 +60,70 @@ def test_stream_is_analysed_recorded_and_opens_with_its_analysis(videos_dir, req
         np.testing.assert_allclose(clip.timestamps, live.source.times, atol=1e-4)
         cached = load_cached(clip, MODEL)
     assert cached is not None and cached.complete
-    assert summary.analysis_path == tmp_path / "rec.npz" and summary.analysis_path.is_file()
+    assert summary.recording.analysis_path == tmp_path / "rec.npz" and summary.recording.analysis_path.is_file()
     for index, people in seen.items():
         for slot, kp in enumerate(people):
             np.testing.assert_array_equal(cached.keypoints[index, slot], kp)
 
 
+def _wait_for(source, frames: int, limit_s: float = 20.0) -> None:
+    deadline = time.monotonic() + limit_s
+    while source.received < frames and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert source.received >= frames, "the test stream did not deliver"
+
+
+def test_recording_started_and_stopped_during_a_live_session(videos_dir, require_model, tmp_path):
+    require_model(MODEL)
+    seen: dict[int, list[np.ndarray]] = {}
+    with served(videos_dir / CLIP, seconds=8.0) as (url, _):
+        live = LiveAnalysis(_open(url), MODEL, on_pose=lambda pose: seen.__setitem__(
+            pose.frame.index, [p.keypoints.copy() for p in pose.people]))
+        live.start()
+        _wait_for(live.source, 20)
+        live.start_recording(tmp_path / "take.mp4")
+        _wait_for(live.source, 80)
+        take = live.stop_recording()
+        after = live.source.received
+        _wait_for(live.source, after + 15)  # the live analysis goes on after the recording stopped
+        summary = live.finish()
+    report = take.report
+    first, n = report.first_index, report.frames
+    assert first >= 20 and 40 <= n <= 80 and report.error is None
+    assert summary.recording is None and summary.stats.received >= after + 15
+    assert _decoded_frames(report.path) == n
+    times = np.array(live.source.times[first:first + n])
+    with VideoSource(report.path) as clip:
+        assert clip.frame_count == n
+        np.testing.assert_allclose(clip.timestamps, times - times[0], atol=1e-4)
+        cached = load_cached(clip, MODEL)
+    assert cached is not None and cached.complete and cached.frame_count == n
+    live_in_take = {i: people for i, people in seen.items() if first <= i < first + n}
+    assert live_in_take
+    for index, people in live_in_take.items():
+        for slot, kp in enumerate(people):
+            np.testing.assert_array_equal(cached.keypoints[index - first, slot], kp)
+
+
 def test_stream_killed_mid_recording_leaves_a_playable_file(videos_dir, require_model, tmp_path):
     require_model(MODEL)
     with served(videos_dir / CLIP, seconds=8.0) as (url, server):
-        live = LiveAnalysis(_open(url), MODEL, record_to=tmp_path / "cut.mp4")
+        ended: list = []
+        live = LiveAnalysis(_open(url), MODEL, record_to=tmp_path / "cut.mp4", on_end=ended.append)
         live.start()
         deadline = time.monotonic() + 20
         while live.source.received < 40 and time.monotonic() < deadline:
             time.sleep(0.05)
         server.kill()
-        live.source.ended.wait(10)
+        deadline = time.monotonic() + 10
+        while not ended and time.monotonic() < deadline:
+            time.sleep(0.02)
         summary = live.finish()
     assert summary.fault and "ended" in summary.fault
+    assert ended == [summary.fault]  # the window learns of it from the analysis thread
     received = summary.stats.received
     assert 40 <= received < 230  # cut well before the 8 s were sent
-    assert summary.recording.frames == received == _decoded_frames(tmp_path / "cut.mp4")
+    assert summary.recording.report.frames == received == _decoded_frames(tmp_path / "cut.mp4")
     with VideoSource(tmp_path / "cut.mp4") as clip:
         assert clip.frame_count == received and clip.note is None
 
@@ -157,7 +200,7 @@ def test_udp_stream_that_falls_silent_ends_the_recording_playable(videos_dir, re
     assert summary.fault and "sent nothing for 1.5 s" in summary.fault
     received = summary.stats.received
     assert 30 <= received < 230
-    assert summary.recording.frames == received == _decoded_frames(tmp_path / "udp.mp4")
+    assert summary.recording.report.frames == received == _decoded_frames(tmp_path / "udp.mp4")
 
 
 class _Slow:

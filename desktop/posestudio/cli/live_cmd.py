@@ -79,12 +79,13 @@ def run(args: argparse.Namespace) -> int:
         print(line)
     for note in summary.notes:
         print(f"posestudio: {note}", file=sys.stderr)
-    if summary.recording is not None and summary.recording.path is not None:
-        saved = f" and its analysis {summary.analysis_path}" if summary.analysis_path else ""
-        print(f"posestudio: recorded {summary.recording.frames} frames to {summary.recording.path}{saved}.",
+    recording = summary.recording
+    if recording is not None and recording.report.path is not None:
+        saved = f" and its analysis to {recording.analysis_path}" if recording.analysis_path else ""
+        print(f"posestudio: recorded {recording.report.frames} frames to {recording.report.path}{saved}.",
               file=sys.stderr)
     failed = summary.fault is not None and not cancel.is_set()
-    return EXIT_SOURCE_FAULT if failed or (summary.recording and summary.recording.error) else 0
+    return EXIT_SOURCE_FAULT if failed or (recording is not None and recording.report.error) else 0
 
 
 def _write_data(summary, path) -> None:

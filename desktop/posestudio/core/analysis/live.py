@@ -10,9 +10,10 @@ Angles are smoothed with the one-euro filter (kinematics.one_euro), which needs 
 turning at 90 deg/s is followed about 29 ms behind (see that module). The zero-lag Butterworth of a
 finished clip needs the future.
 
-`finish()` stops everything, closes the recording, analyses the frames skipped live from the recorded
-file (analysis.live_fill; the live frames keep their poses) and saves the analysis beside the recording
-(RECORDING.npz) and in the cache, so the recording opens as an ordinary clip with its analysis.
+Recording: `start_recording(path)` / `stop_recording()` at any time (or record_to= from the first
+frame). Every frame received is written (video.recorder); on stop the frames skipped live are analysed
+from the file and the analysis is saved beside it (RECORDING.npz) and in the cache, so the recording
+opens as an ordinary clip with its analysis (analysis.live_recording). `finish()` ends the session.
 """
 
 from __future__ import annotations
@@ -21,18 +22,15 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from posestudio.core.analysis.body import torso_colours
-from posestudio.core.analysis.cache import save_cached
 from posestudio.core.analysis.identities import PersonTracker
-from posestudio.core.analysis.live_fill import fill_skipped
+from posestudio.core.analysis.live_recording import RecordingSummary, poses_to_result, save_recording_analysis
 from posestudio.core.analysis.person_angles import available_angles
 from posestudio.core.analysis.result import AnalysisResult
-from posestudio.core.analysis.result_file import save_result
 from posestudio.core.analysis.single_person import SinglePersonTracker
 from posestudio.core.errors import PoseStudioError
 from posestudio.core.kinematics.angles import compute_angles
@@ -40,9 +38,7 @@ from posestudio.core.kinematics.one_euro import OneEuroFilter
 from posestudio.core.models.pose import Person, PoseEstimator, create_estimator
 from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
 from posestudio.core.video.live import LiveFrame, LiveSource
-from posestudio.core.video.recorder import Recorder, RecordingReport
-from posestudio.core.video.source import VideoSource
-from posestudio.core.video.source import fingerprint as file_fingerprint
+from posestudio.core.video.recorder import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +80,8 @@ class LiveStats:
 @dataclass
 class LiveSummary:
     stats: LiveStats
-    result: AnalysisResult | None           # every received frame; analysed False where dropped
-    recording: RecordingReport | None
-    analysis_path: Path | None              # the analysis saved beside the recording
+    result: AnalysisResult | None           # the whole session, every received frame; analysed False where dropped
+    recording: RecordingSummary | None      # the recording running at the end, if any
     notes: list[str] = field(default_factory=list)  # sentences for the user (source fault, falling behind...)
     fault: str | None = None                # why the source ended early, if it did
     angles: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (F, P) filtered degrees, by result slot
@@ -98,16 +93,18 @@ class LiveAnalysis:
 
     def __init__(self, source: LiveSource, model_id: str, *, record_to=None, estimator: PoseEstimator | None = None,
                  on_pose: Callable[[LivePose], None] | None = None, angles=None,
-                 min_score: float = DEFAULT_MIN_SCORE, complete: bool = True):
+                 min_score: float = DEFAULT_MIN_SCORE, complete: bool = True,
+                 on_end: Callable[[str | None], None] | None = None):
         self.source, self.model_id, self.on_pose, self.min_score = source, model_id, on_pose, min_score
         self.complete = complete  # analyse the skipped frames from the recording at the end
+        self.on_end = on_end      # the analysis thread ended by itself: the sentence why (call finish())
         self.estimator = estimator or create_estimator(model_id)
         self._warm_up(source)
         self.names = tuple(self.estimator.keypoint_set.names)
         self.angles = list(angles) if angles is not None else available_angles(self.names)
-        self.recorder = Recorder(record_to, source.nominal_fps) if record_to is not None else None
-        if self.recorder is not None:
-            source.listeners.append(self.recorder)
+        self.recorder: Recorder | None = None
+        if record_to is not None:
+            self.start_recording(record_to)
         self.tracker = None  # made on the first frame, when the picture size is known
         self._filters: dict[tuple[int, str], OneEuroFilter] = {}
         self._poses: dict[int, LivePose] = {}
@@ -144,11 +141,17 @@ class LiveAnalysis:
         return summary
 
     def _loop_guarded(self) -> None:
+        why = None
         try:
             self._loop(None, None)
+            why = self.source.fault
         except BaseException as exc:  # kept for finish(), which re-raises it on the caller's thread
             log.exception("live analysis failed")
             self.error = exc
+            why = str(exc) if isinstance(exc, PoseStudioError) else \
+                f"The live analysis failed ({exc.__class__.__name__}); see the log for details."
+        if self.on_end is not None and not self._stop.is_set():
+            self.on_end(why)
 
     def _loop(self, deadline: float | None, cancel: threading.Event | None) -> None:
         while not self._stop.is_set() and not (cancel is not None and cancel.is_set()):
@@ -223,10 +226,7 @@ class LiveAnalysis:
 
     def finish(self, progress: Callable[[int, int], None] | None = None,
                cancel: threading.Event | None = None) -> LiveSummary:
-        """Stop, close the recording, complete and save the analysis beside it and in the cache; the summary.
-
-        progress(done, total) and cancel are for completing the skipped frames (cancel: the analysis is
-        saved beside the recording as it was live, with those frames not analysed, and not cached)."""
+        """Stop capture and analysis, then stop_recording(progress, cancel) if one runs; the session's summary."""
         self._stop.set()
         self.source.stop()
         if self._thread is not None:
@@ -240,15 +240,41 @@ class LiveAnalysis:
         advice = self.advice()
         if advice:
             notes.append(advice)
-        report = self.recorder.close() if self.recorder is not None else None
-        result = self._result(report)
+        recording = self.stop_recording(progress, cancel) if self.recorder is not None else None
+        if recording is not None:
+            notes += recording.notes
+        result = None
+        if self.source.received and self.size is not None:
+            result = poses_to_result(self._poses, 0, self.source.received, self.source.times, self.estimator,
+                                     self.model_id, self.size, stats.received_fps or self.source.nominal_fps,
+                                     self.source.spec, "")
         angles, latency = self._per_frame(result)
-        path = None
-        if report is not None:
-            if report.error:
-                notes.append(report.error)
-            path = self._save(result, report, notes, progress, cancel)
-        return LiveSummary(stats, result, report, path, notes, self.source.fault, angles, latency)
+        return LiveSummary(stats, result, recording, notes, self.source.fault, angles, latency)
+
+    # ----- recording -----
+    def start_recording(self, path) -> None:
+        """Record every frame from the next one on to `path` (.mp4); raises RecordingError with a sentence."""
+        if self.recorder is not None:
+            raise PoseStudioError("A recording is already running; stop it before starting another.")
+        self.recorder = Recorder(path, self.source.nominal_fps)
+        self.source.add_listener(self.recorder)
+
+    def stop_recording(self, progress: Callable[[int, int], None] | None = None,
+                       cancel: threading.Event | None = None) -> RecordingSummary | None:
+        """Close the recording and save its analysis beside it and in the cache (blocking: encoding what is
+        queued, then analysing the frames skipped live from the file, with progress(done, total); cancel
+        leaves those frames out and the analysis uncached). The live analysis goes on. None if none ran."""
+        recorder, self.recorder = self.recorder, None
+        if recorder is None:
+            return None
+        self.source.remove_listener(recorder)
+        report = recorder.close()
+        running = self._thread is not None and self._thread.is_alive()
+        # while live analysis goes on, its estimator is busy (and tracks): completing needs its own
+        estimator = create_estimator(self.model_id) if running else self.estimator
+        return save_recording_analysis(report, self._poses, self.source.times, estimator, self.model_id, self.size,
+                                       self.source.received_fps or self.source.nominal_fps, self.complete,
+                                       progress, cancel)
 
     def _per_frame(self, result: AnalysisResult | None) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
         if result is None:
@@ -262,59 +288,3 @@ class LiveAnalysis:
                 for name, value in pose.angles.get(pid, {}).items():
                     angles[name][index, slot] = value
         return angles, latency
-
-    def _result(self, report: RecordingReport | None) -> AnalysisResult | None:
-        n = self.source.received
-        if n == 0 or self.size is None:
-            return None
-        kset = self.estimator.keypoint_set
-        dropped = n - len(self._poses)
-        note = (f"Live analysis: {len(self._poses)} of {n} frames were analysed; the others arrived while the "
-                f"model was busy. Analyse the clip again for every frame." if dropped else None)
-        width, height = self.size
-        recorded = report is not None and report.path is not None
-        result = AnalysisResult.empty(
-            n, self.estimator.max_people, self.names, with_world=kset.name == "blazepose33",
-            model_id=self.model_id, keypoint_set=kset.name,
-            video_path=str(report.path) if recorded else self.source.spec,
-            fingerprint=file_fingerprint(report.path) if recorded else "",
-            width=int(width), height=int(height), fps=float(self.source.received_fps or self.source.nominal_fps),
-            note=note)
-        result.timestamps[:] = self.source.times[:n]
-        for index, pose in self._poses.items():
-            for slot, (person, pid) in enumerate(zip(pose.people, pose.person_ids)):
-                result.keypoints[index, slot] = person.keypoints
-                result.person_scores[index, slot] = person.score
-                result.person_ids[index, slot] = pid
-                if result.world is not None and person.world is not None:
-                    result.world[index, slot] = person.world
-            result.analysed[index] = True
-        return result
-
-    def _save(self, result: AnalysisResult | None, report: RecordingReport, notes: list[str], progress,
-              cancel) -> Path | None:
-        if result is None or report.path is None:
-            return None
-        if report.frames != result.frame_count:
-            notes.append(f"The recording has {report.frames} of the {result.frame_count} frames received (the "
-                         f"machine could not encode them all), so the live analysis is not saved beside it; "
-                         f"analyse the recording instead.")
-            return None
-        if self.complete and not result.complete:
-            try:
-                with VideoSource(report.path) as recorded:
-                    filled = fill_skipped(result, recorded, self.estimator, progress=progress, cancel=cancel)
-                result.note = (f"Live analysis: {result.frame_count - filled} of {result.frame_count} frames were "
-                               f"analysed live; the {filled} that arrived while the model was busy were analysed "
-                               f"from the recording afterwards.")
-            except PoseStudioError as exc:  # cancelled, or the recording cannot be read back
-                log.warning("completing the live analysis failed", exc_info=True)
-                notes.append(f"{exc} The live analysis is saved with the frames it skipped left out.")
-        path = save_result(result, report.path.with_suffix(".npz"))
-        if not result.complete:
-            return path  # the cache keeps complete analyses only: the clip will be analysed when opened
-        try:
-            save_cached(result)
-        except OSError:  # a read-only cache only means the recording is analysed again when opened
-            log.warning("cannot cache the live analysis of %s", report.path, exc_info=True)
-        return path

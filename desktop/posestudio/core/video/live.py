@@ -149,6 +149,13 @@ class LiveSource:
             n, span = self.received, (self.times[-1] - self.times[0]) if self.times else 0.0
         return (n - 1) / span if n > 1 and span > 0 else 0.0
 
+    def add_listener(self, listener: FrameListener) -> None:
+        """From now on `listener` gets every frame (from the next one on) and the end."""
+        self.listeners = self.listeners + [listener]  # a new list: the capture thread may be iterating the old
+
+    def remove_listener(self, listener: FrameListener) -> None:
+        self.listeners = [x for x in self.listeners if x is not listener]
+
     # ----- the capture thread -----
     def start(self) -> None:
         if self._thread is not None:

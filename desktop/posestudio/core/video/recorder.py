@@ -36,6 +36,7 @@ class RecordingError(PoseStudioError):
 class RecordingReport:
     path: Path | None       # the finished file, None when nothing was recorded
     frames: int             # frames written
+    first_index: int | None  # the source's index of the first of them (LiveFrame.index)
     duration: float         # seconds, first to last frame plus one frame
     lost: int               # frames the encoder could not keep up with (0 unless the machine is overloaded)
     fault: str | None       # why the source ended, if it did not stop on request
@@ -68,6 +69,7 @@ class Recorder:
         self.fps_hint = fps_hint
         self.crf, self.preset = crf, preset
         self.frames = 0
+        self.first_index: int | None = None  # the source's index of the first frame recorded
         self.lost = 0
         self.fault: str | None = None
         self.error: str | None = None
@@ -109,7 +111,8 @@ class Recorder:
         duration = 0.0
         if self.frames:
             duration = self._last_t - self._first_t + 1.0 / self.fps_hint
-        return RecordingReport(self.path if done else None, self.frames, duration, self.lost, self.fault, self.error)
+        return RecordingReport(self.path if done else None, self.frames, self.first_index, duration, self.lost,
+                               self.fault, self.error)
 
     # ----- the writer thread -----
     def _write(self) -> None:
@@ -160,12 +163,13 @@ class Recorder:
             video = av.VideoFrame.from_ndarray(rgb, format="rgb24")
         else:
             video = frame.video
-        video.pts = int(round(frame.time / TIME_BASE))
+        if self._first_t is None:
+            self._first_t, self.first_index = frame.time, frame.index
+        video.pts = int(round((frame.time - self._first_t) / TIME_BASE))  # the recording starts at 0
         video.time_base = TIME_BASE
         for packet in stream.encode(video):
             out.mux(packet)
         self.frames += 1
-        self._first_t = frame.time if self._first_t is None else self._first_t
         self._last_t = frame.time
 
     def _close_file(self, out) -> None:
