@@ -17,15 +17,28 @@ log = logging.getLogger(__name__)
 ANALYSIS_REVISION = 4  # bumped: single-person hops told by size and clothes colour too
 
 
-def cached_result_path(fingerprint: str, model_id: str) -> Path:
-    return cache_dir() / "analyses" / f"{fingerprint}-{model_id}-r{ANALYSIS_REVISION}.npz"
+def cached_result_path(fingerprint: str, model_id: str, people: int | None = None) -> Path:
+    """people None (the model's own number) keeps the names caches had before `--people` existed."""
+    tag = "" if people is None else f"-people{int(people)}"
+    return cache_dir() / "analyses" / f"{fingerprint}-{model_id}{tag}-r{ANALYSIS_REVISION}.npz"
+
+
+def _people_key(model_id: str, max_people: int) -> int | None:
+    """The cache's people tag for a result with `max_people` slots: None when that is the model's own number."""
+    from posestudio.core.models.pose import MULTIPOSE_MAX
+
+    if model_id == "movenet-multipose":
+        max_people = min(max_people, MULTIPOSE_MAX)
+        return None if max_people == MULTIPOSE_MAX else max_people
+    return None if max_people == 1 else max_people
 
 
 def save_cached(result: AnalysisResult) -> Path:
-    return save_result(result, cached_result_path(result.fingerprint, result.model_id))
+    people = _people_key(result.model_id, result.max_people)
+    return save_result(result, cached_result_path(result.fingerprint, result.model_id, people))
 
 
-def load_cached(source_or_path, model_id: str) -> AnalysisResult | None:
+def load_cached(source_or_path, model_id: str, people: int | None = None) -> AnalysisResult | None:
     """The saved complete analysis of this video with this model, or None (absent, stale, unreadable)."""
     if isinstance(source_or_path, (str, Path)):
         from posestudio.core.video.source import fingerprint as file_fingerprint
@@ -37,7 +50,8 @@ def load_cached(source_or_path, model_id: str) -> AnalysisResult | None:
             return None
     else:
         fingerprint = source_or_path.fingerprint
-    path = cached_result_path(fingerprint, model_id)
+    people = None if people is None else _people_key(model_id, people)
+    path = cached_result_path(fingerprint, model_id, people)
     if not path.is_file():
         return None
     try:
@@ -47,15 +61,18 @@ def load_cached(source_or_path, model_id: str) -> AnalysisResult | None:
         return None
     if result.fingerprint != fingerprint or result.model_id != model_id or not result.complete:
         return None
+    if _people_key(model_id, result.max_people) != people:  # a run for another number of people
+        return None
     return result
 
 
-def analysis_for(source, model_id: str, progress=None, cancel=None) -> AnalysisResult:
-    """The cached analysis of `source` (VideoSource) with `model_id`, else analyse now and save it to the cache."""
-    result = load_cached(source, model_id)
+def analysis_for(source, model_id: str, progress=None, cancel=None, people: int | None = None) -> AnalysisResult:
+    """The cached analysis of `source` (VideoSource) with `model_id` (and `people`, see create_estimator),
+    else analyse now and save it to the cache."""
+    result = load_cached(source, model_id, people)
     if result is not None:
         return result
-    result = analyse_video(source, model_id, progress=progress, cancel=cancel)
+    result = analyse_video(source, model_id, progress=progress, cancel=cancel, people=people)
     try:
         save_cached(result)
     except OSError:  # a read-only cache only costs speed next time

@@ -81,23 +81,24 @@ def _open(path_or_source):
 def analyse_video(path_or_source, model_id: str, *, progress: Callable[[int, int], None] | None = None,
                   cancel: threading.Event | None = None,
                   on_frames: Callable[[AnalysisResult, int, int], None] | None = None,
-                  estimator: PoseEstimator | None = None) -> AnalysisResult:
+                  estimator: PoseEstimator | None = None, people: int | None = None) -> AnalysisResult:
     """Run `model_id` on every frame. A VideoSource passed in is read through its own sequential reader
     (`frames()`), so the caller may keep using `frame_at` on it; a path is opened (and closed) here.
 
     progress(done, total) after every frame; on_frames(result, start, stop) with the partial result every
     few frames; cancel set => raises Cancelled within about a frame's time, the decode thread stopped.
+    people: the most people to follow (create_estimator's; ignored when `estimator` is given).
     """
     source, owned = _open(path_or_source)
     try:
-        return _analyse(source, model_id, progress, cancel, on_frames, estimator)
+        return _analyse(source, model_id, progress, cancel, on_frames,
+                        estimator or create_estimator(model_id, people=people))
     finally:
         if owned:
             source.close()
 
 
 def _analyse(source, model_id, progress, cancel, on_frames, estimator) -> AnalysisResult:
-    estimator = estimator or create_estimator(model_id)
     estimator.reset()
     kset = estimator.keypoint_set
     total = int(source.frame_count)

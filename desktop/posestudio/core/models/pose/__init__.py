@@ -9,8 +9,20 @@ from posestudio.core.models.registry import BLAZEPOSE_IDS, MODEL_IDS
 __all__ = ["Person", "PoseEstimator", "create_estimator"]
 
 
-def create_estimator(model_id: str, threads: int | None = None) -> PoseEstimator:
-    """A fresh estimator for one of registry.MODEL_IDS (raises ModelMissingError if its file is not built)."""
+MULTIPOSE_MAX = 6  # MoveNet MultiPose's fixed number of output slots
+
+
+def create_estimator(model_id: str, threads: int | None = None, people: int | None = None) -> PoseEstimator:
+    """A fresh estimator for one of registry.MODEL_IDS (raises ModelMissingError if its file is not built).
+
+    people: the most people to follow. None is the model's own (1, MultiPose 6); BlazePose with more than 1
+    follows each person with their own region (blazepose_multi); MoveNet Lightning/Thunder follow one only.
+    """
+    if people is not None and people < 1:
+        raise PoseStudioError("The number of people must be at least 1.")
+    if people is not None and people > 1 and model_id in ("movenet-lightning", "movenet-thunder"):
+        raise PoseStudioError(f"{model_id} follows one person; for several people choose blazepose-full "
+                              f"(33 keypoints each) or movenet-multipose.")
     if model_id in ("movenet-lightning", "movenet-thunder"):
         from posestudio.core.models.pose.movenet import MoveNetSingle
 
@@ -18,7 +30,14 @@ def create_estimator(model_id: str, threads: int | None = None) -> PoseEstimator
     if model_id == "movenet-multipose":
         from posestudio.core.models.pose.movenet import MoveNetMultiPose
 
-        return MoveNetMultiPose(model_id, threads=threads)
+        estimator = MoveNetMultiPose(model_id, threads=threads)
+        if people is not None:
+            estimator.max_people = min(people, MULTIPOSE_MAX)
+        return estimator
+    if model_id in BLAZEPOSE_IDS and people is not None and people > 1:
+        from posestudio.core.models.pose.blazepose_multi import BlazePoseMulti
+
+        return BlazePoseMulti(model_id, max_people=people, threads=threads)
     if model_id in BLAZEPOSE_IDS:
         from posestudio.core.models.pose import blazepose  # lazy: its own helper module, heavier set-up
 

@@ -1,0 +1,159 @@
+"""BlazePose for several people: one rotated region, landmark run and region tracking per person.
+
+The single-person estimator (blazepose.py) follows MediaPipe's Pose graph exactly; this one keeps its
+per-person steps (detector region, landmark model, one-euro filtered auxiliary landmarks give the next
+region) and adds what MediaPipe's Pose Landmarker does with num_poses > 1: every detection after
+non-max suppression may start a track, and the detector looks again while fewer than `max_people` are
+followed. The detector letterboxes its input to 224 px, where a person in a wide frame is too small to
+be found: it scans square tiles as tall as the frame instead (2-3 runs), on the first frame, when someone
+is lost, and every `scan_every` frames while there is room for more people.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from posestudio.core.models.geometry import box_iou
+from posestudio.core.models.pose.base import Person, PoseEstimator
+from posestudio.core.models.pose.blazepose import (AUX_FILTER, FRAME_STEP_US, PRESENCE_THRESHOLD, ROI_SCALE,
+                                                   LandmarkModel, LandmarkResult, PointsFilter)
+from posestudio.core.models.pose.blazepose_detector import PoseDetector
+from posestudio.core.models.pose.roi import Roi, roi_from_alignment_points
+from posestudio.core.models.skeleton import BLAZEPOSE33
+
+SCAN_EVERY = 10           # frames between detector scans while fewer than max_people are followed
+SAME_PERSON_IOU = 0.5     # two landmark boxes overlapping this much are one person seen twice
+SAME_PERSON_DIST = 0.15   # ... or mean keypoint distance under this share of the body size
+NEW_REGION_OVERLAP = 0.5  # a detected region covering a followed person this much is that person
+
+
+def scan_tiles(width: int, height: int) -> list[tuple[float, float, float, float]]:
+    """Square tiles as tall (or wide) as the frame's short side, overlapping by at least half, covering it."""
+    side = float(min(width, height))
+    long_side = float(max(width, height))
+    n = 1 if long_side <= side * 1.05 else math.ceil((long_side - side) / (0.5 * side)) + 1
+    starts = np.linspace(0.0, long_side - side, n) if n > 1 else [0.0]
+    if width >= height:
+        return [(s, 0.0, s + side, side) for s in starts]
+    return [(0.0, s, side, s + side) for s in starts]
+
+
+def _coverage(inner, outer) -> float:
+    """Share of box `inner` inside box `outer`."""
+    w = min(inner[2], outer[2]) - max(inner[0], outer[0])
+    h = min(inner[3], outer[3]) - max(inner[1], outer[1])
+    area = (inner[2] - inner[0]) * (inner[3] - inner[1])
+    return float(w * h / area) if w > 0 and h > 0 and area > 0 else 0.0
+
+
+def roi_box(roi: Roi) -> np.ndarray:
+    """The axis-aligned box of the region's body part: the middle of the square (people fill ~1/1.25 of it)."""
+    half = roi.size / (2.0 * ROI_SCALE)
+    return np.array([roi.cx - half, roi.cy - half, roi.cx + half, roi.cy + half])
+
+
+def same_person(a: LandmarkResult, b: LandmarkResult) -> bool:
+    pa, pb = a.person(), b.person()
+    if box_iou(pa.box, pb.box) > SAME_PERSON_IOU:
+        return True
+    size = max(np.sqrt(max((pa.box[2] - pa.box[0]) * (pa.box[3] - pa.box[1]), 1.0)), 1.0)
+    return float(np.linalg.norm(a.points[:33] - b.points[:33], axis=1).mean()) < SAME_PERSON_DIST * size
+
+
+class _Track:
+    __slots__ = ("roi", "filter", "age")
+
+    def __init__(self, roi: Roi):
+        self.roi, self.filter, self.age = roi, PointsFilter(**AUX_FILTER), 0
+
+
+class BlazePoseMulti(PoseEstimator):
+    """Up to `max_people` people, each with BlazePose's 33 keypoints, tracked region by region."""
+
+    keypoint_set = BLAZEPOSE33
+
+    def __init__(self, model_id: str = "blazepose-full", max_people: int = 2, threads: int | None = None, *,
+                 detector_session=None, landmark_session=None, scan_every: int = SCAN_EVERY):
+        from posestudio.core.models.registry import create_session  # lazy: onnxruntime on first use
+
+        if max_people < 1:
+            raise ValueError("max_people must be at least 1")
+        self.model_id, self.max_people, self.scan_every = model_id, int(max_people), max(1, int(scan_every))
+        self.detector = PoseDetector(detector_session or create_session("blazepose-detector", threads=threads))
+        self.landmarks = LandmarkModel(landmark_session or create_session(model_id, threads=threads))
+        self.reset()
+
+    def reset(self) -> None:
+        self._tracks: list[_Track] = []
+        self._frame = 0
+        self._since_scan = 0
+        self._shape: tuple[int, int] | None = None
+        self._seeds: list[Roi] = []
+
+    def seed(self, roi: Roi) -> None:
+        """Follow the person in `roi` from the next frame on (ahead of anyone the detector finds)."""
+        self._seeds.append(roi)
+
+    def estimate(self, rgb: np.ndarray) -> list[Person]:
+        if rgb.shape[:2] != self._shape:
+            self.reset()
+            self._shape = rgb.shape[:2]
+        self._frame += 1
+        t_us = self._frame * FRAME_STEP_US
+        kept: list[tuple[_Track, LandmarkResult]] = []
+        lost = False
+        for track in self._tracks:
+            result = self.landmarks.run(rgb, track.roi)
+            if result.presence < PRESENCE_THRESHOLD or any(same_person(result, r) for _, r in kept):
+                lost = True  # gone, or slid onto someone already followed
+                continue
+            kept.append((track, result))
+        for roi in self._seeds[: self.max_people]:
+            self._try_new(rgb, roi, kept, front=True)
+        self._seeds = []
+        self._since_scan += 1
+        if len(kept) < self.max_people and (lost or not self._tracks or self._since_scan >= self.scan_every):
+            self._scan(rgb, kept)
+        kept = kept[: self.max_people]
+        self._tracks = []
+        for track, result in kept:
+            aux = result.points[33:35]
+            object_scale = 2.0 * float(np.hypot(*(aux[1] - aux[0])))
+            smooth = track.filter.apply(aux, t_us, object_scale)
+            track.roi = roi_from_alignment_points(smooth[0], smooth[1], ROI_SCALE)
+            track.age += 1
+            self._tracks.append(track)
+        return [result.person() for _, result in kept]
+
+    def _scan(self, rgb: np.ndarray, kept: list) -> None:
+        self._since_scan = 0
+        h, w = rgb.shape[:2]
+        found = []
+        for tile in scan_tiles(w, h):
+            found += self.detector.detect(rgb, tile)
+        found.sort(key=lambda d: -d.score)
+        for det in found:
+            if len(kept) >= self.max_people:
+                break
+            roi = roi_from_alignment_points(det.keypoints[0], det.keypoints[1], ROI_SCALE)
+            self._try_new(rgb, roi, kept)
+
+    def _try_new(self, rgb: np.ndarray, roi: Roi, kept: list, front: bool = False) -> bool:
+        """Start a track at `roi` unless it is someone already followed or nobody is there."""
+        box = roi_box(roi)
+        for _, r in kept:
+            if _coverage(r.person().box, box) > NEW_REGION_OVERLAP and not front:
+                return False  # cheap test first: the region already holds a followed person
+        result = self.landmarks.run(rgb, roi)
+        if result.presence < PRESENCE_THRESHOLD:
+            return False
+        twins = [i for i, (_, r) in enumerate(kept) if same_person(result, r)]
+        if twins and not front:
+            return False
+        for i in reversed(twins):  # a chosen person replaces whoever tracking had put there
+            del kept[i]
+        entry = (_Track(roi), result)
+        kept.insert(0, entry) if front else kept.append(entry)
+        return True
