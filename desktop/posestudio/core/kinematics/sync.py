@@ -124,17 +124,26 @@ def _lagged_pearson(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def _pooled(a_curves, b_curves, names, step, a_t, b_t):
-    """Pooled r(lag) and the lag -> offset mapping, over the named angles on a common grid of `step`."""
+    """Per lag over the named angles on a common grid of `step`: the offset, the pooled r, the score the
+    best lag is chosen by, and the mean number of pairs per angle.
+
+    The score pools each angle's r counting negative ones as 0: an angle seen from another viewpoint can
+    move the other way (a knee's 2D angle from two cameras), which is no evidence against a lag, while the
+    angles that agree are evidence for it. Two cameras on one trial (pose2sim cam01/cam02) then line up
+    within a frame of what the eye sees; with the plain pooled r the knees pulled the offset 7-9 frames off.
+    """
     ga, gb = _grid(a_t, step), _grid(b_t, step)
-    total_r, total_n, lags = None, None, None
+    total_r = total_pos = total_n = lags = None
     for name in names:
         lags, r, n = _lagged_pearson(_resample(a_curves[name], a_t, ga), _resample(b_curves[name], b_t, gb))
         total_r = r * n if total_r is None else total_r + r * n
+        total_pos = np.clip(r, 0, None) * n if total_pos is None else total_pos + np.clip(r, 0, None) * n
         total_n = n if total_n is None else total_n + n
     with np.errstate(invalid="ignore", divide="ignore"):
         pooled = np.where(total_n > 0, total_r / np.maximum(total_n, 1), np.nan)
+        score = np.where(total_n > 0, total_pos / np.maximum(total_n, 1), np.nan)
     offsets = lags * step + gb[0] - ga[0]
-    return offsets, pooled, total_n / len(names)
+    return offsets, pooled, score, total_n / len(names)
 
 
 def _check(a_curves, a_t, b_curves, b_t, names):
@@ -155,7 +164,7 @@ def correlation_sync(a_curves: dict, a_t, b_curves: dict, b_t, names=None,
     clip count, so a few matching frames at the clips' ends cannot win.
     """
     a_t, b_t, names, step = _check(a_curves, a_t, b_curves, b_t, names)
-    offsets, r, n = _pooled(a_curves, b_curves, names, step, a_t, b_t)
+    offsets, r, score, n = _pooled(a_curves, b_curves, names, step, a_t, b_t)
     shorter = min(np.isfinite(np.stack([a_curves[k] for k in names])).any(axis=0).sum() * np.median(np.diff(a_t)),
                   np.isfinite(np.stack([b_curves[k] for k in names])).any(axis=0).sum() * np.median(np.diff(b_t)))
     need = max(MIN_OVERLAP_S, MIN_OVERLAP_SHARE * shorter) / step
@@ -165,15 +174,16 @@ def correlation_sync(a_curves: dict, a_t, b_curves: dict, b_t, names=None,
     if not usable.any():
         raise SyncError("The two clips have no common stretch long enough to compare; mark the same moment in "
                         "each with --sync A_SECONDS,B_SECONDS.")
-    k = int(np.flatnonzero(usable)[np.argmax(r[usable])])
+    k = int(np.flatnonzero(usable)[np.argmax(score[usable])])
     best, sim = float(offsets[k]), float(r[k])
     if 0 < k < r.size - 1 and usable[k - 1] and usable[k + 1]:
-        y0, y1, y2 = r[k - 1], r[k], r[k + 1]
+        y0, y1, y2 = score[k - 1], score[k], score[k + 1]
         den = y0 - 2 * y1 + y2
         if den < 0:
             frac = 0.5 * (y0 - y2) / den
             best += frac * step
-            sim = float(y1 - 0.25 * (y0 - y2) * frac)
+            # the pooled r at the refined offset, by the parabola through its three values
+            sim = float(r[k] + 0.5 * frac * (r[k + 1] - r[k - 1]) + 0.5 * frac ** 2 * (r[k - 1] - 2 * r[k] + r[k + 1]))
     return SyncResult(best, float(np.clip(sim, -1, 1)), "correlation", tuple(names))
 
 
