@@ -67,8 +67,9 @@ def run_dask(tasks: list[Task], settings: Settings, out_dir: str, on_record: OnR
                 raise PoseStudioError(f"Cannot reach the Dask scheduler at {scheduler} ({exc}); check the address "
                                       "and that the scheduler is running.") from None
         else:
+            # dashboard on a free port: a fixed one clashes with any other Dask on the machine
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+                                   dashboard_address=":0", silence_logs=logging.ERROR)
             client = Client(cluster)
         try:
             # the settings key in the task key: two runs sharing a cluster never share a task by accident
