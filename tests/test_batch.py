@@ -135,7 +135,8 @@ def test_inputs_are_files_folders_and_lists_and_a_bad_command_is_one_sentence(cl
     for args, words in ((["batch", tmp_path / "nothing.mp4", "-o", out], "does not exist"),
                         (["batch", tmp_path / "in" / "a", "-o", tmp_path / "in" / "a" / "clip.mp4"], "is a file"),
                         (["batch", folder, "-o", out, "--workers", "0"], "--workers 0"),
-                        (["batch", tmp_path / "empty", "-o", out], "No videos found")):
+                        (["batch", tmp_path / "empty", "-o", out], "No videos found"),
+                        (["batch", clips[GOOD[0]], "-o", "/proc/posestudio-batch"], "Cannot write into")):
         run = _posestudio(args, tmp_path)
         lines = [line for line in run.stderr.splitlines() if line.strip()]
         assert run.returncode == 2 and len(lines) == 1 and words in lines[0], run.stderr
@@ -162,6 +163,9 @@ def test_batch_without_dask_uses_a_process_pool(require_model, clips, tmp_path):
         assert clip.streams.video[0].codec_context.name == "h264"
         assert sum(1 for _ in clip.decode(video=0)) == 47
     assert not [p for p in out.iterdir() if p.name.startswith(".") and p.is_file()]  # no temporaries left
+    cluster = _posestudio(["batch", clips[GOOD[0]], "-o", out, "--scheduler", "tcp://127.0.0.1:9"], tmp_path,
+                          prelude=hide_dask)
+    assert cluster.returncode == 2 and "posestudio[cluster]" in cluster.stderr, cluster.stderr
 
 
 def test_interrupted_batch_leaves_no_half_file_and_resumes(require_model, videos_dir, tmp_path):

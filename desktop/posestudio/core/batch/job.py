@@ -12,9 +12,10 @@ from typing import Callable
 
 from posestudio import __version__
 from posestudio.core.batch.plan import Settings, Task
-from posestudio.core.batch.records import (now, read_record, remove_stale_temporaries, still_done, write_manifest,
-                                           write_table)
+from posestudio.core.batch.records import (RECORDS_DIR, now, read_record, remove_stale_temporaries, still_done,
+                                           write_manifest, write_table)
 from posestudio.core.batch.runner import describe, run_tasks
+from posestudio.core.errors import PoseStudioError
 
 MANIFEST_EVERY_S = 10.0   # rewriting the whole manifest per video would cost O(n^2) on 10,000 videos
 
@@ -58,7 +59,12 @@ def run_batch(tasks: list[Task], settings: Settings, out_dir: Path, *, workers: 
               on_record: Callable[[dict], None] | None = None) -> Outcome:
     """on_start(to_run, skipped, runner) once before the work; on_record(record) per finished video."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / RECORDS_DIR).mkdir(exist_ok=True)
+    except OSError as exc:
+        raise PoseStudioError(f"Cannot write into {out_dir} ({exc.strerror or exc}); choose a folder you can "
+                              "write to.") from None
     entries, todo = split_done(tasks, settings, out_dir, force)
     runner = describe(workers, scheduler)
     header = {"versions": versions(), "model": {"id": settings.model, "sha256": settings.model_sha256},
