@@ -22,8 +22,8 @@ from posestudio.core.models.registry import file_sha256, model_path
 from posestudio.core.render import OverlayOptions
 from posestudio.core.video.source import VideoSource, fingerprint
 
-__all__ = ["ANALYSIS_REVISION", "DEFAULT_CUTOFF_HZ", "DEFAULT_MIN_SCORE", "analyse_one", "create_estimator", "fingerprint",
-           "model_sha256", "write_summary"]
+__all__ = ["ANALYSIS_REVISION", "DEFAULT_CUTOFF_HZ", "DEFAULT_MIN_SCORE", "analyse_one", "create_estimator",
+           "fingerprint", "model_sha256", "write_summary"]
 
 
 def model_sha256(model_id: str) -> str:

@@ -43,8 +43,8 @@ class Settings:
     def described(self) -> dict:
         """The settings as the manifest records them (and the key hashes them)."""
         # the analysis revision changes when the same video and model would now give other keypoints
-        return {"posestudio": __version__, "analysis_revision": ANALYSIS_REVISION, "model": self.model, "model_sha256": self.model_sha256,
-                "data_format": self.data_format, "angles": self.angles,
+        return {"posestudio": __version__, "analysis_revision": ANALYSIS_REVISION, "model": self.model,
+                "model_sha256": self.model_sha256, "data_format": self.data_format, "angles": self.angles,
                 "angle_defs": None if self.angle_defs is None else [repr(a) for a in self.angle_defs],
                 "video": self.video, "min_score": self.min_score, "smoothing": self.smoothing,
                 "cutoff_hz": self.cutoff_hz if self.smoothing else None}
