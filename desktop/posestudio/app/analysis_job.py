@@ -18,13 +18,50 @@ class Analysed:
     from_cache: bool
 
 
+GROWING_FIELDS = ("keypoints", "person_scores", "person_ids", "world", "timestamps", "analysed")
+
+
 def snapshot(result):
     """A copy the GUI can read while the worker keeps filling the original."""
-    fields = {"keypoints": result.keypoints.copy(), "person_scores": result.person_scores.copy(),
-              "person_ids": result.person_ids.copy(), "analysed": result.analysed.copy()}
-    if result.world is not None:
-        fields["world"] = result.world.copy()
+    fields = {name: getattr(result, name).copy() for name in GROWING_FIELDS if getattr(result, name) is not None}
     return dataclasses.replace(result, **fields)
+
+
+@dataclass(frozen=True)
+class NewFrames:
+    """A partial result: frames [start, stop) analysed since the last one sent. The first (and any after the
+    worker's arrays grew) carries the whole result; the others only copies of the new rows, so what crosses
+    threads and what the GUI copies is proportional to the new frames, not to the clip."""
+
+    start: int
+    stop: int
+    whole: object = None                        # AnalysisResult snapshot, or None
+    rows: dict = dataclasses.field(default_factory=dict)   # field name -> rows [start, stop)
+
+    def apply_to(self, result) -> None:
+        """Write the rows into the GUI's copy (the `analysed` flags last: a reader never sees a flag without
+        its keypoints)."""
+        for name, rows in self.rows.items():
+            if name != "analysed":
+                getattr(result, name)[self.start:self.stop] = rows
+        result.analysed[self.start:self.stop] = self.rows["analysed"]
+
+
+def new_frames_maker():
+    """make(result, stop) -> NewFrames since the previous call (only called when a partial is sent)."""
+    sent = {"stop": 0, "length": -1}
+
+    def make(result, stop: int) -> NewFrames:
+        start, length = sent["stop"], len(result.analysed)
+        sent["stop"] = stop
+        if start == 0 or length != sent["length"]:
+            sent["length"] = length
+            return NewFrames(0, stop, whole=snapshot(result))
+        rows = {name: getattr(result, name)[start:stop].copy()
+                for name in GROWING_FIELDS if getattr(result, name) is not None}
+        return NewFrames(start, stop, rows=rows)
+
+    return make
 
 
 class _Fingerprint:
@@ -45,8 +82,9 @@ def analysis_job(path: str, model_id: str, fingerprint: str | None = None):
         if cached is not None and bool(np.all(cached.analysed)):
             progress(cached.frame_count, cached.frame_count)
             return Analysed(cached, True)
+        make = new_frames_maker()
         result = run.analyse_video(str(path), model_id, progress=progress, cancel=cancel,
-                                   on_frames=lambda r, _start, _stop: partial(lambda: snapshot(r)))
+                                   on_frames=lambda r, _start, stop: partial(lambda: make(r, stop)))
         try:  # a cache file already there was stale or unreadable (else it was returned above): replace it
             cache.save_cached(result)
         except Exception:  # a cache we cannot write costs time next time, nothing else

@@ -9,7 +9,7 @@ from typing import Callable
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox, QProgressBar, QPushButton, QWidget
 
-from posestudio.app.analysis_job import analysis_job
+from posestudio.app.analysis_job import NewFrames, analysis_job
 from posestudio.app.session import ClipSession
 from posestudio.app.settings import Settings
 from posestudio.app.settings_panel import SettingsPanel, keypoint_names_for
@@ -110,6 +110,13 @@ class AnalysisRunner(QObject):
     def _on_result(self, task, result) -> None:
         if task is not self.session.analysis:
             return
+        if isinstance(result, NewFrames):
+            if result.whole is None and self.session.result is not None:
+                # only the new rows: copied into the session's result, announced without a whole new result
+                result.apply_to(self.session.result)
+                self.session.frames_added.emit(result.start, result.stop)
+                return
+            result = result.whole
         known = self.session.keypoint_set
         self.session.set_result(result)
         if known is None or known.name != result.keypoint_set:

@@ -1,6 +1,8 @@
 """The followed person's angle curves: asked again whenever the session's result or the panel's choices change,
-computed off the GUI thread (the newest request wins), drawn on the timeline about once a second while the
-analysis runs, with the sudden changes and the parts the user left out marked."""
+computed off the GUI thread (the newest request wins), with the sudden changes and the parts the user left
+out marked. While the analysis runs, the angles of each batch of new frames are added to the curves (work in
+proportion to the new frames); the computation over the whole clip (cleaning, summaries, sudden changes)
+runs at a low rate, and with smoothing once the analysis is done."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ import time
 import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
-from posestudio.app.angle_data import AngleRequest, compute
+from posestudio.app import angles
+from posestudio.app.angle_data import AngleRequest, GrowingAngles, compute
 from posestudio.app.custom_angles import CustomAngles
 from posestudio.app.session import ClipSession
 from posestudio.app.settings_panel import Choices, SettingsPanel
@@ -19,6 +22,8 @@ from posestudio.app.workers import Workers
 from posestudio.core.kinematics.sudden import describe
 
 CURVE_REDRAW_S = 1.0
+FULL_EVERY_S = 5.0    # while analysing, the whole-clip computation at most this often...
+FULL_SHARE = 0.1      # ...and at most this share of the time (on a long clip it takes longer)
 
 
 def half_frame(timestamps) -> float:
@@ -36,11 +41,20 @@ class AngleCurves(QObject):
         self.runner.ready.connect(self._on_angles)
         self.runner.failed.connect(lambda text: status.error(f"The angles could not be computed ({text})."))
         self._drawn_at = 0.0
+        self.growth: GrowingAngles | None = None
+        self._upto = 0                     # frames of the session's result analysed so far (while analysing)
+        self._asked = (0.0, 0)             # (monotonic time, frames analysed) of the last full request
+        self._full_at, self._full_cost = 0.0, 0.0
+        self._full_timer = QTimer(self)
+        self._full_timer.setSingleShot(True)
+        self._full_timer.timeout.connect(self.request)
         self._redraw = QTimer(self)
         self._redraw.setSingleShot(True)
         self._redraw.setInterval(int(CURVE_REDRAW_S * 1000))
         self._redraw.timeout.connect(self._draw)
         session.result_changed.connect(lambda _r: self.request())
+        session.frames_added.connect(self._on_frames)
+        session.analysing_changed.connect(lambda _on: self.request())  # done: smoothed, over the whole clip
         session.clip_changed.connect(lambda _c: self._clear())
         panel.choices_changed.connect(self._on_choices)
         custom.changed.connect(lambda _angles: self.request())
@@ -52,14 +66,22 @@ class AngleCurves(QObject):
     def _clear(self) -> None:
         self.runner.cancel()
         self._redraw.stop()
+        self._full_timer.stop()
+        self.growth = None
         self.timeline.clear_curves()
 
     def request(self) -> None:
         s, c = self.session, self.choices
         if s.result is None:
             return
+        self._full_timer.stop()
+        if s.analysing:
+            analysed = np.flatnonzero(s.result.analysed)
+            self._upto = int(analysed[-1]) + 1 if analysed.size else 0
+        self._asked = (time.monotonic(), self._upto)
         self.runner.submit(AngleRequest(
-            result=s.result, person=c.person, wanted=list(c.angles), threshold=c.threshold, smooth=c.smoothing,
+            result=s.result, person=c.person, wanted=list(c.angles), threshold=c.threshold,
+            smooth=c.smoothing and not s.analysing,  # smoothing needs the whole curve: once it is there
             timestamps=s.clip.timestamps if s.clip is not None else None, custom=tuple(self.custom.angles),
         ))
 
@@ -68,13 +90,35 @@ class AngleCurves(QObject):
         """Angles asked for and not shown yet."""
         return self.runner.pending
 
+    def _on_frames(self, _start: int, stop: int) -> None:
+        """New frames analysed: their angles only, into the curves shown; the whole-clip computation later."""
+        self._upto = stop
+        if self.growth is not None and self.growth.add(self.session.result, stop) is not None:
+            self._draw_soon()
+        if not self.runner.pending and not self._full_timer.isActive():
+            since = time.monotonic() - self._full_at
+            wait = max(FULL_EVERY_S, self._full_cost / FULL_SHARE) - since
+            self._full_timer.start(int(max(wait, 0.0) * 1000))
+
     def _on_angles(self, data) -> None:
-        self.session.set_angles(data)
+        now = time.monotonic()
+        self._full_at, self._full_cost = now, now - self._asked[0]
+        s = self.session
+        s.set_angles(data)
         self.panel.set_tracks(data.tracks, data.person)
+        self.growth = None
+        if s.analysing and data.person >= 0 and data.values and data.result is s.result:
+            c = self.choices
+            self.growth = GrowingAngles(data.values, angles.definitions(self.custom.angles),
+                                        s.result.keypoint_names, data.person, c.threshold, self._asked[1])
+            self.growth.add(s.result, self._upto)  # the frames analysed while this was computed
+        self._draw_soon()
+
+    def _draw_soon(self) -> None:
         # while analysing, redraw the curves about once a second: each redraw re-ranges the axes
         if not self.session.analysing or time.monotonic() - self._drawn_at >= CURVE_REDRAW_S:
             self._draw()
-        else:
+        elif not self._redraw.isActive():
             self._redraw.start()
 
     def _draw(self) -> None:
@@ -82,7 +126,9 @@ class AngleCurves(QObject):
         if data is None:
             return
         self._drawn_at = time.monotonic()
-        self.timeline.set_curves(data.timestamps, data.values, growing=self.session.analysing)
+        growing = self.session.analysing
+        upto = self.growth.upto if growing and self.growth is not None else None
+        self.timeline.set_curves(data.timestamps, data.values, growing=growing, upto=upto)
         self._show_marks(data)
 
     def _show_marks(self, data) -> None:

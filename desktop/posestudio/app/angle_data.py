@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from posestudio.app import angles
+from posestudio.core import kinematics as _kin
 from posestudio.core.analysis.person_angles import track_lengths
 from posestudio.core.kinematics.sudden import sudden_changes
 from posestudio.core.analysis.left_out import left_out_ranges
@@ -54,3 +55,48 @@ def compute(request: AngleRequest) -> AngleData:
         data.sudden = sudden_changes(data.table)
     data.left_out = left_out_ranges(result, person)
     return data
+
+
+SIGNED_KINDS = ("segment", "vertical")   # unwrapped over time: a new piece continues from the last value
+
+
+class GrowingAngles:
+    """While the analysis runs: the raw angles of the followed person filled in, in place, for the new frames
+    only (cleaning and smoothing need the whole curve; they come with the next full computation)."""
+
+    def __init__(self, values: dict[str, np.ndarray], defs: dict, keypoint_names, person: int, threshold: float,
+                 upto: int):
+        self.values, self.defs, self.names = values, defs, tuple(keypoint_names)
+        self.person, self.threshold, self.upto = person, threshold, upto
+        self.rows_computed = 0   # frames computed since the last full computation (tests count them)
+
+    def add(self, result, stop: int) -> tuple[int, int] | None:
+        """Angles of frames [upto, stop) into `values`; returns that span, or None when nothing was new."""
+        start, stop = self.upto, min(stop, len(result.analysed))
+        if stop <= start:
+            return None
+        found = result.person_ids[start:stop] == self.person
+        kp = np.full((stop - start, len(self.names), 3), np.nan)
+        f, p = np.nonzero(found)
+        kp[f] = result.keypoints[start:stop][f, p]
+        size = (result.width, result.height) if result.width and result.height else None
+        chosen = [self.defs[n] for n in self.values if n in self.defs]
+        new = _kin.compute_angles(kp, self.names, chosen, self.threshold, frame_size=size)
+        for name, piece in new.items():
+            column = self.values[name]
+            if self.defs[name].kind in SIGNED_KINDS:
+                piece = _continue_from(column[:start], piece)
+            column[start:stop] = piece
+        self.rows_computed += stop - start
+        self.upto = stop
+        return start, stop
+
+
+def _continue_from(before: np.ndarray, piece: np.ndarray) -> np.ndarray:
+    """Shift an unwrapped piece by whole turns so it starts near the last value before it."""
+    done = np.flatnonzero(np.isfinite(before[-300:]))   # a bounded look back: the work stays per new frame
+    ok = np.flatnonzero(np.isfinite(piece))
+    if not done.size or not ok.size:
+        return piece
+    last = before[-300:][done[-1]]
+    return piece + 360.0 * np.round((last - piece[ok[0]]) / 360.0)

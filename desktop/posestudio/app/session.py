@@ -19,6 +19,7 @@ class ClipSession(QObject):
     clip_changed = Signal(object)       # ClipInfo of the clip just opened
     analysing_changed = Signal(bool)
     result_changed = Signal(object)     # AnalysisResult: a partial one, the complete one, or an edited one
+    frames_added = Signal(int, int)     # analysing: rows [start, stop) just filled in, in place, in `result`
     angles_changed = Signal(object)     # AngleData now shown
     edited = Signal(object)             # AnalysisResult after an edit or an undo (to be saved)
 

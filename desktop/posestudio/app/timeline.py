@@ -115,13 +115,16 @@ class Timeline(QWidget):
             self.legend.removeItem(curve)
         self.curves.clear()
 
-    def set_curves(self, timestamps: np.ndarray, values: dict[str, np.ndarray], growing: bool = False) -> None:
+    def set_curves(self, timestamps: np.ndarray, values: dict[str, np.ndarray], growing: bool = False,
+                   upto: int | None = None) -> None:
         """Show exactly these curves; NaN samples break the line (gaps, not lines to zero).
 
         growing: the analysis is still adding samples. The y range then only widens, in 30 degree steps,
         instead of auto-ranging on every update: re-ranging regenerates both axes, which is most of a
         redraw's cost on the GUI thread.
         """
+        if upto is not None:  # only the frames analysed so far
+            timestamps, values = timestamps[:upto], {k: v[:upto] for k, v in values.items()}
         if growing:
             self._widen_y(values)
         else:
