@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from posestudio.app.export_jobs import data_job, video_job
 from posestudio.app.workers import TaskThread, Workers
+from posestudio.core.atomic import prepare_output
+from posestudio.core.errors import OutputPathError
 from posestudio.core.export.video_export import VideoExportOptions, output_size
 from posestudio.core.io import formats
 from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
@@ -143,6 +145,11 @@ class ExportVideoDialog(QDialog):
         out = self.path_edit.text().strip()
         if not out:
             self.message.setText("Choose where to save the clip.")
+            return
+        try:  # a folder in the way, no permission: say so now, not after the export ran
+            prepare_output(out)
+        except OutputPathError as exc:
+            self.message.setText(str(exc))
             return
         if Path(out).exists() and QMessageBox.question(
                 self, "Export video", f"{Path(out).name} exists. Replace it when the export is complete?") \

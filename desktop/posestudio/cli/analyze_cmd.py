@@ -9,7 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from posestudio.core.errors import ModelMissingError, PoseStudioError
+from posestudio.core.atomic import prepare_output
+from posestudio.core.errors import ModelMissingError, OutputPathError, PoseStudioError
 from posestudio.core.io import formats
 from posestudio.core.kinematics.filtering import DEFAULT_CUTOFF_HZ
 from posestudio.core.models.registry import DEFAULT_MODEL, MODEL_IDS
@@ -177,6 +178,8 @@ def run(args: argparse.Namespace) -> int:
         raise PoseStudioError(f"The summary {Path(args.summary).name} must be a .csv file; name it e.g. summary.csv.")
     options = angle_options(args)
     wanted = _wanted_angles(args.angles)
+    for out in outputs + ([Path(args.summary)] if args.summary else []):
+        prepare_output(out)  # before any analysis: a path that cannot be written is one sentence, exit 2
     summary = []
     estimator = None
     failed = 0
@@ -199,9 +202,9 @@ def run(args: argparse.Namespace) -> int:
             for note in notes:
                 if note:
                     print(f"posestudio: {video.name}: {note}", file=sys.stderr)
-        except ModelMissingError:
+        except (ModelMissingError, OutputPathError):
             bar.close()
-            raise  # no video can be analysed: the dispatcher prints the sentence, exit 2
+            raise  # no video can be analysed or written (disk full, ...): the dispatcher prints the sentence, exit 2
         except PoseStudioError as exc:
             bar.close()
             log.warning("analysing %s failed", video, exc_info=True)

@@ -151,7 +151,8 @@ def run_job(job: Job, progress=None) -> str:
 
     custom = tuple(load_custom_angles())  # the angles the user made in the window
     with VideoSource(job.video) as source:
-        result = analysis_for(source, job.model, progress=phase("analyse"))
+        result = analysis_for(source, job.model, progress=phase("analyse"),
+                              warn=lambda text: print(f"posestudio: {text}", file=sys.stderr))
         plot_angles = tuple(n.strip() for n in (job.plot or "").split(",") if n.strip())
         overlay = OverlayOptions(angles=job.angles, plot=job.plot is not None, plot_angles=plot_angles,
                                  title=job.title)
@@ -248,6 +249,12 @@ def run_batch(jobs: list[Job], quiet: bool) -> int:
 def run(args: argparse.Namespace) -> int:
     _check_args(args)
     jobs = plan_jobs(args)
+    from posestudio.core.atomic import prepare_output
+
+    for job in jobs:  # before any analysis: a path that cannot be written is one sentence, exit 2
+        prepare_output(job.out)
+        if job.data is not None:
+            prepare_output(job.data)
     from posestudio.core.analysis.cache import load_cached
     from posestudio.core.models.registry import model_path
 

@@ -32,3 +32,11 @@ class Cancelled(PoseStudioError):
 
 class DataExportError(PoseStudioError):
     """The numbers cannot be written in the asked format."""
+
+
+class OutputPathError(PoseStudioError):
+    """A file cannot be written where asked (a file in the way, no permission, a folder, a full disk)."""
+
+    def __init__(self, message: str, path):
+        self.path = path
+        super().__init__(message)

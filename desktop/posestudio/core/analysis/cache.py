@@ -8,6 +8,7 @@ from pathlib import Path
 from posestudio.core.analysis.result import AnalysisResult
 from posestudio.core.analysis.result_file import ResultFileError, load_result, save_result
 from posestudio.core.analysis.run import analyse_video
+from posestudio.core.errors import OutputPathError
 from posestudio.core.paths import cache_dir
 
 log = logging.getLogger(__name__)
@@ -66,15 +67,26 @@ def load_cached(source_or_path, model_id: str, people: int | None = None) -> Ana
     return result
 
 
-def analysis_for(source, model_id: str, progress=None, cancel=None, people: int | None = None) -> AnalysisResult:
-    """The cached analysis of `source` (VideoSource) with `model_id` (and `people`, see create_estimator),
-    else analyse now and save it to the cache."""
-    result = load_cached(source, model_id, people)
-    if result is not None:
-        return result
-    result = analyse_video(source, model_id, progress=progress, cancel=cancel, people=people)
+def save_cached_or_warn(result: AnalysisResult) -> str | None:
+    """Save `result` to the cache; a cache that cannot be written (full disk, no permission, a file in the
+    way) only costs speed next time, so the failure is one warning sentence (logged and returned), not an error."""
     try:
         save_cached(result)
-    except OSError:  # a read-only cache only costs speed next time
-        log.warning("cannot cache the analysis of %s", source.path, exc_info=True)
+    except (OutputPathError, OSError) as exc:
+        warning = f"The analysis was not saved to the cache, so reopening this video will analyse it again: {exc}"
+        log.warning(warning, exc_info=True)
+        return warning
+    return None
+
+
+def analysis_for(source, model_id: str, progress=None, cancel=None, warn=None) -> AnalysisResult:
+    """The cached analysis of `source` (VideoSource) with `model_id`, else analyse now and save it to the cache.
+    warn(sentence): told when the cache cannot be written (the result is returned all the same)."""
+    result = load_cached(source, model_id)
+    if result is not None:
+        return result
+    result = analyse_video(source, model_id, progress=progress, cancel=cancel)
+    warning = save_cached_or_warn(result)
+    if warning and warn is not None:
+        warn(warning)
     return result

@@ -4,6 +4,7 @@ what the user left out."""
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from pathlib import Path
@@ -20,24 +21,23 @@ def _num(value: float, digits: int) -> float | None:
     return round(float(value), digits) if math.isfinite(value) else None
 
 
-def to_json_dict(result: AnalysisResult, extra: Mapping[str, np.ndarray] | None = None,
-                 angle_settings: Mapping | None = None) -> dict:
-    """The issue's JSON layout; `extra` (name -> (F, P)) adds an "angles" object to each person, and
-    `angle_settings` (how those angles were computed) a top-level "angle_settings" object."""
-    frames = []
-    for i in range(result.frame_count):
-        people = []
-        for p in result.people_in_frame(i):
-            kps = result.keypoints[i, p]
-            person = {
-                "id": int(result.person_ids[i, p]),
-                "score": _num(result.person_scores[i, p], 4),
-                "keypoints": [[_num(x, 2), _num(y, 2), _num(s, 4)] for x, y, s in kps.tolist()],
-            }
-            if extra:
-                person["angles"] = {name: _num(float(v[i, p]), 3) for name, v in extra.items()}
-            people.append(person)
-        frames.append({"index": i, "time": _num(result.timestamps[i], 6), "people": people})
+def _frame(result: AnalysisResult, i: int, extra: Mapping[str, np.ndarray] | None) -> dict:
+    people = []
+    for p in result.people_in_frame(i):
+        kps = result.keypoints[i, p]
+        person = {
+            "id": int(result.person_ids[i, p]),
+            "score": _num(result.person_scores[i, p], 4),
+            "keypoints": [[_num(x, 2), _num(y, 2), _num(s, 4)] for x, y, s in kps.tolist()],
+        }
+        if extra:
+            person["angles"] = {name: _num(float(v[i, p]), 3) for name, v in extra.items()}
+        people.append(person)
+    return {"index": i, "time": _num(result.timestamps[i], 6), "people": people}
+
+
+def _head(result: AnalysisResult, angle_settings: Mapping | None) -> dict:
+    """Everything but the frames (which come last, so a writer can stream them)."""
     out = {
         "video": result.video_path,
         "model": result.model_id,
@@ -53,14 +53,29 @@ def to_json_dict(result: AnalysisResult, extra: Mapping[str, np.ndarray] | None 
         # what the user saw was wrong and left out of the angles (the keypoints above are the model's)
         out["left_out"] = [{"person": pid, "first_frame": a, "last_frame": b, "parts": list(parts)}
                            for pid in result.person_ids_present() for a, b, parts in left_out_ranges(result, pid)]
-    out["frames"] = frames
+    return out
+
+
+def to_json_dict(result: AnalysisResult, extra: Mapping[str, np.ndarray] | None = None,
+                 angle_settings: Mapping | None = None) -> dict:
+    """The issue's JSON layout as one dict (for short results; files are streamed by write_json); `extra`
+    (name -> (F, P)) adds an "angles" object to each person, and `angle_settings` (how those angles were
+    computed) a top-level "angle_settings" object."""
+    out = _head(result, angle_settings)
+    out["frames"] = [_frame(result, i, extra) for i in range(result.frame_count)]
     return out
 
 
 def write_json(result: AnalysisResult, path, extra: Mapping[str, np.ndarray] | None = None,
                angle_settings: Mapping | None = None) -> Path:
+    """The same bytes as json.dump(to_json_dict(...)), written a frame at a time: memory does not grow with
+    the clip's length."""
     path = Path(path)
+    dump = functools.partial(json.dumps, separators=(",", ":"), allow_nan=False)
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(to_json_dict(result, extra, angle_settings), fh, separators=(",", ":"), allow_nan=False)
+            fh.write(dump(_head(result, angle_settings))[:-1] + ',"frames":[')
+            for i in range(result.frame_count):
+                fh.write(("," if i else "") + dump(_frame(result, i, extra)))
+            fh.write("]}")
     return path

