@@ -239,6 +239,11 @@ def test_batch_on_a_dask_cluster_matches_analyze(require_model, clips, cluster, 
         ref = _posestudio(["analyze", video, "-m", MODEL, "-o", single, "-q"], tmp_path)
         assert ref.returncode == 0, ref.stderr
         np.testing.assert_array_equal(_keypoints(out / entries[str(video)]["outputs"][0]), _keypoints(single))
+    again = _posestudio(["batch", *good, *bad, "-o", out, "-m", MODEL, "--scheduler", cluster.address], tmp_path)
+    assert again.returncode == 1, again.stderr
+    entries = _by_video(_manifest(out))
+    assert [entries[str(v)]["status"] for v in good] == ["skipped", "skipped"]
+    assert [entries[str(v)]["status"] for v in bad] == ["failed"] * len(bad)  # tried again, still unreadable
 
 
 def test_a_worker_killed_mid_video_has_its_video_redone(require_model, videos_dir, cluster, tmp_path):
