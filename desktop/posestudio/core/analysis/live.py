@@ -58,6 +58,7 @@ class LivePose:
     person_ids: list[int]                   # stable id of each person
     angles: dict[int, dict[str, float]]     # person id -> angle name -> degrees, one-euro filtered (NaN: unknown)
     latency: float                          # seconds from the frame's arrival to this result
+    picture: np.ndarray | None = None       # the upright RGB the model saw (None once stored), to draw on
 
 
 @dataclass
@@ -176,7 +177,7 @@ class LiveAnalysis:
                                                    appearance=torso_colours(rgb, kps, boxes))]
         # a person the tracker has not confirmed yet (-1) gets no filter state: it would mix people
         angles = {pid: self._filtered_angles(pid, p.keypoints, frame.time) for p, pid in zip(people, ids) if pid >= 0}
-        pose = LivePose(frame, people, ids, angles, time.monotonic() - frame.received)
+        pose = LivePose(frame, people, ids, angles, time.monotonic() - frame.received, rgb)
         with self._lock:
             self._poses[frame.index] = LivePose(None, people, ids, angles, pose.latency)  # no picture kept
             self._latencies.append(pose.latency)

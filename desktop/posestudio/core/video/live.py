@@ -14,6 +14,7 @@ holds one sentence and `ended` is set; listeners get `end(fault)`.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
@@ -66,6 +67,9 @@ def describe(spec: str) -> tuple[str, str | None, dict]:
         if scheme.startswith("rtsp"):
             options["rtsp_transport"] = "tcp"  # UDP RTP loses packets on busy networks; cameras all speak TCP
         return spec, None, options
+    if not scheme and not spec.isdigit() and os.path.isfile(spec) and not spec.startswith("/dev/"):
+        raise LiveSourceError(f"'{spec}' is a file, not a camera or stream; open a video file with `posestudio "
+                              f"FILE` or analyse it with `posestudio analyze`.")
     if scheme:
         raise LiveSourceError(f"'{spec}' is not a stream Pose Studio can open; give a camera number or an "
                               f"rtsp://, http://, udp:// or tcp:// address.")
