@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -279,3 +280,7 @@ def test_a_worker_killed_mid_video_has_its_video_redone(require_model, videos_di
     held = next(e for e in entries.values() if e["name"] == held_name)
     assert held["worker"].split(":")[1] != str(doomed.pid)  # redone by another worker
     assert held["frames"] > 0 and (out / held["outputs"][0]).is_file()
+    # each worker process loaded the model once, however many videos it analysed
+    records = [json.loads(p.read_text()) for p in (out / ".posestudio-batch").glob("*.json")]
+    assert len(records) == len(clips) and all(r["model_loads"] == 1 for r in records)
+    assert max(Counter(r["worker"] for r in records).values()) >= 2  # 4 videos on the 2 surviving workers

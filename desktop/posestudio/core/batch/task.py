@@ -22,14 +22,17 @@ from posestudio.core.logs import log_file, setup_logging
 log = logging.getLogger(__name__)
 
 _local = threading.local()   # per worker thread: (model, threads) -> estimator, one at a time
+_loads = 0                   # models this process has loaded (in each record, so tests can check the reuse)
 
 
 def _estimator(settings: Settings):
+    global _loads
     key = (settings.model, settings.threads)
     held = getattr(_local, "estimator", None)
     if held is None or held[0] != key:
         _local.estimator = None  # let the old session go before loading another model
         _local.estimator = (key, create_estimator(settings.model, threads=settings.threads))
+        _loads += 1
     return _local.estimator[1]
 
 
@@ -73,5 +76,6 @@ def run_video(task: Task, settings: Settings, out_dir: str) -> dict:
     # CPU time of this process (all its threads: decode, inference): what the video costs on an idle core
     record["cpu_seconds"] = round(time.process_time() - cpu_began, 3)
     record["peak_rss_mb"] = _peak_rss_mb()
+    record["model_loads"] = _loads
     write_record(out, record)
     return record
