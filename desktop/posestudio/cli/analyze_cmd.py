@@ -15,6 +15,7 @@ from posestudio.core.io import formats
 from posestudio.core.kinematics.filtering import DEFAULT_CUTOFF_HZ
 from posestudio.core.models.registry import DEFAULT_MODEL, MODEL_IDS
 from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
+from posestudio.cli.people_option import add_people_option
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ def register(subparsers) -> None:
     p.add_argument("--no-smoothing", dest="smoothing", action="store_false",
                    help="for angles: raw values straight from the keypoints (no outlier rejection, gap filling "
                         "or low-pass), as the window with smoothing unticked")
+    add_people_option(p)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -188,7 +190,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             with VideoSource(video) as source:
                 if estimator is None:  # after the first video opens, so a bad file is reported as such
-                    estimator = create_estimator(args.model)  # a missing model raises: one sentence, exit 2
+                    # a missing model raises: one sentence, exit 2
+                    estimator = create_estimator(args.model, people=args.people)
                 result = analyse_video(source, args.model, progress=bar, estimator=estimator)
             bar.close()
             with_angles = args.angles is not None

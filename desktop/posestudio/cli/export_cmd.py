@@ -20,6 +20,7 @@ from pathlib import Path
 
 from posestudio.core.errors import PoseStudioError
 from posestudio.core.io import formats
+from posestudio.cli.people_option import add_people_option
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ def register(subparsers) -> None:
     p.add_argument("--data", metavar="OUT" + "|".join(DATA_FORMATS),
                    help="also write the numbers (whole clip); with several videos give just the format, e.g. csv")
     p.add_argument("--long", action="store_true", help="long (tidy) CSV: frame, time, person, variable, value")
+    add_people_option(p)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
 
@@ -71,6 +73,7 @@ class Job:
     smooth: bool
     audio: bool
     long: bool
+    people: int | None = None
 
 
 def _check_args(args) -> None:
@@ -135,7 +138,7 @@ def plan_jobs(args) -> list[Job]:
         if o.resolve() == v.resolve():
             raise PoseStudioError(f"The output {o} is the video itself; choose another name.")
     return [Job(v, o, d, args.model, args.start, args.end, args.height, args.angles, args.plot, args.title,
-                not args.raw, not args.no_audio, args.long) for v, o, d in zip(videos, outs, datas)]
+                not args.raw, not args.no_audio, args.long, args.people) for v, o, d in zip(videos, outs, datas)]
 
 
 def run_job(job: Job, progress=None) -> str:
@@ -151,7 +154,7 @@ def run_job(job: Job, progress=None) -> str:
 
     custom = tuple(load_custom_angles())  # the angles the user made in the window
     with VideoSource(job.video) as source:
-        result = analysis_for(source, job.model, progress=phase("analyse"),
+        result = analysis_for(source, job.model, progress=phase("analyse"), people=job.people,
                               warn=lambda text: print(f"posestudio: {text}", file=sys.stderr))
         plot_angles = tuple(n.strip() for n in (job.plot or "").split(",") if n.strip())
         overlay = OverlayOptions(angles=job.angles, plot=job.plot is not None, plot_angles=plot_angles,
@@ -258,7 +261,7 @@ def run(args: argparse.Namespace) -> int:
     from posestudio.core.analysis.cache import load_cached
     from posestudio.core.models.registry import model_path
 
-    if any(load_cached(job.video, args.model) is None for job in jobs):
+    if any(load_cached(job.video, args.model, args.people) is None for job in jobs):
         model_path(args.model)  # a missing model stops everything before any work: one sentence, exit 2
     if len(jobs) > 1:
         return run_batch(jobs, args.quiet)

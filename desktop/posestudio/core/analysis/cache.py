@@ -79,13 +79,15 @@ def save_cached_or_warn(result: AnalysisResult) -> str | None:
     return None
 
 
-def analysis_for(source, model_id: str, progress=None, cancel=None, warn=None) -> AnalysisResult:
+def analysis_for(source, model_id: str, progress=None, cancel=None, warn=None,
+                 people: int | None = None) -> AnalysisResult:
     """The cached analysis of `source` (VideoSource) with `model_id`, else analyse now and save it to the cache.
-    warn(sentence): told when the cache cannot be written (the result is returned all the same)."""
-    result = load_cached(source, model_id)
+    warn(sentence): told when the cache cannot be written (the result is returned all the same).
+    people: the most people to follow (see create_estimator); runs with different numbers are cached apart."""
+    result = load_cached(source, model_id, people)
     if result is not None:
         return result
-    result = analyse_video(source, model_id, progress=progress, cancel=cancel)
+    result = analyse_video(source, model_id, progress=progress, cancel=cancel, people=people)
     warning = save_cached_or_warn(result)
     if warning and warn is not None:
         warn(warning)
