@@ -17,6 +17,7 @@ from posestudio.app.analysis_runner import AnalysisRunner
 from posestudio.app.angle_curves import AngleCurves
 from posestudio.app.angle_picker import AnglePicker
 from posestudio.app.clip_opener import ClipOpener
+from posestudio.app.corrections import CorrectionActions
 from posestudio.app.custom_angles import AngleDefining, CustomAngles
 from posestudio.app.export_actions import ExportActions
 from posestudio.app.frame_display import FrameDisplay
@@ -151,6 +152,8 @@ class MainWindow(QMainWindow):
         self.range_summary = RangeSummary(s, self.summary, self.timeline)
         self.identities = IdentityEdits(s, self.panel, self.playback, st, self.undo_action, self)
         self.left_out = LeftOutActions(s, self.timeline, self.playback, st, self.undo_action, self)
+        self.corrections = CorrectionActions(s, self.view, self.timeline, self.playback, st, self.identities,
+                                             self.undo_action, self)
         self.exports = ExportActions(s, w, self.panel, self.timeline, self.playback, st, self, custom=self.custom)
         # an edit is saved to the analysis cache off the GUI thread (a big clip takes a while)
         self.edit_saver = w.saver(_save_to_cache, "Saving the edited analysis")
@@ -228,6 +231,7 @@ class MainWindow(QMainWindow):
         self.leave_out_menu.setStatusTip("Where the video shows the model drew a body part wrong: Shift+drag "
                                          "over those frames in the plot, then pick the part")
         lo.fill_part_menu(self.leave_out_menu)
+        self.corrections.fill_menu(analysis_menu.addMenu("Correct keypoints"))
         analysis_menu.addSeparator()
         analysis_menu.addAction(self.undo_action)
 

@@ -22,6 +22,8 @@ def frame_overlay(result, index: int, keypoint_set, angle_data, threshold: float
     followed = angle_data.person if angle_data is not None else -1
     overlay.people = [(int(pid), _drawn_points(result, index, slot, pid == followed and angle_data))
                       for slot, pid in enumerate(ids) if pid >= 0]
+    if result.manual is not None:  # rings on what the user's hand made
+        overlay.manual = {int(pid): result.manual[index, slot] for slot, pid in enumerate(ids) if pid >= 0}
     overlay.show_ids = result.keypoints.shape[1] > 1
     overlay.followed = followed
     if not show_labels or angle_data is None or followed < 0:

@@ -10,9 +10,11 @@ import dataclasses
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from posestudio.core.analysis.corrections import apply as apply_corrections
 from posestudio.core.models.skeleton import keypoint_set as _keypoint_set
 
 MAX_UNDO = 20
+_KEEP = object()  # apply_edit: the result's corrections stay as they are
 
 
 class ClipSession(QObject):
@@ -31,8 +33,8 @@ class ClipSession(QObject):
         self.result = None         # AnalysisResult
         self.keypoint_set = None   # KeypointSet of the result
         self.angle_data = None     # AngleData
-        # (person_ids, left_out) before each edit: identity fixes and body parts left out
-        self.undo_stack: list[tuple[np.ndarray, np.ndarray | None]] = []
+        # (person_ids, left_out, corrections) before each edit: identity fixes, parts left out, corrections
+        self.undo_stack: list[tuple] = []
 
     def open(self, clip, loader):
         """Switch to a newly opened clip; everything about the old one is forgotten. Returns the old loader."""
@@ -72,22 +74,33 @@ class ClipSession(QObject):
 
     # ----- edits -----
     def has_edits(self) -> bool:
-        """Body parts left out, or identities fixed since the clip was opened: analysing again loses them."""
+        """Body parts left out, keypoints corrected or identities fixed since the clip was opened: analysing
+        again loses them."""
         r = self.result
-        return r is not None and (bool(self.undo_stack) or (r.left_out is not None and bool(r.left_out.any())))
+        return r is not None and (bool(self.undo_stack) or (r.left_out is not None and bool(r.left_out.any()))
+                                  or r.corrections is not None)
 
-    def apply_edit(self, person_ids: np.ndarray, left_out: np.ndarray | None) -> None:
-        """Keep an edited result (new ids and/or left-out marks); undo_edit brings the old one back."""
-        self.undo_stack = (self.undo_stack + [(self.result.person_ids.copy(), self.result.left_out)])[-MAX_UNDO:]
-        self._set_edit(person_ids, left_out)
+    def apply_edit(self, person_ids: np.ndarray, left_out: np.ndarray | None, corrections=_KEEP,
+                   only: set | None = None) -> None:
+        """Keep an edited result (new ids, left-out marks and/or hand corrections; `only`: the (person,
+        keypoint) pairs a correction changed, worked out alone); undo_edit brings the old one back."""
+        r = self.result
+        self.undo_stack = (self.undo_stack + [(r.person_ids.copy(), r.left_out, r.corrections)])[-MAX_UNDO:]
+        self._set_edit(person_ids, left_out, r.corrections if corrections is _KEEP else corrections, only)
 
     def undo_edit(self) -> bool:
-        """Undo the last edit (identity fix or body part left out); False when there is none to undo."""
+        """Undo the last edit (identity fix, body part left out, correction); False when there is none."""
         if not self.undo_stack or self.result is None or self.analysing:
             return False
         self._set_edit(*self.undo_stack.pop())
         return True
 
-    def _set_edit(self, ids: np.ndarray, left_out: np.ndarray | None) -> None:
-        self.set_result(dataclasses.replace(self.result, person_ids=ids.astype(np.int32), left_out=left_out))
+    def _set_edit(self, ids: np.ndarray, left_out: np.ndarray | None, corrections=None, only=None) -> None:
+        r = self.result
+        new = dataclasses.replace(r, person_ids=ids.astype(np.int32), left_out=left_out)
+        if corrections is not r.corrections or not np.array_equal(ids, r.person_ids):
+            # keys sit on detections: new ids can hand them to another person, so all are worked out again
+            same_ids = np.array_equal(ids, r.person_ids)
+            new = apply_corrections(new, corrections, only if same_ids else None)
+        self.set_result(new)
         self.edited.emit(self.result)

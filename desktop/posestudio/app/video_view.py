@@ -9,6 +9,7 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QTransform
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from posestudio.app import keypoint_marks as marks
 from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
 from posestudio.core.render import CENTER_RGB, SIDE_COLOURS, faded
 
@@ -29,6 +30,7 @@ class Overlay:
     labels: list[tuple[str, float, float, str, int]] = field(default_factory=list)
     # keypoints picked for a new custom angle: x, y, text ("1 left_shoulder")
     picked: list[tuple[float, float, str]] = field(default_factory=list)
+    manual: dict = field(default_factory=dict)   # track id -> (K,) flags of what the user's hand made
 
 
 def _qcolor(rgb, alpha: int = 255) -> QColor:
@@ -39,12 +41,15 @@ class VideoView(QWidget):
     person_clicked = Signal(int)   # track id of the person nearest to a click
     point_clicked = Signal(QPointF)   # image pixels; instead of person_clicked while picking keypoints
     person_menu_requested = Signal(int, object)   # right-click on a person: track id, global QPoint
+    keypoint_moved = Signal(int, int, QPointF)   # editable: a keypoint dragged: track id, keypoint, image pixels
+    # editable: right-click on a person: track id, keypoint under the cursor (-1: none), image point, global QPoint
+    keypoint_menu_requested = Signal(int, int, QPointF, object)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(240, 160)
-        self.setMouseTracking(False)
+        self.setMouseTracking(True)  # the cursor shows which keypoint a drag would take
         self.frame_index = -1
         self.overlay = Overlay()
         self.placeholder = "Drop a video here, or use File > Open (Ctrl+O)."
@@ -56,6 +61,10 @@ class VideoView(QWidget):
         self._dragged = False
         self.fast_scaling = False   # while playing: nearest-pixel scaling, no antialiasing (a third of the cost)
         self.picking = False        # clicks pick keypoints (point_clicked) instead of people
+        self.editable = False       # keypoints can be dragged (a complete analysis, not picking)
+        self._hover: tuple[int, int] | None = None   # (track id, keypoint) a press would take
+        self._grab: tuple[int, int] | None = None    # the one being dragged
+        self._grab_pos: QPointF | None = None        # where it is being dragged to (image pixels)
 
     def set_picking(self, on: bool) -> None:
         """Clicks pick keypoints (point_clicked) while on, people otherwise."""
@@ -67,7 +76,9 @@ class VideoView(QWidget):
         h, w = frame.shape[:2]
         size_changed = self._frame is None or self._frame.shape[:2] != (h, w)
         self._frame = frame  # QImage borrows this buffer; keep it alive
-        self._image = QImage(frame.data, w, h, 3 * w, QImage.Format.Format_RGB888)
+        # a frame from the loader brings its picture ready to paint (converted off the GUI thread)
+        image = getattr(frame, "image", None)
+        self._image = image if image is not None else QImage(frame.data, w, h, 3 * w, QImage.Format.Format_RGB888)
         self.frame_index = index
         if size_changed:
             self.reset_view()
@@ -141,11 +152,14 @@ class VideoView(QWidget):
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         p.drawImage(QPointF(0, 0), self._image)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, not self.fast_scaling)
-        for track_id, kp in self.overlay.people:
-            self._draw_person(p, kp, track_id == self.overlay.followed or len(self.overlay.people) == 1)
+        people = [(tid, self._dragged_points(tid, kp)) for tid, kp in self.overlay.people]
+        for track_id, kp in people:
+            self._draw_person(p, kp, track_id == self.overlay.followed or len(people) == 1)
         p.resetTransform()
+        marks.draw_manual(p, t, people, self.overlay.manual)
         self._draw_texts(p, t)
         self._draw_picked(p, t)
+        self._draw_grab(p, t, people)
 
     def _draw_picked(self, p: QPainter, t: QTransform) -> None:
         if not self.overlay.picked:
@@ -258,22 +272,32 @@ class VideoView(QWidget):
     def contextMenuEvent(self, event) -> None:
         if self.picking:
             return
-        picked = self.person_at(self.map_to_image(QPointF(event.pos())))
-        if picked is not None:
+        point = self.map_to_image(QPointF(event.pos()))
+        hit = self._keypoint_under(QPointF(event.pos())) if self.editable else None
+        picked = hit[0] if hit is not None else self.person_at(point)
+        if picked is not None and self.editable:
+            self.keypoint_menu_requested.emit(picked, hit[1] if hit else -1, point, event.globalPos())
+        elif picked is not None:
             self.person_menu_requested.emit(picked, event.globalPos())
 
     def mousePressEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self._press = event.position()
             self._dragged = False
+            self._grab = self._keypoint_under(event.position()) if self.editable and not self.picking else None
 
     def mouseMoveEvent(self, event) -> None:
         if self._press is None or self._image is None:
+            self._update_hover(event.position())
             return
         delta = event.position() - self._press
         if not self._dragged and abs(delta.x()) + abs(delta.y()) < CLICK_SLOP_PX:
             return
         self._dragged = True
+        if self._grab is not None:  # dragging a keypoint, not the picture
+            self._grab_pos = self.map_to_image(event.position())
+            self.update()
+            return
         self.setCursor(Qt.CursorShape.ClosedHandCursor)
         scale = self._transform().m11()
         iw, ih = self._image.width(), self._image.height()
@@ -287,8 +311,13 @@ class VideoView(QWidget):
             return
         clicked = not self._dragged
         self._press = None
+        grab, to, self._grab, self._grab_pos = self._grab, self._grab_pos, None, None
         self.unsetCursor()
-        if clicked and self.picking:
+        self._update_hover(event.position())
+        if grab is not None and to is not None:
+            self.update()
+            self.keypoint_moved.emit(grab[0], grab[1], to)
+        elif clicked and self.picking:
             self.point_clicked.emit(self.map_to_image(event.position()))
         elif clicked:
             picked = self.person_at(self.map_to_image(event.position()))
@@ -297,6 +326,50 @@ class VideoView(QWidget):
 
     def mouseDoubleClickEvent(self, event) -> None:
         self.reset_view()
+
+    # correcting keypoints by hand
+    def set_editable(self, on: bool) -> None:
+        """Keypoints can be dragged (and right-clicked) while on."""
+        self.editable = on
+        if not on:
+            self._hover = self._grab = self._grab_pos = None
+            self.unsetCursor()
+        self.update()
+
+    def _keypoint_under(self, pos: QPointF) -> tuple[int, int] | None:
+        if self._image is None:
+            return None
+        return marks.keypoint_at(self.overlay.people, pos, self._transform(), self.overlay.followed)
+
+    def _update_hover(self, pos: QPointF) -> None:
+        hover = self._keypoint_under(pos) if self.editable and not self.picking else None
+        if hover != self._hover:
+            self._hover = hover
+            if hover is None:
+                self.unsetCursor()
+            else:
+                self.setCursor(Qt.CursorShape.CrossCursor)
+            self.update()
+
+    def _dragged_points(self, track_id: int, kp: np.ndarray) -> np.ndarray:
+        """The person's points, the one being dragged where the cursor is (the skeleton follows the drag)."""
+        if self._grab is None or self._grab_pos is None or self._grab[0] != track_id:
+            return kp
+        kp = kp.copy()
+        kp[self._grab[1], :2] = (self._grab_pos.x(), self._grab_pos.y())
+        kp[self._grab[1], 2] = 1.0
+        return kp
+
+    def _draw_grab(self, p: QPainter, t: QTransform, people) -> None:
+        which = self._grab or self._hover
+        kset = self.overlay.keypoint_set
+        if which is None or kset is None:
+            return
+        kp = next((k for tid, k in people if tid == which[0]), None)
+        if kp is None or which[1] >= len(kp) or not np.isfinite(kp[which[1], :2]).all():
+            return
+        marks.draw_grab(p, t, float(kp[which[1], 0]), float(kp[which[1], 1]),
+                        f"#{which[0]} {kset.names[which[1]]}", self._grab_pos is not None)
 
     def person_at(self, point: QPointF) -> int | None:
         """The track whose keypoints' box (padded) contains the point, nearest centre first."""

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 # the per-frame arrays (first axis = frame); the rest of the fields describe the video and the model
-ARRAY_FIELDS = ("keypoints", "person_scores", "person_ids", "world", "timestamps", "analysed", "left_out")
+ARRAY_FIELDS = ("keypoints", "person_scores", "person_ids", "world", "timestamps", "analysed", "left_out",
+                "model_keypoints", "manual")
 META_FIELDS = ("model_id", "keypoint_names", "keypoint_set", "video_path", "fingerprint", "width", "height", "fps",
                "frame_count", "note")
 
@@ -35,6 +36,11 @@ class AnalysisResult:
     note: str | None = None
     # (F, P, K) bool: points the user left out (core.left_out); None when nothing ever was
     left_out: np.ndarray | None = None
+    # hand corrections (core.analysis.corrections): the keys, the model's own keypoints (`keypoints` then
+    # carries the corrections) and (F, P, K) int8 flags of what the user's hand made; None when none
+    corrections: object = None
+    model_keypoints: np.ndarray | None = None
+    manual: np.ndarray | None = None
 
     @classmethod
     def empty(cls, frame_count: int, max_people: int, keypoint_names, *, with_world: bool = False,

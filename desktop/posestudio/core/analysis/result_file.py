@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from posestudio.core.analysis.corrections import Corrections
 from posestudio.core.analysis.result import ARRAY_FIELDS, META_FIELDS, AnalysisResult
 from posestudio.core.atomic import atomic_path
 from posestudio.core.errors import PoseStudioError
@@ -31,6 +32,8 @@ def save_result(result: AnalysisResult, path) -> Path:
     meta["keypoint_names"] = list(result.keypoint_names)
     meta["format_version"] = FORMAT_VERSION
     arrays = {name: getattr(result, name) for name in ARRAY_FIELDS if getattr(result, name) is not None}
+    if result.corrections is not None:
+        arrays.update(result.corrections.to_arrays())
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
             np.savez_compressed(fh, meta=np.array(json.dumps(meta)), **arrays)
@@ -45,6 +48,7 @@ def load_result(path) -> AnalysisResult:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
             arrays = {name: (data[name] if name in data.files else None) for name in ARRAY_FIELDS}
+            arrays["corrections"] = Corrections.from_arrays(data)  # None in files from before corrections
     except FileNotFoundError:
         raise ResultFileError(f"The analysis file {path} does not exist; analyse the video again.") from None
     except Exception as exc:
