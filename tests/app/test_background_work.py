@@ -73,7 +73,7 @@ def _assert_shows(window, expected):
         for key in ("min", "max", "range", "mean", "t_min", "t_max", "reps"):
             assert got[name][key] == pytest.approx(want[key], nan_ok=True), (name, key)
     row = list(window.session.angle_data.values).index("left_knee")
-    assert window.summary.table.item(row, 2).text() == f"{expected['left_knee']['range']:.1f}"
+    assert window.summary.table.item(row, 2).text() == f"{expected['left_knee']['range']:.0f}"
 
 
 def test_summary_of_a_range_is_computed_off_the_gui_thread_keeping_old_numbers_meanwhile(
@@ -100,7 +100,7 @@ def test_summary_of_a_range_is_computed_off_the_gui_thread_keeping_old_numbers_m
     _assert_shows(window, part)
     assert all(ident != gui for ident, _ in summary_gate.calls)
     assert any(args[1:3] == pytest.approx((0.2, 0.6)) for _, args in summary_gate.calls)
-    assert window.summary.tsv().splitlines()[0].startswith("Angle\tMin °")
+    assert window.summary.tsv().splitlines()[0].startswith("Angle\tMin (°)\tMax (°)")
 
 
 def test_of_two_quick_summary_requests_only_the_second_is_shown(

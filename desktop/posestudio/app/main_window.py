@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget, QLabel, QMainWindow, QMenu, QProgressBar, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget,
+    QDockWidget, QMainWindow, QMenu, QProgressBar, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget,
 )
 
 from posestudio.app import about
@@ -19,6 +19,7 @@ from posestudio.app.angle_picker import AnglePicker
 from posestudio.app.clip_opener import ClipOpener
 from posestudio.app.corrections import CorrectionActions
 from posestudio.app.custom_angles import AngleDefining, CustomAngles
+from posestudio.app.elided_label import ElidedLabel
 from posestudio.app.export_actions import ExportActions
 from posestudio.app.frame_display import FrameDisplay
 from posestudio.app.identity_edits import IdentityEdits
@@ -100,8 +101,11 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(top)
         self.splitter.addWidget(self.timeline)
         self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([620, 240])
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([560, 340])  # the plot keeps 40% of the height, ~250 px at 1280x720
+        # the plot's hint and notes wrap instead of setting the window's minimum width (issue 20)
+        for label in (self.timeline.hint, self.timeline.warning):
+            label.setWordWrap(True)
         self.setCentralWidget(self.splitter)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -132,7 +136,7 @@ class MainWindow(QMainWindow):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the analysis (what is done so far stays visible)")
         self.cancel_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.clip_label = QLabel()
+        self.clip_label = ElidedLabel()
         bar.addPermanentWidget(self.clip_label)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.cancel_button)
@@ -264,8 +268,8 @@ class MainWindow(QMainWindow):
 
     def _default_dock_sizes(self) -> None:
         # wide enough for the summary's columns without scrolling; the settings get most of the height
-        self.resizeDocks([self.dock, self.summary_dock], [520, 520], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.dock, self.summary_dock], [540, 320], Qt.Orientation.Vertical)
+        self.resizeDocks([self.dock, self.summary_dock], [470, 470], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.dock, self.summary_dock], [500, 360], Qt.Orientation.Vertical)
 
     def save_layout(self) -> None:
         self.settings.set_state("geometry", self.saveGeometry())

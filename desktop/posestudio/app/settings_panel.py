@@ -139,6 +139,7 @@ class SettingsPanel(QWidget):
 
         # angles
         self.angle_list = QListWidget()
+        self.angle_list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.angle_list.setToolTip("Tick the angles to plot; greyed ones need another model")
         self.angle_list.itemChanged.connect(self._on_angle_item)
         self.angle_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -172,8 +173,9 @@ class SettingsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(analysis)
-        layout.addWidget(angle_group, 1)
+        layout.addWidget(angle_group)
         layout.addWidget(self.queue_group)
+        layout.addStretch(1)
         self.set_keypoint_names(keypoint_names_for(settings.model_id))
 
     # model
@@ -241,8 +243,14 @@ class SettingsPanel(QWidget):
                 item.setToolTip(info.reason)
             self.angle_list.addItem(item)
         self.angle_list.blockSignals(False)
+        self._fit_list_height()
         if self.wanted_angles() != shown:
             self.choices_changed.emit(self.choices())
+
+    def _fit_list_height(self) -> None:
+        """The list as tall as its rows: the side panel scrolls as one, with no scrolling list inside it."""
+        rows = sum(self.angle_list.sizeHintForRow(i) for i in range(self.angle_list.count()))
+        self.angle_list.setFixedHeight(rows + 2 * self.angle_list.frameWidth() + 2)
 
     def wanted_angles(self) -> list[str]:
         out = []

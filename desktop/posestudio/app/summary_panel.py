@@ -10,23 +10,28 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout,
+    QAbstractItemView, QHBoxLayout, QHeaderView, QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout,
     QWidget,
 )
 
 from posestudio.app.angles import label_for
+from posestudio.app.elided_label import ElidedLabel
 from posestudio.app.workers import LatestRunner
 
-# (summary key, column title, decimals); t_min / t_max cells seek the video when clicked
+# (summary key, column title with its unit on a second line, decimals); t_min / t_max cells seek the video.
+# Angles in whole degrees: keypoints from video do not support tenths (the CSV keeps them). Short two-line
+# titles keep all eight columns in a side panel 460 px wide.
 COLUMNS = (
-    ("min", "Min °", 1), ("max", "Max °", 1), ("range", "Range °", 1), ("mean", "Mean °", 1),
-    ("t_min", "At min s", 2), ("t_max", "At max s", 2), ("reps", "Reps", 0),
-    ("cycles_per_min", "Reps/min", 1),
+    ("min", "Min\n(°)", 0), ("max", "Max\n(°)", 0), ("range", "Range\n(°)", 0), ("mean", "Mean\n(°)", 0),
+    ("t_min", "Min at\n(s)", 2), ("t_max", "Max at\n(s)", 2), ("reps", "Reps", 0),
+    ("cycles_per_min", "Reps\n(/min)", 0),
 )
 TIPS = ("Smallest value (degrees)", "Largest value (degrees)", "Range of motion: max minus min (degrees)",
         "Mean value (degrees)", "Time of the smallest value (seconds; click to go there)",
         "Time of the largest value (seconds; click to go there)",
-        "Repetitions: peaks standing out from the movement", "Repetitions per minute (median peak-to-peak time)")
+        "Repetitions: peaks standing out from the movement; '-' when the curve only wobbles or its rhythm is "
+        "irregular (hover the cell for why)",
+        "Repetitions per minute (median peak-to-peak time); '-' when the repetitions are not credible")
 TIME_KEYS = ("t_min", "t_max")
 SECONDS_ROLE = Qt.ItemDataRole.UserRole
 
@@ -34,7 +39,7 @@ SECONDS_ROLE = Qt.ItemDataRole.UserRole
 def _text(value, decimals: int) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return ""
-    return f"{value:.{decimals}f}" if decimals else str(int(value))
+    return f"{value:.{decimals}f}"
 
 
 @dataclass
@@ -64,7 +69,7 @@ class SummaryPanel(QWidget):
         self.range: tuple[float, float] | None = None
         self.numbers: dict[str, dict] = {}
         self.gait: dict = {}
-        self.scope = QLabel("Whole clip")
+        self.scope = ElidedLabel("Whole clip")
         self.scope.setStyleSheet("color: gray")
         self.range_button = QToolButton(text="Select range")
         self.range_button.setCheckable(True)
@@ -91,7 +96,7 @@ class SummaryPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self._fit_columns()
         self.table.setToolTip("Click a time of min or max to go to that frame")
         self.table.cellClicked.connect(self._on_cell)
         copy_action = QAction("Copy", self.table)
@@ -99,7 +104,7 @@ class SummaryPanel(QWidget):
         copy_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         copy_action.triggered.connect(self.copy)
         self.table.addAction(copy_action)
-        self.gait_label = QLabel()
+        self.gait_label = ElidedLabel()
         self.gait_label.setStyleSheet("color: gray")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -109,6 +114,20 @@ class SummaryPanel(QWidget):
         self.jobs = jobs
         self.jobs.ready.connect(self._show)
         self.jobs.failed.connect(self._on_failed)
+
+    def _fit_columns(self) -> None:
+        """Columns as wide as their title's longest line or the widest number it holds, plus a small margin:
+        fitting to contents adds the style's generous padding and pushes the last columns out of a 460 px
+        side panel at 1280x720."""
+        header = self.table.horizontalHeader()
+        metrics = header.fontMetrics()
+        header.setMinimumSectionSize(10)
+        for col, (_key, title, decimals) in enumerate(COLUMNS):
+            widest = f"{-188.888:.{decimals}f}" if decimals else "-188"
+            width = max(metrics.horizontalAdvance(text) for text in title.split("\n") + [widest])
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(col, width + 8)
+        header.setStretchLastSection(True)
 
     def set_range(self, span: tuple[float, float] | None) -> None:
         self.range = span
@@ -170,7 +189,7 @@ class SummaryPanel(QWidget):
 
     def tsv(self) -> str:
         """The table as tab-separated lines with a header row (what a spreadsheet pastes as cells)."""
-        header = ["Angle"] + [title for _, title, _ in COLUMNS]
+        header = ["Angle"] + [title.replace("\n", " ") for _, title, _ in COLUMNS]
         lines = ["\t".join(header)]
         for row in range(self.table.rowCount()):
             cells = [self.table.verticalHeaderItem(row).text()]
