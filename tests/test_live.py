@@ -237,3 +237,31 @@ def test_camera_that_does_not_exist_is_one_sentence():
     proc = _posestudio("live", "7", "--seconds", "1")
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and "camera" in proc.stderr
+
+
+def test_skipped_frames_are_completed_from_the_file_with_the_live_ids(videos_dir, require_model):
+    require_model(MODEL)
+    from posestudio.core.analysis.live_fill import fill_skipped
+    from posestudio.core.analysis.run import analyse_video
+    from posestudio.core.models.pose import create_estimator
+
+    clip = videos_dir / "sports2d_demo3_running_side.mp4"  # one runner, 47 frames
+    full = analyse_video(clip, MODEL)
+    live = analyse_video(clip, MODEL)
+    skipped = np.arange(live.frame_count) % 3 != 0  # as if the model kept one frame in three
+    live.keypoints[skipped] = np.nan
+    live.person_scores[skipped] = np.nan
+    live.person_ids[skipped] = -1
+    live.analysed[skipped] = False
+    kept = live.keypoints[~skipped].copy()
+    with VideoSource(clip) as source:
+        filled = fill_skipped(live, source, create_estimator(MODEL))
+    assert filled == skipped.sum() and live.complete
+    np.testing.assert_array_equal(live.keypoints[~skipped], kept)  # the live frames keep their poses
+    found = skipped & (live.person_ids[:, 0] >= 0)
+    assert found.sum() >= 0.9 * (skipped & (full.person_ids[:, 0] >= 0)).sum() > 20  # she runs out at frame 33
+    assert set(live.person_ids[found, 0]) <= set(live.person_ids[~skipped, 0])  # nobody new: the same runner
+    # the same frames analysed in one sequential run agree to within a few pixels
+    both = found & (full.person_ids[:, 0] >= 0)
+    error = np.linalg.norm(live.keypoints[both, 0, :, :2] - full.keypoints[both, 0, :, :2], axis=-1)
+    assert np.nanmedian(error) < 5.0

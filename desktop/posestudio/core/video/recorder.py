@@ -24,7 +24,7 @@ from posestudio.core.errors import PoseStudioError
 log = logging.getLogger(__name__)
 
 TIME_BASE = Fraction(1, 90000)  # the MPEG-TS clock: stream timestamps are kept exactly
-MAX_BACKLOG = 600               # frames waiting for the encoder before new ones are counted lost
+MAX_BACKLOG_BYTES = 512 << 20   # decoded frames waiting for the encoder before new ones are counted lost
 _END = object()
 
 
@@ -75,6 +75,7 @@ class Recorder:
         self.error: str | None = None
         self._first_t = self._last_t = None
         self._queue: queue.Queue = queue.Queue()
+        self._backlog: int | None = None  # frames, from the first frame's size
         self._closed = False
         self._thread = threading.Thread(target=self._write, name="posestudio-recorder", daemon=True)
         self._thread.start()
@@ -83,7 +84,9 @@ class Recorder:
     def put(self, frame) -> None:
         if self._closed or self.error is not None:
             return
-        if self._queue.qsize() >= MAX_BACKLOG:
+        if self._backlog is None:  # YUV 4:2:0 is 1.5 bytes a pixel; cameras' 4:2:2 a little more
+            self._backlog = max(30, MAX_BACKLOG_BYTES // max(1, 2 * frame.video.width * frame.video.height))
+        if self._queue.qsize() >= self._backlog:
             if self.lost == 0:
                 log.warning("the recorder falls behind; frames are being lost")
             self.lost += 1
