@@ -27,6 +27,7 @@ class FrameDisplay(QObject):
         self._shown_index = -1
         session.clip_changed.connect(lambda _clip: self._clear())
         session.result_changed.connect(lambda _r: self.refresh_overlay())
+        session.frames_added.connect(self._on_frames_added)
         session.angles_changed.connect(lambda _d: self.refresh_overlay())
         panel.choices_changed.connect(self._on_choices)
         picker.changed.connect(self.refresh_overlay)
@@ -68,6 +69,10 @@ class FrameDisplay(QObject):
         self._shown_index = index
         self.view.set_frame(index, frame)
         self.refresh_overlay()
+
+    def _on_frames_added(self, start: int, stop: int) -> None:
+        if start <= self.view.frame_index < stop:  # the frame on show was just analysed
+            self.refresh_overlay()
 
     def refresh_overlay(self) -> None:
         s, index = self.session, self.view.frame_index

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
 
 from posestudio.app.errors import user_message
 from posestudio.app.workers import Workers
@@ -22,6 +23,30 @@ log = logging.getLogger(__name__)
 
 CACHE_BYTES = 384 * 1024 * 1024
 SEQUENTIAL_REACH = 48  # a request this far ahead of the decoder is reached by decoding forward, not seeking
+
+
+class DisplayFrame(np.ndarray):
+    """An RGB frame (H, W, 3) with `image`, the same picture as a QImage in the format the screen paints
+    without converting (RGB32). Made on the decoder's thread: converting RGB888 inside every paint cost the
+    GUI thread about 3 ms of a 3.4 ms drawImage for a 720p frame on this machine."""
+
+    image: QImage | None = None
+
+    @property
+    def total_bytes(self) -> int:
+        return self.nbytes + (self.image.sizeInBytes() if self.image is not None else 0)
+
+
+def display_frame(rgb: np.ndarray) -> DisplayFrame:
+    rgb = np.ascontiguousarray(rgb)
+    h, w = rgb.shape[:2]
+    out = rgb.view(DisplayFrame)
+    out.image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).convertToFormat(QImage.Format.Format_RGB32)
+    return out
+
+
+def _size(frame: np.ndarray) -> int:
+    return frame.total_bytes if isinstance(frame, DisplayFrame) else frame.nbytes
 
 
 class FrameCache:
@@ -48,12 +73,12 @@ class FrameCache:
         with self._lock:
             old = self._items.pop(index, None)
             if old is not None:
-                self._bytes -= old.nbytes
+                self._bytes -= _size(old)
             self._items[index] = frame
-            self._bytes += frame.nbytes
+            self._bytes += _size(frame)
             while self._bytes > self.max_bytes and len(self._items) > 1:
                 _, dropped = self._items.popitem(last=False)
-                self._bytes -= dropped.nbytes
+                self._bytes -= _size(dropped)
 
     @property
     def nbytes(self) -> int:
@@ -138,14 +163,14 @@ class _Decoder(QObject):
                 i, _t, frame = next(self._iter)
             except StopIteration:
                 self._iter = None
-                return source.frame_at(index)
+                return display_frame(source.frame_at(index))
             self._iter_next = i + 1
             if i == index:
-                return frame
+                return display_frame(frame)
             if i > index:  # should not happen with an exact reader; fall back to the exact call
                 self._iter = None
-                return source.frame_at(index)
-            self._cache.put(i, frame)
+                return display_frame(source.frame_at(index))
+            self._cache.put(i, display_frame(frame))
 
     def run(self) -> None:
         from posestudio.core.video.source import VideoSource
@@ -221,7 +246,7 @@ class FrameLoader(QObject):
         self.service.start()
 
     def _on_opened(self, info: ClipInfo) -> None:
-        self._frame_bytes = info.width * info.height * 3
+        self._frame_bytes = info.width * info.height * 7  # RGB and its RGB32 picture
         self.opened.emit(info)
 
     def request(self, index: int) -> np.ndarray | None:
