@@ -23,6 +23,7 @@ RIGHT_RGB = (0, 170, 255)
 CENTER_RGB = (225, 225, 225)
 SIDE_COLOURS: dict[str, tuple[int, int, int]] = {"left": LEFT_RGB, "right": RIGHT_RGB, "center": CENTER_RGB}
 OUTLINE_RGB = (20, 20, 20)
+HAND_RGB = (255, 230, 80)  # points the user placed by hand (the window rings them in the same colour)
 FADED_GREY = (128, 128, 128)
 FADED_KEEP = 0.35  # share of the side colour kept for joints below the confidence threshold
 PLOT_COLOURS = ((255, 140, 0), (0, 170, 255), (120, 220, 90), (230, 90, 200), (250, 220, 60), (160, 160, 255))
@@ -278,6 +279,14 @@ class FrameRenderer:
             else:
                 cv2.circle(frame, c, max(_ONE, r // 2), self.joint_faded[i], -1, cv2.LINE_AA, _SHIFT)
 
+    def _hand_rings(self, frame, kps: np.ndarray, flags: np.ndarray) -> None:
+        """A ring round each point the user placed by hand (as the window draws them)."""
+        r = (2 * self.radius + 1) * _ONE
+        for i in np.flatnonzero((flags > 0) & np.isfinite(kps[:, 0]) & np.isfinite(kps[:, 1])):
+            c = (int(round(kps[i, 0] * _ONE)), int(round(kps[i, 1] * _ONE)))
+            cv2.circle(frame, c, r, OUTLINE_RGB, self.line + 2, cv2.LINE_AA, _SHIFT)
+            cv2.circle(frame, c, r, HAND_RGB, self.line, cv2.LINE_AA, _SHIFT)
+
     def _angle_labels(self, frame, kps: np.ndarray, values: Sequence[float]) -> None:
         min_score = self.options.min_score
         off = self.radius + self.line + 2
@@ -301,12 +310,14 @@ class FrameRenderer:
 
     # -- public ----------------------------------------------------------------------------------------
     def draw(self, frame: np.ndarray, *, time_s: float, people: np.ndarray | None = None,
-             angle_values: np.ndarray | None = None, plot_pos: int | None = None) -> np.ndarray:
+             angle_values: np.ndarray | None = None, plot_pos: int | None = None,
+             manual: np.ndarray | None = None) -> np.ndarray:
         """Draw on `frame` (RGB uint8, this renderer's size) in place and return it.
 
         people: (P, K, 3) x, y, score in this frame's pixels (NaN where absent).
         angle_values: (P, len(labels)) degrees, NaN where undefined.
         plot_pos: index of this frame within plot_times (for the cursor's value dots).
+        manual: (P, K) flags, non-zero where the user's hand placed the point (a ring marks it).
         """
         opts = self.options
         if people is not None:
@@ -315,6 +326,8 @@ class FrameRenderer:
                     continue
                 if opts.skeleton:
                     self._skeleton(frame, kps)
+                    if manual is not None and manual[p].any():
+                        self._hand_rings(frame, kps, manual[p])
                 if opts.angles and angle_values is not None and len(self.labels):
                     self._angle_labels(frame, kps, angle_values[p])
         m = self.margin

@@ -142,7 +142,9 @@ class _OverlayFrames:
             values = self.values[index] if self.values is not None else None
         else:
             people, values = None, None
-        self.renderer.draw(rgb, time_s=time_s, people=people, angle_values=values, plot_pos=index - self.i0)
+        manual = r.manual[index] if r.manual is not None and index < r.manual.shape[0] else None
+        self.renderer.draw(rgb, time_s=time_s, people=people, angle_values=values, plot_pos=index - self.i0,
+                           manual=manual)
 
 
 class _AudioCopier:

@@ -32,6 +32,8 @@ def _frame(result: AnalysisResult, i: int, extra: Mapping[str, np.ndarray] | Non
         }
         if extra:
             person["angles"] = {name: _num(float(v[i, p]), 3) for name, v in extra.items()}
+        if result.manual is not None and result.manual[i, p].any():  # placed, carried or hidden by hand
+            person["manual"] = {result.keypoint_names[k]: True for k in np.flatnonzero(result.manual[i, p])}
         people.append(person)
     return {"index": i, "time": _num(result.timestamps[i], 6), "people": people}
 
