@@ -148,3 +148,37 @@ def run_benchmark(video, model_id: str, *, frames: int | None = None, mediapipe:
         out["mediapipe_fps"] = _median(rounds, "mediapipe_fps")
         out["ours_over_mediapipe"] = _median(rounds, "ours_over_mediapipe")
     return out
+
+
+def people_sweep(video, model_id: str, up_to: int, *, frames: int | None = None, threads: int | None = None,
+                 repeat: int = 1, status=None) -> dict[str, float]:
+    """What following more people costs: the whole analysis with 1, 2, ... `up_to` people on one clip.
+
+    Per k: analysis_fps_{k}_people (median over rounds), people_per_frame_{k} (how many it found, on
+    average: a clip with two people costs little more at 3 than at 2) and, for BlazePose, detector runs per
+    frame (detector_per_frame_{k}: the scans for people not yet followed).
+    """
+    from posestudio.core.analysis.run import analyse_video
+    from posestudio.core.models.pose import create_estimator
+    from posestudio.core.video.source import VideoSource
+
+    say = status or (lambda msg: None)
+    out: dict[str, float] = {}
+    with VideoSource(Path(video)) as source:
+        stop = source.frame_count if frames is None else min(frames, source.frame_count)
+        target = _FirstFrames(source, stop) if frames is not None else source
+        for k in range(1, up_to + 1):
+            estimator = create_estimator(model_id, threads=threads, people=k)
+            fps = []
+            for r in range(max(1, repeat)):
+                say(f"{k} people, round {r + 1}")
+                detector = getattr(estimator, "detector", None)
+                calls = detector.calls if detector is not None else 0
+                t0 = time.perf_counter()
+                result = analyse_video(target, model_id, estimator=estimator)
+                fps.append(result.frame_count / (time.perf_counter() - t0))
+            out[f"analysis_fps_{k}_people"] = float(statistics.median(fps))
+            out[f"people_per_frame_{k}"] = float((result.person_ids >= 0).sum() / max(result.frame_count, 1))
+            if detector is not None:
+                out[f"detector_per_frame_{k}"] = (detector.calls - calls) / max(result.frame_count, 1)
+    return out

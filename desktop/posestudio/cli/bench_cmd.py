@@ -22,6 +22,9 @@ def register(subparsers) -> None:
     p.add_argument("--repeat", type=int, default=1, metavar="N",
                    help="rounds of every measurement; prints medians (steadier on a busy machine)")
     p.add_argument("--threads", type=int, default=None, help="onnxruntime threads (default: physical cores)")
+    p.add_argument("--people", type=int, default=None, metavar="N",
+                   help="instead: the whole analysis following 1, 2, ... N people (analysis_fps_K_people, "
+                        "people_per_frame_K, detector_per_frame_K), the cost of following more people")
     p.set_defaults(func=run)
 
 
@@ -45,6 +48,16 @@ def run(args) -> int:
 
     def status(msg: str) -> None:
         print(f"bench: {msg}...", file=sys.stderr, flush=True)
+
+    if args.people is not None:
+        from posestudio.bench.speed import people_sweep
+
+        if args.people < 1:
+            raise PoseStudioError("--people must be at least 1.")
+        for name, value in people_sweep(args.video, args.model, args.people, frames=args.frames,
+                                        threads=args.threads, repeat=args.repeat, status=status).items():
+            print(f"{name}: {value:.2f}")
+        return 0
 
     results = run_benchmark(args.video, args.model, frames=args.frames, mediapipe=args.mediapipe,
                             threads=args.threads, repeat=args.repeat, status=status)
