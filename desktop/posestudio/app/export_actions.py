@@ -38,9 +38,11 @@ class ExportActions(QObject):
         self.playback.pause()
         clip, choices = self.session.clip, self.panel.choices()
         dialog = ExportVideoDialog(
-            clip.path, self.session.result, width=clip.width, height=clip.height, duration=clip.duration,
-            smooth=choices.smoothing, show_angles=choices.labels, threshold=choices.threshold,
-            person_id=self._followed(), parent=self.dialog_parent, workers=self.workers, custom=self._custom())
+            clip.path, self.session.result, width=clip.width, height=clip.height,
+            duration=float(clip.timestamps[-1]) if clip.frame_count else clip.duration,  # as the transport
+            in_out=self.timeline.selected_range, smooth=choices.smoothing, show_angles=choices.labels,
+            threshold=choices.threshold, person_id=self._followed(), parent=self.dialog_parent,
+            workers=self.workers, custom=self._custom(), shown_angles=choices.angles)
         dialog.exported.connect(lambda report: self.status.info(f"Exported {getattr(report, 'path', 'the video')}."))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()  # window-modal but not blocking the event loop

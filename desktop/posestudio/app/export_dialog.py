@@ -20,12 +20,15 @@ from posestudio.app.workers import TaskThread, Workers
 from posestudio.core.atomic import prepare_output
 from posestudio.core.errors import OutputPathError
 from posestudio.core.export.video_export import VideoExportOptions, output_size
+from posestudio.core.display import angle_display_name
 from posestudio.core.io import formats
 from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
 from posestudio.core.render import OverlayOptions
 
 log = logging.getLogger(__name__)
 
+PLOT_MAX = 4          # curves in the exported video's small plot: more would not be readable there
+END_SLACK_S = 0.001   # an end typed as a frame's time includes that frame
 HEIGHTS = (2160, 1440, 1080, 720, 540, 480, 360)
 # save-dialog filter -> (suffix, long layout), from the one list of file formats
 DATA_FILTERS = {text: (f.suffix, f.long) for text, f in formats.dialog_filters(formats.DATA).items()}
@@ -35,7 +38,9 @@ class ExportVideoDialog(QDialog):
     """Choose range, size and overlays for an annotated MP4, then watch it being written (or cancel).
 
     video_path / result: the open clip and its analysis (None exports without a skeleton).
-    duration: seconds of the clip; in_out: the window's in and out points (default: the whole clip).
+    duration: the last frame's time (as the transport shows it); in_out: the range selected on the timeline
+    (default: the whole clip); start and end are frame times, the end frame included.
+    shown_angles: the angles the window shows: written at the joints and plotted (the first four).
     smooth / threshold / person_id: the window's smoothing, confidence threshold and followed person, so the
     clip shows the numbers the window shows.
     """
@@ -45,8 +50,9 @@ class ExportVideoDialog(QDialog):
     def __init__(self, video_path: str, result, *, width: int, height: int, duration: float,
                  in_out: tuple[float, float] | None = None, smooth: bool = True, show_angles: bool = True,
                  threshold: float = DEFAULT_MIN_SCORE, person_id: int | None = None, parent: QWidget | None = None,
-                 workers: Workers | None = None, custom=()):
+                 workers: Workers | None = None, custom=(), shown_angles=()):
         super().__init__(parent)
+        self.shown = tuple(shown_angles)
         self.custom = tuple(custom)  # the user's AngleDefs: their labels and plot as in the window
         self.setWindowTitle("Export video")
         self.video_path, self.result, self.smooth = str(video_path), result, smooth
@@ -73,9 +79,10 @@ class ExportVideoDialog(QDialog):
                 self.size_combo.addItem(f"{hh}p ({w}×{hh})", hh)
 
         self.skeleton_box = QCheckBox("Skeleton")
-        self.angles_box = QCheckBox("Angle values at the joints")
+        self.angles_box = QCheckBox("Angle values at the joints (those the window shows)")
         self.time_box = QCheckBox("Time stamp")
-        self.plot_box = QCheckBox("Small angle plot (left and right knee)")
+        plotted = ", ".join(angle_display_name(n) for n in self.shown[:PLOT_MAX]) or "Left knee, Right knee"
+        self.plot_box = QCheckBox(f"Small angle plot ({plotted})")
         self.audio_box = QCheckBox("Sound (when the video has it)")
         for box, on in ((self.skeleton_box, True), (self.angles_box, show_angles), (self.time_box, True),
                         (self.plot_box, False), (self.audio_box, True)):
@@ -91,7 +98,7 @@ class ExportVideoDialog(QDialog):
         form = QFormLayout()
         form.addRow("File", path_row)
         form.addRow("Start (s)", self.start_spin)
-        form.addRow("End (s)", self.end_spin)
+        form.addRow("End (s, included)", self.end_spin)
         form.addRow("Size", self.size_combo)
         form.addRow("Title", self.title_edit)
         overlays = QVBoxLayout()
@@ -134,9 +141,12 @@ class ExportVideoDialog(QDialog):
     def options(self) -> VideoExportOptions:
         overlay = OverlayOptions(skeleton=self.skeleton_box.isChecked(), angles=self.angles_box.isChecked(),
                                  timestamp=self.time_box.isChecked(), plot=self.plot_box.isChecked(),
-                                 title=self.title_edit.text().strip() or None, min_score=self.threshold)
+                                 title=self.title_edit.text().strip() or None, min_score=self.threshold,
+                                 label_angles=self.shown if self.shown else None, plot_angles=self.shown[:PLOT_MAX])
         end = self.end_spin.value()
-        return VideoExportOptions(start=self.start_spin.value(), end=None if end >= self.end_spin.maximum() else end,
+        # the end frame is included: the export stops just after its time (frame_range keeps t < end)
+        return VideoExportOptions(start=self.start_spin.value(),
+                                  end=None if end >= self.end_spin.maximum() else end + END_SLACK_S,
                                   height=self.size_combo.currentData(), overlay=overlay, smooth=self.smooth,
                                   audio=self.audio_box.isChecked(), person_id=self.person_id,
                                   custom_angles=self.custom)

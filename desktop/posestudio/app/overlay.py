@@ -9,7 +9,7 @@ import numpy as np
 from posestudio.app import angles
 from posestudio.app.video_view import Overlay
 from posestudio.core.analysis.left_out import in_model_sides
-from posestudio.core.display import angle_label_place, body_centre_x
+from posestudio.core.display import angle_label_place, angle_value_text, body_centre_x
 from posestudio.core.models.skeleton import side_of
 
 
@@ -42,7 +42,7 @@ def frame_overlay(result, index: int, keypoint_set, angle_data, threshold: float
         if place is None:
             continue
         x, y, outward = place
-        overlay.labels.append((f"{values[index]:.0f}°", float(x), float(y), side_of(name), outward))
+        overlay.labels.append((angle_value_text(values[index]), float(x), float(y), side_of(name), outward))
     return overlay
 
 

@@ -1,10 +1,60 @@
-"""How times and angle values are shown, the same in the window and in the exported video."""
+"""How times, angle names, angle values and their colours are shown: one rule for the window (video, plot,
+summary) and the exported video, so both read the same here.
+
+Colour rule: the person's left side is orange (LEFT_RGB), the right side blue (RIGHT_RGB) - on the skeleton,
+on angle labels and on curves - and everything that is neither (trunk, head, centre lines, custom angles
+without a side) is a light neutral grey (NEUTRAL_RGB). Orange/blue stays distinct for colour-blind viewers.
+"""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+
+from posestudio.core.models.skeleton import side_of
+
+LEFT_RGB = (255, 140, 0)
+RIGHT_RGB = (0, 170, 255)
+NEUTRAL_RGB = (225, 225, 225)
+SIDE_RGB: dict[str, tuple[int, int, int]] = {"left": LEFT_RGB, "right": RIGHT_RGB, "center": NEUTRAL_RGB}
+LABEL_GAP_PX = 10          # from a joint to its value's box, on the outer side of the body
+LABEL_MAX_MOVES = 6        # a label moved down this many times at most to clear earlier ones
+
+
+def angle_colour(name: str) -> tuple[int, int, int]:
+    """The colour of an angle (label, curve, legend) from its name's side."""
+    return SIDE_RGB[side_of(name)]
+
+
+def angle_display_name(name: str) -> str:
+    """How an angle is named to the user everywhere: left_knee -> "Left knee"."""
+    return name.replace("_", " ").capitalize()
+
+
+def angle_value_text(value: float) -> str:
+    """An angle's value as written on the video: whole degrees with a degree sign."""
+    return f"{value:.0f}°"
+
+
+def place_label_boxes(boxes) -> list[tuple[float, float]]:
+    """Top-left corners for angle-value boxes: each (x, y, outward, width, height) is a joint (see
+    angle_label_place) and its box size, in the drawing's pixels. A box sits LABEL_GAP_PX beside its joint on
+    the outer side, centred on it in height, and moves down below any box placed before it that it would
+    cover (both hips of a side view coincide). The window and the exported video place labels with this."""
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    for x, y, outward, w, h in boxes:
+        left = x - LABEL_GAP_PX - w if outward < 0 else x + LABEL_GAP_PX
+        top = y - h / 2
+        for _ in range(LABEL_MAX_MOVES):
+            hit = [b for b in placed if left < b[0] + b[2] and b[0] < left + w and top < b[1] + b[3] and b[1] < top + h]
+            if not hit:
+                break
+            top = max(b[1] + b[3] for b in hit) + 1
+        placed.append((left, top, w, h))
+        out.append((left, top))
+    return out
 
 
 def format_time(seconds: float) -> str:

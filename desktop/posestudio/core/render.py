@@ -13,15 +13,16 @@ from typing import Iterable, Sequence
 import cv2
 import numpy as np
 
-from posestudio.core.display import angle_label_place, body_centre_x, format_time
+from posestudio.core.display import (
+    LEFT_RGB, NEUTRAL_RGB, RIGHT_RGB, SIDE_RGB, angle_colour, angle_display_name, angle_label_place,
+    angle_value_text, body_centre_x, format_time, place_label_boxes,
+)
 from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE, side_of
 
-# Side colours (RGB). Left = orange, right = azure, centre = light grey: distinct for colour-blind viewers
-# (orange/blue) and readable on both dark and bright footage thanks to the dark outline drawn under them.
-LEFT_RGB = (255, 140, 0)
-RIGHT_RGB = (0, 170, 255)
-CENTER_RGB = (225, 225, 225)
-SIDE_COLOURS: dict[str, tuple[int, int, int]] = {"left": LEFT_RGB, "right": RIGHT_RGB, "center": CENTER_RGB}
+# LEFT_RGB, RIGHT_RGB are read from here too. Side colours (RGB): the one rule in core.display (left orange, right blue, the rest neutral grey), readable
+# on dark and bright footage thanks to the dark outline drawn under them.
+CENTER_RGB = NEUTRAL_RGB
+SIDE_COLOURS = SIDE_RGB
 OUTLINE_RGB = (20, 20, 20)
 HAND_RGB = (255, 230, 80)  # points the user placed by hand (the window rings them in the same colour)
 FADED_GREY = (128, 128, 128)
@@ -52,6 +53,8 @@ class OverlayOptions:
     timestamp: bool = True
     plot: bool = False             # small angle plot with a moving cursor
     plot_angles: tuple[str, ...] = ()  # angles in the plot; empty = left and right knee (or the first two)
+    label_angles: tuple[str, ...] | None = None  # angles written at the joints (the window's shown ones);
+    #                                              None = the joint angles of the usual families (CLI)
     title: str | None = None
     min_score: float = DEFAULT_MIN_SCORE  # joints below this are drawn faded and their angles hidden
 
@@ -86,19 +89,54 @@ def angle_anchor(angle) -> tuple[str, ...]:
 
 def angle_labels_for(keypoint_set, angle_defs: Iterable) -> list[AngleLabel]:
     """Labels for angle definitions (anything with .name, .kind, .keypoints), at their angle_anchor; angles
-    whose anchor the set lacks are skipped. A sided name (left_knee) gives the colour, else the joint's side."""
+    whose anchor the set lacks are skipped. The colour follows the name's side, as in the window."""
     labels = []
     for angle in angle_defs:
         try:
             anchor = tuple(keypoint_set.index(n) for n in angle_anchor(angle))
         except (KeyError, ValueError):
             continue
-        sides = {keypoint_set.side(i) for i in anchor}
-        side = side_of(angle.name)
-        if side == "center":
-            side = sides.pop() if len(sides) == 1 else "center"
-        labels.append(AngleLabel(angle.name, anchor, side))
+        labels.append(AngleLabel(angle.name, anchor, side_of(angle.name)))
     return labels
+
+
+class _LabelSprites:
+    """Angle values drawn with a real font (FreeType through Pillow: cv2's Hershey fonts have no degree sign)
+    as small RGBA boxes, each text and colour rendered once and reused on every frame."""
+
+    def __init__(self, px: int):
+        from PIL import ImageFont
+
+        self.font = ImageFont.load_default(size=px)  # Pillow's own FreeType font: no system font needed
+        self.pad = max(2, px // 6)
+        _, self.top, _, self.bottom = self.font.getbbox("0123456789°")
+        self.cache: dict[tuple[str, tuple[int, int, int]], np.ndarray] = {}
+
+    def get(self, text: str, rgb: tuple[int, int, int]) -> np.ndarray:
+        key = (text, tuple(rgb))
+        sprite = self.cache.get(key)
+        if sprite is None:
+            from PIL import Image, ImageDraw
+
+            left, _, right, _ = self.font.getbbox(text)
+            size = (right - left + 2 * self.pad, self.bottom - self.top + 2 * self.pad)
+            image = Image.new("RGBA", size, (0, 0, 0, 170))  # the window's dark box behind the value
+            ImageDraw.Draw(image).text((self.pad - left, self.pad - self.top), text, font=self.font,
+                                       fill=tuple(rgb) + (255,))
+            sprite = self.cache[key] = np.asarray(image)
+        return sprite
+
+
+def _blit(frame: np.ndarray, sprite: np.ndarray, left: int, top: int) -> None:
+    """Alpha-blend an RGBA sprite onto an RGB frame at (left, top), clipped to the frame."""
+    h, w = frame.shape[:2]
+    x0, y0, x1, y1 = max(0, left), max(0, top), min(w, left + sprite.shape[1]), min(h, top + sprite.shape[0])
+    if x1 <= x0 or y1 <= y0:
+        return
+    part = sprite[y0 - top:y1 - top, x0 - left:x1 - left]
+    alpha = part[..., 3:4].astype(np.float32) / 255.0
+    roi = frame[y0:y1, x0:x1]
+    roi[:] = (roi * (1.0 - alpha) + part[..., :3] * alpha).astype(np.uint8)
 
 
 class _PlotPanel:
@@ -126,10 +164,7 @@ class _PlotPanel:
             lo, hi = mid - 5.0, mid + 5.0
         self.lo, self.hi = lo, hi
         self.series = series
-        # left/right curves in their side colours, as on the skeleton; others from a separate set
-        others = iter(PLOT_COLOURS[2:] * 4)
-        self.colours = {name: SIDE_COLOURS[side_of(name)] if side_of(name) != "center" else next(others)
-                        for name in series}
+        self.colours = {name: angle_colour(name) for name in series}  # the window's colour rule
         self.image = np.zeros((height, width, 3), np.uint8)
         self.image[:] = (24, 24, 24)
         self._draw_curves()
@@ -160,8 +195,9 @@ class _PlotPanel:
         cv2.putText(img, f"{self.lo:.0f}", (3, self.h - 5), _FONT, fs, (170, 170, 170), th, cv2.LINE_AA)
         y = 3 + line_h
         for name in self.series:
-            (tw, _), _ = cv2.getTextSize(name, _FONT, fs, th)
-            cv2.putText(img, name, (self.w - tw - 6, y), _FONT, fs, self.colours[name], th, cv2.LINE_AA)
+            text = angle_display_name(name)  # "Left knee", as the window names it
+            (tw, _), _ = cv2.getTextSize(text, _FONT, fs, th)
+            cv2.putText(img, text, (self.w - tw - 6, y), _FONT, fs, self.colours[name], th, cv2.LINE_AA)
             y += line_h
 
     def draw(self, frame: np.ndarray, x0: int, y0: int, t: float, frame_pos: int | None) -> None:
@@ -220,6 +256,7 @@ class FrameRenderer:
             ph = max(60, int(self.height * 0.22))
             self.panel = _PlotPanel(pw, ph, self.plot_times, self.plot_series, self.font_scale, self.line)
         self.margin = max(4, int(round(short * 0.02)))
+        self.sprites = _LabelSprites(max(11, int(round(self.font_scale * 24))))
 
     @staticmethod
     def _groups(colours) -> list[tuple[tuple[int, int, int], np.ndarray]]:
@@ -289,24 +326,17 @@ class FrameRenderer:
 
     def _angle_labels(self, frame, kps: np.ndarray, values: Sequence[float]) -> None:
         min_score = self.options.min_score
-        off = self.radius + self.line + 2
         centre_x = body_centre_x(kps, min_score)
+        found = []
         for label, value in zip(self.labels, values):
             if not np.isfinite(value):
                 continue
             place = angle_label_place(kps, label.anchor, centre_x, min_score)
-            if place is None:
-                continue
-            x, y, outward = place
-            text = f"{value:.0f}"
-            (tw, tht), _ = cv2.getTextSize(text, _FONT, self.font_scale, self.text_th)
-            ring = max(2, tht // 4)
-            org = (int(x) - off - tw - 2 * ring - 2 if outward < 0 else int(x) + off, int(y) - off)
-            self._text(frame, text, org, side_colour(label.side))
-            # Hershey fonts have no degree sign: a small ring after the number
-            centre = (org[0] + tw + ring + 1, org[1] - tht + ring)
-            cv2.circle(frame, centre, ring, OUTLINE_RGB, self.text_th + 2, cv2.LINE_AA)
-            cv2.circle(frame, centre, ring, side_colour(label.side), self.text_th, cv2.LINE_AA)
+            if place is not None:
+                found.append((place, self.sprites.get(angle_value_text(value), side_colour(label.side))))
+        corners = place_label_boxes([(x, y, out, s.shape[1], s.shape[0]) for (x, y, out), s in found])
+        for (_, sprite), (left, top) in zip(found, corners):
+            _blit(frame, sprite, int(round(left)), int(round(top)))
 
     # -- public ----------------------------------------------------------------------------------------
     def draw(self, frame: np.ndarray, *, time_s: float, people: np.ndarray | None = None,

@@ -105,7 +105,7 @@ class _OverlayFrames:
         self.i0 = i0
         self.scale = scale
         ks = keypoint_set(result.keypoint_set)
-        label_defs = tracks.labelled_angles(result.keypoint_names, custom) if options.angles else []
+        label_defs = self._label_defs(result, options, tracks, custom) if options.angles else []
         plot_defs = self._plot_defs(result, options, tracks, custom) if options.plot else []
         defs = list({a.name: a for a in label_defs + plot_defs}.values())
         # angles belong to one person, as in the window: the chosen one, else the one present most
@@ -118,6 +118,15 @@ class _OverlayFrames:
             if labels and people else None  # (F, P, A), NaN outside the person's slots
         series = {a.name: people[0].angles[a.name][i0:i1] for a in plot_defs} if plot_defs and people else None
         self.renderer = FrameRenderer(out_w, out_h, ks, options, labels, times, series)
+
+    @staticmethod
+    def _label_defs(result, options: OverlayOptions, tracks, custom) -> list:
+        """The angles written at the joints: those named (the window's shown ones, custom ones included), else
+        the usual joint angles."""
+        if options.label_angles is None:
+            return tracks.labelled_angles(result.keypoint_names, custom)
+        available = {a.name: a for a in tracks.available_angles(result.keypoint_names, custom)}
+        return [available[n] for n in options.label_angles if n in available]
 
     @staticmethod
     def _plot_defs(result, options: OverlayOptions, tracks, custom) -> list:
