@@ -15,14 +15,15 @@ from posestudio.bench.stream_serve import free_port, listening
 
 
 @contextlib.contextmanager
-def served(clip: Path, seconds: float, protocol: str = "tcp", ready_timeout: float = 20.0, delay: float = 0.0):
+def served(clip: Path, seconds: float, protocol: str = "tcp", ready_timeout: float = 20.0, delay: float = 0.0,
+           loop: bool = False):
     """Yield (url, process) while `clip` streams for `seconds`; a tcp server is listening when this yields,
-    a udp one starts sending after `delay` seconds (open the receiver before that: a late one waits for
+    the clip starts again at its end with `loop`; a udp one starts sending after `delay` seconds (open the receiver before that: a late one waits for
     the clip's next keyframe, which can be seconds away)."""
     port = free_port()
     url = f"{protocol}://127.0.0.1:{port}"
     proc = subprocess.Popen([sys.executable, "-m", "posestudio.bench.stream_serve", str(clip), url,
-                             "--seconds", str(seconds), "--delay", str(delay)],
+                             "--seconds", str(seconds), "--delay", str(delay)] + (["--loop"] if loop else []),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         if protocol == "tcp":

@@ -56,13 +56,14 @@ def serve(clip: str, url: str, seconds: float | None = None, loop: bool = False,
         outs = out.add_stream_from_template(ins)
         start = time.monotonic()
         offset = 0.0  # seconds added on each loop of the clip
+        dts0 = None   # the clip's first decode timestamp (before its first pts when it has B-frames)
         while True:
-            first = last = None
+            last = None
             for packet in src.demux(ins):
                 if packet.dts is None:
                     continue
-                t = float((packet.dts - (ins.start_time or 0)) * ins.time_base) + offset
-                first = t if first is None else first
+                dts0 = packet.dts if dts0 is None else dts0
+                t = float((packet.dts - dts0) * ins.time_base) + offset
                 last = t
                 if seconds is not None and t >= seconds:
                     return sent
