@@ -102,8 +102,20 @@ def run_pool(tasks: list[Task], settings: Settings, out_dir: str, on_record: OnR
             except Exception as exc:  # BrokenProcessPool: a worker process died
                 record = _lost(futures[future], settings, out_dir, exc)
             on_record(record)
+    except BaseException:  # Ctrl+C: the workers would otherwise go on with the videos already queued to them
+        _stop_workers(pool)
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_workers(pool: cf.ProcessPoolExecutor) -> None:
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
 
 
 def describe(workers: int, scheduler: str | None) -> str:
