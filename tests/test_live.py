@@ -151,8 +151,10 @@ def test_source_that_does_not_answer_is_one_sentence(scheme):
 def test_cli_prints_the_counters_and_writes_the_data(videos_dir, require_model, tmp_path):
     require_model(MODEL)
     with served(videos_dir / CLIP, seconds=20.0) as (url, _):
-        proc = _posestudio("live", url, "--model", MODEL, "--seconds", "3", "--data", str(tmp_path / "live.json"))
+        proc = _posestudio("live", url, "--model", MODEL, "--seconds", "3", "--data", str(tmp_path / "live.json"),
+                           "--record", str(tmp_path / "take.mp4"))
     assert proc.returncode == 0, proc.stderr
+    assert f"frames to {tmp_path / 'take.mp4'} and its analysis to {tmp_path / 'take.npz'}." in proc.stderr
     lines = proc.stdout.strip().splitlines()
     assert [line.split(": ")[0] for line in lines] == STAT_NAMES
     values = {name: float(line.split(": ")[1]) for name, line in zip(STAT_NAMES, lines)}
@@ -162,6 +164,8 @@ def test_cli_prints_the_counters_and_writes_the_data(videos_dir, require_model, 
     data = json.loads((tmp_path / "live.json").read_text())
     live = data["live"]
     assert live["analysed"] + live["dropped"] == live["received"] == data["frame_count"]
+    with VideoSource(tmp_path / "take.mp4") as clip:
+        assert clip.frame_count == live["received"] and load_cached(clip, MODEL) is not None
     assert live["dropped"] == values["dropped"] and len(data["frames"]) == live["analysed"]
     assert all(f["latency_ms"] > 0 for f in data["frames"])
     people = [p for f in data["frames"] for p in f["people"]]
