@@ -197,7 +197,7 @@ def test_next_low_score_finds_the_start_of_each_unsure_stretch():
     assert C.next_low_score(r, 0, 50, -1, 0.3, [2, 3]) == (30, 3)
 
 
-def test_on_a_real_clip_two_drags_ten_frames_apart_interpolate_the_offset(videos_dir, require_model):
+def test_on_a_real_clip_two_drags_ten_frames_apart_interpolate_the_offset(videos_dir, require_model, tmp_path):
     """The gym clip's right wrist (found by BlazePose throughout frames 40-50): drag it at frames 40 and 50;
     every frame between moves by the linearly interpolated offset, within 0.5 px."""
     from posestudio.core.analysis.run import analyse_video
@@ -230,3 +230,28 @@ def test_on_a_real_clip_two_drags_ten_frames_apart_interpolate_the_offset(videos
     before = [c.frame for c in sudden_changes(angle_table(r.track(pid), r.timestamps, r.keypoint_names))]
     after = [c.frame for c in sudden_changes(angle_table(fixed.track(pid), fixed.timestamps, fixed.keypoint_names))]
     assert 20 in before and 20 not in after, (before, after)
+
+    # `posestudio export` of the clip uses the corrected cached analysis: numbers and drawn video
+    from posestudio.cli import main
+    from posestudio.core.analysis.cache import save_cached
+    from posestudio.core.render import HAND_RGB
+    from posestudio.core.video.source import VideoSource
+
+    save_cached(fixed)
+    out, data = tmp_path / "gym.mp4", tmp_path / "gym.json"
+    assert main(["export", str(videos_dir / GYM), "-o", str(out), "--model", MODEL, "--end", "1", "--data",
+                 str(data), "--quiet"]) == 0
+    doc = json.loads(data.read_text())
+    elbow = fixed.keypoint_names.index("left_elbow")
+    person = next(p for p in doc["frames"][12]["people"] if p["id"] == pid)
+    assert person["manual"]["left_elbow"] is True and "manual" not in doc["frames"][30]["people"][0]
+    np.testing.assert_allclose(person["keypoints"][elbow][:2], fixed.keypoints[12, 0, elbow, :2], atol=0.01)
+    with VideoSource(out) as video, VideoSource(videos_dir / GYM) as source:
+        frame, plain = video.frame_at(12).astype(int), source.frame_at(12).astype(int)
+    x, y = np.round(fixed.keypoints[12, 0, elbow, :2]).astype(int)
+
+    def yellow(picture):  # the ring's colour after H.264 at 240p: bright red and green, little blue
+        near = picture[max(0, y - 8):y + 9, max(0, x - 8):x + 9]
+        return int(((near[..., 0] > 170) & (near[..., 1] > 170) & (near[..., 2] < 130)).sum())
+
+    assert yellow(frame) >= 3 and yellow(plain) == 0, (yellow(frame), yellow(plain))   # a ring round the elbow
