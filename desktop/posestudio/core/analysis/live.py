@@ -71,6 +71,7 @@ class LiveStats:
     analysed_fps: float
     latency_p50_ms: float
     latency_p95_ms: float
+    model_p50_ms: float = float("nan")   # of which the model itself (the rest: waiting, conversion, ids, angles)
 
     def lines(self) -> list[str]:
         """The summary `posestudio live` prints, one `name: value` a line."""
@@ -111,6 +112,7 @@ class LiveAnalysis:
         self._filters: dict[tuple[int, str], OneEuroFilter] = {}
         self._poses: dict[int, LivePose] = {}
         self._latencies: list[float] = []
+        self._model_times: list[float] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -172,7 +174,9 @@ class LiveAnalysis:
             self.size = (rgb.shape[1], rgb.shape[0])
             self.tracker = (SinglePersonTracker() if self.estimator.max_people <= 1
                             else PersonTracker(fps=self.source.nominal_fps, frame_size=self.size))
+        began = time.monotonic()
         people = self.estimator.estimate(rgb)[: self.estimator.max_people]
+        model_time = time.monotonic() - began
         kps, boxes = [p.keypoints for p in people], [p.box for p in people]
         ids = [int(i) for i in self.tracker.update(kps, boxes, frame.time,
                                                    appearance=torso_colours(rgb, kps, boxes))]
@@ -182,6 +186,7 @@ class LiveAnalysis:
         with self._lock:
             self._poses[frame.index] = LivePose(None, people, ids, angles, pose.latency)  # no picture kept
             self._latencies.append(pose.latency)
+            self._model_times.append(model_time)
             self.latest = pose
         if self.on_pose is not None:
             self.on_pose(pose)
@@ -202,11 +207,13 @@ class LiveAnalysis:
         """The counters so far (any thread). After finish(), analysed + dropped == received."""
         with self._lock:
             analysed, lat = len(self._poses), np.array(self._latencies, dtype=np.float64)
+            model = np.array(self._model_times, dtype=np.float64)
         received = self.source.received
         fps = self.source.received_fps
         p50, p95 = (np.percentile(lat, [50, 95]) * 1000.0) if lat.size else (float("nan"), float("nan"))
+        model_p50 = float(np.median(model) * 1000.0) if model.size else float("nan")
         return LiveStats(received, analysed, received - analysed if self.source.ended.is_set() else self.source.dropped,
-                         fps, fps * analysed / received if received else 0.0, float(p50), float(p95))
+                         fps, fps * analysed / received if received else 0.0, float(p50), float(p95), model_p50)
 
     def advice(self) -> str | None:
         """A sentence when the model does not keep up with the frames arriving, naming a faster model."""
