@@ -109,3 +109,29 @@ def test_bad_input_is_one_sentence_and_writes_nothing(videos_dir, tmp_path, requ
     assert rc == 2
     assert says in _one_sentence(capsys.readouterr().err)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_side_by_side_cancelled_leaves_nothing_and_an_older_file_stays(videos_dir, tmp_path, require_model):
+    import threading
+
+    from posestudio.core.analysis.run import analyse_video
+    from posestudio.core.errors import Cancelled
+    from posestudio.core.export.side_by_side import export_side_by_side
+    from posestudio.core.kinematics.sync import SyncResult
+    from posestudio.core.video.source import VideoSource
+
+    require_model(MODEL)
+    out = tmp_path / "both.mp4"
+    out.write_bytes(b"an older export")
+    cancel = threading.Event()
+
+    def progress(done, total):
+        if done == 3:
+            cancel.set()
+
+    with VideoSource(videos_dir / RUNNING) as a, VideoSource(videos_dir / RUNNING) as b:
+        result = analyse_video(a, MODEL)
+        with pytest.raises(Cancelled):
+            export_side_by_side(a, result, b, result, SyncResult(0.2, 1.0, "events", ()), out,
+                                progress=progress, cancel=cancel)
+    assert out.read_bytes() == b"an older export" and [p.name for p in tmp_path.iterdir()] == ["both.mp4"]

@@ -150,7 +150,8 @@ def test_walking_woman_strides_match_the_eye(walk_multipose):
     contacts = np.sort(np.concatenate([rep.events[s].contacts for s in ("left", "right")])) * r.fps
     assert contacts.size == len(EYE_WALK_CONTACTS)
     assert np.max(np.abs(contacts - EYE_WALK_CONTACTS)) <= 3  # frames
-    sides = [s for c in contacts for s in ("left", "right") if np.any(np.abs(rep.events[s].contacts * r.fps - c) < 1e-6)]
+    sides = [s for c in contacts for s in ("left", "right")
+             if np.any(np.abs(rep.events[s].contacts * r.fps - c) < 1e-6)]
     assert all(a != b for a, b in zip(sides, sides[1:]))  # the feet take turns
     for s in ("left", "right"):
         assert rep.sides[s].count == 3

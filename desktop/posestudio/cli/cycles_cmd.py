@@ -79,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
     if Path(args.video).resolve() == out.resolve():
         raise PoseStudioError("The output would overwrite the video; choose another name.")
     if args.start is not None and args.end is not None and args.end <= args.start:
-        raise PoseStudioError(f"--end {args.end:g} is not after --start {args.start:g}; give an end later than the start.")
+        raise PoseStudioError(f"--end {args.end:g} is not after --start {args.start:g}; "
+                              f"give an end later than the start.")
     progress = Progress(not args.quiet)
     with open_video(args.video) as source:
         result = analysed(source, args.model, progress)

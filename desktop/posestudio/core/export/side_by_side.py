@@ -99,6 +99,9 @@ class _Half:
             self.overlay.draw(out, i, float(self.times[i]))
         return out
 
+    def close(self) -> None:
+        self.frames.close()  # stops the decoder's reader thread now, not when garbage is collected
+
 
 def export_side_by_side(source_a, result_a, source_b, result_b, sync, out_path,
                         options: SideBySideOptions | None = None, *,
@@ -121,6 +124,19 @@ def export_side_by_side(source_a, result_a, source_b, result_b, sync, out_path,
     height = height // 2 * 2
     a = _Half(source_a, result_a, a_idx, height, options.titles[0], options, options.person_a)
     b = _Half(source_b, result_b, b_idx, height, options.titles[1], options, options.person_b)
+    try:
+        _encode(a, b, a_idx, b_idx, height, out_path, options, progress, cancel)
+    finally:
+        a.close()
+        b.close()
+    a_t = a.times
+    interval = float(np.median(np.diff(a_t))) if a_t.size > 1 else 1 / 30
+    duration = float(a_t[a_idx[-1]] - a_t[a_idx[0]] + interval)
+    return ExportReport(out_path, int(a_idx.size), a.w + b.w, height, duration, None, time.perf_counter() - began)
+
+
+def _encode(a: _Half, b: _Half, a_idx, b_idx, height: int, out_path: Path, options: SideBySideOptions,
+            progress, cancel) -> None:
     a_t = a.times
     interval = float(np.median(np.diff(a_t))) if a_t.size > 1 else 1 / 30
     fps = Fraction(1.0 / interval).limit_denominator(1001)
@@ -146,8 +162,6 @@ def export_side_by_side(source_a, result_a, source_b, result_b, sync, out_path,
                     progress(done, a_idx.size)
             for packet in stream.encode(None):
                 out.mux(packet)
-    duration = float(a_t[a_idx[-1]] - t0 + interval)
-    return ExportReport(out_path, int(a_idx.size), a.w + b.w, height, duration, None, time.perf_counter() - began)
 
 
 __all__ = ["SideBySideOptions", "export_side_by_side", "matching_frames"]

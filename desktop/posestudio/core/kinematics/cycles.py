@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
+
 from .filtering import butterworth, fill_gaps, finite_runs
 from .summary import find_repetitions, gait_cadence
 
@@ -105,14 +107,15 @@ def travel_direction(pelvis_x: np.ndarray, timestamps: np.ndarray, facing: np.nd
     On a treadmill the pelvis stays put; `facing` (+1/-1 per frame, angles.facing_direction) decides then.
     """
     ok = np.isfinite(pelvis_x)
+    slope = float(np.polyfit(timestamps[ok], pelvis_x[ok], 1)[0]) if ok.sum() >= 2 else 0.0
     if ok.sum() >= 2:
-        slope = np.polyfit(timestamps[ok], pelvis_x[ok], 1)[0]
         spread = np.nanpercentile(pelvis_x, 95) - np.nanpercentile(pelvis_x, 5)
+        # travelling: the steady drift makes up most of the pelvis' spread (not the sway of a treadmill)
         if spread > 0 and abs(slope) * (timestamps[ok][-1] - timestamps[ok][0]) > 0.5 * spread:
             return 1 if slope > 0 else -1
     if facing is not None and np.any(facing):
         return 1 if np.sum(facing) >= 0 else -1
-    return 1 if ok.sum() >= 2 and np.polyfit(timestamps[ok], pelvis_x[ok], 1)[0] >= 0 else -1
+    return 1 if slope >= 0 else -1
 
 
 def _peak_times(y: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -140,7 +143,7 @@ def _peak_times(y: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.asarray(out)
 
 
-def gait_events(keypoints: np.ndarray, timestamps, keypoint_names, min_score: float = 0.3,
+def gait_events(keypoints: np.ndarray, timestamps, keypoint_names, min_score: float = DEFAULT_MIN_SCORE,
                 direction: int | None = None, fix_sides: bool = True) -> dict[str, GaitEvents]:
     """Foot contacts and toe offs per side of one person (keypoints (F, K, 3)), by Zeni et al. (2008).
 
@@ -262,11 +265,12 @@ def _angle_side(name: str) -> str | None:
     return None
 
 
-def is_gait(angles: dict[str, np.ndarray], timestamps) -> bool:
-    """Walking or running: the knees bend in turn at a steady pace (summary.gait_cadence), two steps or more."""
+def is_gait(angles: dict[str, np.ndarray], timestamps, start: float | None = None, end: float | None = None) -> bool:
+    """Walking or running: the knees bend in turn at a steady pace (summary.gait_cadence), two steps or more,
+    within [start, end] seconds."""
     if "left_knee" not in angles and "right_knee" not in angles:
         return False
-    g = gait_cadence(angles.get("left_knee"), angles.get("right_knee"), timestamps)
+    g = gait_cadence(angles.get("left_knee"), angles.get("right_knee"), timestamps, start, end)
     return bool(g["gait"]) and g["steps"] >= 2
 
 
@@ -293,7 +297,8 @@ def _drivers(angles: dict[str, np.ndarray]) -> dict[str, str]:
 
 def person_cycles(keypoints: np.ndarray, timestamps, keypoint_names, angles: dict[str, np.ndarray],
                   kind: str = "auto", start: float | None = None, end: float | None = None,
-                  min_score: float = 0.3, driver_angles: dict[str, np.ndarray] | None = None) -> CycleReport:
+                  min_score: float = DEFAULT_MIN_SCORE,
+                  driver_angles: dict[str, np.ndarray] | None = None) -> CycleReport:
     """Cycles of one person and the mean +- SD curve of each angle over them.
 
     keypoints (F, K, 3); angles: name -> (F,) degrees (e.g. AngleTable.filtered). kind "gait" (strides from
@@ -306,7 +311,7 @@ def person_cycles(keypoints: np.ndarray, timestamps, keypoint_names, angles: dic
     if kind not in ("auto", "gait", "repetitions"):
         raise ValueError(f"kind must be auto, gait or repetitions, not {kind!r}")
     if kind == "auto":
-        kind = "gait" if is_gait(driver_angles or angles, t) else "repetitions"
+        kind = "gait" if is_gait(driver_angles or angles, t, start, end) else "repetitions"
     events: dict[str, GaitEvents] = {}
     if kind == "gait":
         events = gait_events(keypoints, t, keypoint_names, min_score)

@@ -233,7 +233,9 @@ def dtw_path(a: np.ndarray, b: np.ndarray, band: float | None = None,
     """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     n, m = len(a), len(b)
-    cost = ((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2)
+    cost = np.zeros((n, m))
+    for d in range(a.shape[1]):  # one angle at a time: an (N, M, D) temporary would take D times the memory
+        cost += (a[:, d, None] - b[None, :, d]) ** 2
     if band is not None and not open_ends:
         ii, jj = np.meshgrid(np.arange(n) / max(n - 1, 1), np.arange(m) / max(m - 1, 1), indexing="ij")
         cost[np.abs(ii - jj) > band] = np.inf
