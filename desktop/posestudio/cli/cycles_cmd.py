@@ -23,7 +23,7 @@ def register(subparsers) -> None:
         "cycles", help="strides or repetitions normalised to 0-100 %%, mean and SD per angle, as CSV",
         description="Split the movement into cycles - strides from a foot's contact to its next contact "
                     "(walking or running seen from the side) or repetitions of an exercise - normalise each to "
-                    "0-100 %% and write per angle the mean curve with its SD. Prints one line per side.")
+                    "0-100 % and write per angle the mean curve with its SD. Prints one line per side.")
     p.add_argument("video", metavar="VIDEO")
     p.add_argument("-o", "--output", required=True, metavar="CYCLES.csv")
     p.add_argument("--angles", metavar="NAMES", help="angles in the table, comma-separated (default: the joint "
