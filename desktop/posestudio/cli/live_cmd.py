@@ -28,7 +28,7 @@ def register(subparsers) -> None:
         "live", help="analyse a camera or network stream live, without a window",
         description="Run the model on the newest frame of a camera or stream, optionally record it (H.264 MP4, "
                     "with its analysis saved beside it and cached) and write the live poses and angles. Ctrl+C "
-                    "stops and saves.")
+                    "stops and saves (a second Ctrl+C skips analysing the frames skipped live).")
     p.add_argument("source", metavar="SOURCE",
                    help="camera number (0) or device (/dev/video0), or a stream address: rtsp://, http://, "
                         "udp://, tcp:// (MPEG-TS)")
@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from posestudio.core.models.pose import create_estimator
     from posestudio.core.video.live import LiveSource
     from posestudio.core.video.recorder import check_target
+    from posestudio.cli.analyze_cmd import ProgressBar
 
     seconds = _seconds(args.seconds)
     if args.record:
@@ -66,13 +67,23 @@ def run(args: argparse.Namespace) -> int:
         raise PoseStudioError(f"The data file {Path(args.data).name} must be .json; name it e.g. live.json.")
     estimator = create_estimator(args.model)  # a missing model: one sentence before the source is opened
     source = LiveSource(args.source)
-    cancel = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())  # Ctrl+C stops and saves
+    cancel, cancel_completion = threading.Event(), threading.Event()
+
+    def interrupted(*_) -> None:  # Ctrl+C stops and saves; a second one skips completing the recording's analysis
+        (cancel_completion if cancel.is_set() else cancel).set()
+
+    previous = signal.signal(signal.SIGINT, interrupted)
+    bar = None
     try:
         live = LiveAnalysis(source, args.model, record_to=args.record, estimator=estimator)
-        summary = live.run(seconds, cancel)
+        if args.record:
+            bar = ProgressBar(f"analysing the frames skipped live in {Path(args.record).name}",
+                              enabled=sys.stderr.isatty())
+        summary = live.run(seconds, cancel, progress=bar, cancel_completion=cancel_completion)
     finally:
         signal.signal(signal.SIGINT, previous)
+        if bar is not None:
+            bar.close()
     if args.data and summary.result is not None:
         _write_data(summary, args.data)
     for line in summary.stats.lines():

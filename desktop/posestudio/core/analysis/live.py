@@ -134,14 +134,17 @@ class LiveAnalysis:
         self._thread = threading.Thread(target=self._loop_guarded, name="posestudio-live-analysis", daemon=True)
         self._thread.start()
 
-    def run(self, seconds: float | None = None, cancel: threading.Event | None = None) -> LiveSummary:
-        """Analyse on this thread until `seconds` of wall time pass, `cancel` is set or the source ends."""
+    def run(self, seconds: float | None = None, cancel: threading.Event | None = None, *,
+            progress: Callable[[int, int], None] | None = None,
+            cancel_completion: threading.Event | None = None) -> LiveSummary:
+        """Analyse on this thread until `seconds` of wall time pass, `cancel` is set or the source ends; then
+        finish(progress, cancel_completion)."""
         self.source.start()
         deadline = None if seconds is None else time.monotonic() + seconds
         try:
             self._loop(deadline, cancel)
         finally:
-            summary = self.finish()
+            summary = self.finish(progress, cancel_completion)
         return summary
 
     def _loop_guarded(self) -> None:
@@ -224,9 +227,8 @@ class LiveAnalysis:
         faster = FASTER_MODEL.get(self.model_id)
         then = (f"choose {faster}, which is faster" if faster
                 else "lower the camera's frame rate or resolution; no model is faster")
-        return (f"{self.model_id} analyses {stats.analysed_fps:.0f} of the {stats.received_fps:.0f} frames a second "
-                f"that arrive, so it shows every {stats.received_fps / max(stats.analysed_fps, 1e-9):.1f}th frame; "
-                f"{then}.")
+        return (f"{self.model_id} keeps up with only {stats.analysed_fps:.0f} of the {stats.received_fps:.0f} frames "
+                f"a second that arrive (one in {stats.received_fps / max(stats.analysed_fps, 1e-9):.1f}); {then}.")
 
     # ----- the end -----
     def stop(self) -> None:
