@@ -204,9 +204,14 @@ class BlazePoseEstimator(PoseEstimator):
 
     def reset(self) -> None:
         self._roi: Roi | None = None
+        self._seed: Roi | None = None
         self._frame = 0
         self._shape: tuple[int, int] | None = None
         self._aux_filter.reset()
+
+    def seed(self, roi: Roi) -> None:
+        """Follow the person in `roi` from the next frame on (the user chose them), instead of the detector's."""
+        self._seed = roi
 
     def _roi_from_detector(self, rgb: np.ndarray, rect=None) -> Roi | None:
         found = self.detector.detect(rgb, rect)
@@ -217,8 +222,12 @@ class BlazePoseEstimator(PoseEstimator):
 
     def estimate(self, rgb: np.ndarray) -> list[Person]:
         if rgb.shape[:2] != self._shape:  # a new frame size cannot continue the old track
+            seed = self._seed
             self.reset()
-            self._shape = rgb.shape[:2]
+            self._shape, self._seed = rgb.shape[:2], seed
+        if self._seed is not None:
+            self._roi, self._seed = self._seed, None
+            self._aux_filter.reset()
         t_us = (self._frame + 1) * FRAME_STEP_US  # the first frame is at 33333 us, as in MediaPipe
         self._frame += 1
         tracked = self._roi is not None

@@ -98,8 +98,9 @@ class BlazePoseMulti(PoseEstimator):
 
     def estimate(self, rgb: np.ndarray) -> list[Person]:
         if rgb.shape[:2] != self._shape:
+            seeds = self._seeds
             self.reset()
-            self._shape = rgb.shape[:2]
+            self._shape, self._seeds = rgb.shape[:2], seeds
         self._frame += 1
         t_us = self._frame * FRAME_STEP_US
         kept: list[tuple[_Track, LandmarkResult]] = []

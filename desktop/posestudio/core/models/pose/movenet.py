@@ -75,6 +75,10 @@ class MoveNetSingle(PoseEstimator):
     def reset(self) -> None:
         self._region = None
 
+    def seed(self, region: Region) -> None:
+        """Look in `region` next frame (the user chose the person there), then follow them as usual."""
+        self._region = region
+
     def run_region(self, rgb: np.ndarray, region: Region) -> np.ndarray:
         """(17, 3) x, y (image pixels), score for the person in `region` of the frame."""
         size = self.input_size
@@ -94,7 +98,7 @@ class MoveNetSingle(PoseEstimator):
 
     def estimate(self, rgb: np.ndarray) -> list[Person]:
         h, w = rgb.shape[:2]
-        region = self._region if (self.track and self._region is not None) else Region.whole_frame(w, h)
+        region = self._region if self._region is not None else Region.whole_frame(w, h)
         keypoints = self.run_region(rgb, region)
         score = pose_score(keypoints[:, 2])
         if score < self.min_pose_score:
