@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -54,12 +54,20 @@ KEEP_UP_AFTER_S = 2.0  # judged after this much stream time (start-up bursts and
 
 @dataclass
 class LivePose:
-    frame: LiveFrame | None                 # the frame the poses were computed for (None once stored)
+    frame: LiveFrame                        # the frame the poses were computed for
     people: list[Person]                    # best first, as the model gave them
     person_ids: list[int]                   # stable id of each person
     angles: dict[int, dict[str, float]]     # person id -> angle name -> degrees, one-euro filtered (NaN: unknown)
     latency: float                          # seconds from the frame's arrival to this result
-    picture: np.ndarray | None = None       # the upright RGB the model saw (None once stored), to draw on
+    picture: np.ndarray                     # the upright RGB the model saw, to draw on
+
+
+class _Kept(NamedTuple):
+    """What is kept of each analysed frame for the end of the session: no picture, angles as arrays."""
+    people: list[Person]
+    person_ids: list[int]
+    angles: dict[int, np.ndarray]           # person id -> float32 degrees in the order of LiveAnalysis.angles
+    latency: float
 
 
 @dataclass
@@ -110,7 +118,7 @@ class LiveAnalysis:
             self.start_recording(record_to)
         self.tracker = None  # made on the first frame, when the picture size is known
         self._filters: dict[tuple[int, str], OneEuroFilter] = {}
-        self._poses: dict[int, LivePose] = {}
+        self._poses: dict[int, _Kept] = {}
         self._latencies: list[float] = []
         self._model_times: list[float] = []
         self._lock = threading.Lock()
@@ -187,7 +195,8 @@ class LiveAnalysis:
         angles = {pid: self._filtered_angles(pid, p.keypoints, frame.time) for p, pid in zip(people, ids) if pid >= 0}
         pose = LivePose(frame, people, ids, angles, time.monotonic() - frame.received, rgb)
         with self._lock:
-            self._poses[frame.index] = LivePose(None, people, ids, angles, pose.latency)  # no picture kept
+            self._poses[frame.index] = _Kept(people, ids, {pid: np.array(list(a.values()), dtype=np.float32)
+                                                           for pid, a in angles.items()}, pose.latency)
             self._latencies.append(pose.latency)
             self._model_times.append(model_time)
             self.latest = pose
@@ -293,9 +302,11 @@ class LiveAnalysis:
         shape = (result.frame_count, result.max_people)
         angles = {a.name: np.full(shape, np.nan) for a in self.angles}
         latency = np.full(result.frame_count, np.nan)
-        for index, pose in self._poses.items():
-            latency[index] = pose.latency
-            for slot, pid in enumerate(pose.person_ids):
-                for name, value in pose.angles.get(pid, {}).items():
-                    angles[name][index, slot] = value
+        names = [a.name for a in self.angles]
+        for index, kept in self._poses.items():
+            latency[index] = kept.latency
+            for slot, pid in enumerate(kept.person_ids):
+                if pid in kept.angles:
+                    for name, value in zip(names, kept.angles[pid]):
+                        angles[name][index, slot] = value
         return angles, latency
