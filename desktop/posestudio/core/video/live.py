@@ -86,7 +86,7 @@ def describe(spec: str) -> tuple[str, str | None, dict]:
     raise LiveSourceError(f"Cameras are not supported on {sys.platform}; give a stream address instead.")
 
 
-def _open_failed(spec: str, exc: Exception, timeout: float) -> LiveSourceError:
+def _open_failed(spec: str, exc: Exception, timeout: float, camera: bool) -> LiveSourceError:
     if isinstance(exc, (av.ExitError, TimeoutError)):
         return LiveSourceError(f"'{spec}' sent nothing within {timeout:g} s; check that the camera or stream "
                                "is on and the address is right.")
@@ -94,9 +94,13 @@ def _open_failed(spec: str, exc: Exception, timeout: float) -> LiveSourceError:
         return LiveSourceError(f"Nothing answers at '{spec}' (connection refused); check that the stream is "
                                "running and the address and port are right.")
     if isinstance(exc, FileNotFoundError):
-        return LiveSourceError(f"There is no camera '{spec}'; check that it is plugged in, or give another number.")
+        if camera:
+            return LiveSourceError(f"There is no camera '{spec}'; check that it is plugged in, or give another "
+                                   "number.")
+        return LiveSourceError(f"There is no stream at '{spec}'; check the address.")
     if isinstance(exc, PermissionError):
-        return LiveSourceError(f"Pose Studio may not use the camera '{spec}'; allow camera access and try again.")
+        what = "the camera" if camera else "the stream"
+        return LiveSourceError(f"Pose Studio may not use {what} '{spec}'; allow access and try again.")
     return LiveSourceError(f"'{spec}' cannot be opened as a live source ({exc.__class__.__name__}); check the "
                            "address or camera and try again.")
 
@@ -113,7 +117,7 @@ class LiveSource:
             self._container = av.open(target, format=fmt, options=options, timeout=(open_timeout, read_timeout))
         except (av.FFmpegError, OSError) as exc:
             log.warning("opening live source %s failed", self.spec, exc_info=True)
-            raise _open_failed(self.spec, exc, open_timeout) from None
+            raise _open_failed(self.spec, exc, open_timeout, self.is_camera) from None
         if not self._container.streams.video:
             self._container.close()
             raise LiveSourceError(f"'{self.spec}' carries no video; check the address.")
