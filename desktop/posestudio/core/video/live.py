@@ -93,6 +93,11 @@ def _open_failed(spec: str, exc: Exception, timeout: float, camera: bool) -> Liv
     if isinstance(exc, ConnectionRefusedError):
         return LiveSourceError(f"Nothing answers at '{spec}' (connection refused); check that the stream is "
                                "running and the address and port are right.")
+    if isinstance(exc, av.HTTPNotFoundError):
+        return LiveSourceError(f"There is no stream at '{spec}' (the server says not found); check the address.")
+    if isinstance(exc, (av.HTTPUnauthorizedError, av.HTTPForbiddenError)):
+        return LiveSourceError(f"The server at '{spec}' refuses access; put the user name and password in the "
+                               "address (rtsp://user:password@host/...) or check them.")
     if isinstance(exc, FileNotFoundError):
         if camera:
             return LiveSourceError(f"There is no camera '{spec}'; check that it is plugged in, or give another "
