@@ -75,7 +75,11 @@ def run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGINT, interrupted)
     bar = None
     try:
-        live = LiveAnalysis(source, args.model, record_to=args.record, estimator=estimator)
+        try:
+            live = LiveAnalysis(source, args.model, record_to=args.record, estimator=estimator)
+        except BaseException:
+            source.stop()
+            raise
         if args.record:
             bar = ProgressBar(f"analysing the frames skipped live in {Path(args.record).name}",
                               enabled=sys.stderr.isatty())
