@@ -271,3 +271,26 @@ def test_skipped_frames_are_completed_from_the_file_with_the_live_ids(videos_dir
     both = found & (full.person_ids[:, 0] >= 0)
     error = np.linalg.norm(live.keypoints[both, 0, :, :2] - full.keypoints[both, 0, :, :2], axis=-1)
     assert np.nanmedian(error) < 5.0
+
+
+def test_recorder_writes_a_sideways_camera_upright_at_its_timestamps(videos_dir, tmp_path):
+    from posestudio.core.video.live import LiveFrame
+    from posestudio.core.video.recorder import Recorder
+
+    phone = videos_dir / "awkward" / "phone_rotated90_running.mov"  # stored 352x480, shown 480x352
+    recorder = Recorder(tmp_path / "upright.mp4", fps_hint=30.0)
+    times = []
+    with av.open(str(phone)) as c:
+        for i, frame in enumerate(c.decode(video=0)):
+            times.append(frame.time)
+            turns = int(round(frame.rotation / 90.0)) % 4
+            recorder.put(LiveFrame(i, frame.time - times[0], time.monotonic(), frame, turns))
+    report = recorder.close()
+    assert report.error is None and report.frames == len(times) and report.first_index == 0
+    with VideoSource(phone) as original, VideoSource(report.path) as recorded:
+        assert (recorded.width, recorded.height) == (original.width, original.height) == (480, 352)
+        assert recorded.frame_count == original.frame_count
+        np.testing.assert_allclose(recorded.timestamps, np.array(times) - times[0], atol=1e-4)
+        for i in (0, recorded.frame_count - 1):
+            diff = np.abs(recorded.frame_at(i).astype(int) - original.frame_at(i).astype(int))
+            assert diff.mean() < 6  # the same upright picture, up to H.264 at crf 20
