@@ -35,12 +35,14 @@ def test_sudden_changes_are_shown_and_a_wrong_arm_can_be_left_out_kept_and_put_b
     data = window.session.angle_data
     frames = [c.frame for c in data.sudden]
     assert 20 in frames, frames  # the arm comes off the railing
-    assert len(window.timeline.marks.data) == len(frames)
+    assert len(window.timeline.marks_shown) == len(frames)
     assert window.timeline.warning.isVisible() and "sudden change" in window.timeline.warning.text()
     ts = data.timestamps
     i = frames.index(20)
-    ring = window.timeline.marks.data[i]
-    assert abs(ring["x"] - ts[20]) < 1e-6 and "left_shoulder" in ring["data"]
+    ring = window.timeline.marks_shown[i]
+    assert abs(ring[0] - ts[20]) < 1e-6 and "left_shoulder" in ring[2]
+    shoulder = window.timeline.rows["shoulder"].marks.data  # drawn in the shoulder's row
+    assert any(abs(x - ts[20]) < 1e-6 for x in shoulder["x"])
 
     # Ctrl+J walks through them, the status bar says what changed
     window.playback.seek(10)

@@ -88,8 +88,10 @@ def test_playback_follows_the_real_timestamps(window, open_clip, qtbot, running)
 
 def test_click_in_the_plot_seeks(window, open_clip, qtbot, running):
     open_clip(window, running)
-    plot = window.timeline.plot
-    vb = plot.getPlotItem().vb
+    plot = window.timeline.view
+    qtbot.waitUntil(lambda: bool(window.timeline.visible_rows()), timeout=60000)  # rows come with the curves
+    vb = window.timeline.visible_rows()[0].vb
+    qtbot.waitUntil(lambda: vb.sceneBoundingRect().width() > 300, timeout=5000)  # laid out
     target = 1.0  # seconds
     y_mid = sum(vb.viewRange()[1]) / 2
     scene_pos = vb.mapViewToScene(QPointF(target, y_mid))

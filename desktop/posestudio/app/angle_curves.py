@@ -135,9 +135,9 @@ class AngleCurves(QObject):
         """Rings where the shown curves change suddenly, grey bands where the user left parts out."""
         marks = []
         for change in data.sudden:
-            y = next((float(data.values[n][change.frame]) for n in change.names
-                      if n in data.values and np.isfinite(data.values[n][change.frame])), 0.0)
-            marks.append((float(data.timestamps[change.frame]), y, describe(change)))
+            name, y = next(((n, float(data.values[n][change.frame])) for n in change.names
+                            if n in data.values and np.isfinite(data.values[n][change.frame])), (None, 0.0))
+            marks.append((float(data.timestamps[change.frame]), y, describe(change), name))
         self.timeline.set_marks(marks)
         ts = data.timestamps
         half = half_frame(ts) if ts is not None else 0.0

@@ -162,10 +162,10 @@ def idle_run(app, settings) -> dict:
     from posestudio.app.main_window import MainWindow
 
     ticker = _Ticker()
-    ticker.timer.start()  # from before the window is made: its first show and paint count too
     window = MainWindow(settings)
     window.resize(1400, 900)
     window.show()
+    QTimer.singleShot(0, ticker.timer.start)  # from the first event-loop turn after show(): the first paint counts
     loop = QEventLoop()
     QTimer.singleShot(int(IDLE_S * 1000), loop.quit)
     loop.exec()

@@ -1,0 +1,224 @@
+"""One timeline row per joint: its plot, its curves (left and right overlaid, one set per clip) and a short
+label outside the plot area. Which row an angle goes to and the colour it gets: the video's rule (left
+orange, right blue, angles of the body's centre grey then green)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGraphicsItem
+
+from posestudio.core.models.skeleton import side_of
+from posestudio.core.render import CENTER_RGB, LEFT_RGB, RIGHT_RGB
+
+ROW_ORDER = ("knee", "hip", "ankle", "elbow", "shoulder", "trunk", "thigh", "shank", "foot", "upper_arm",
+             "forearm")
+CUSTOM_ROW = "custom"
+CENTRE_COLOURS = (CENTER_RGB, (120, 220, 90), (230, 90, 200), (250, 220, 60))
+CHUNK = 4096          # samples per drawn piece: adding frames redraws the last piece only
+ROW_MIN_HEIGHT = 64   # pixels: below this a row's curves cannot be read
+
+
+def side(name: str) -> str:
+    """left, right or center."""
+    return side_of(name)
+
+
+def family(name: str) -> str:
+    s = side(name)
+    if s == "center":
+        return name
+    return name[len(s) + 1:] if name.startswith(s + "_") else name[:-len(s) - 1]
+
+
+def row_key(name: str, builtin: bool = True) -> str:
+    """The row an angle is drawn in: its joint ('knee' for left_knee and right_knee), 'trunk' for the trunk's
+    angles, 'custom' for an angle the user made of the body's centre."""
+    f = family(name)
+    if f.startswith("trunk"):
+        return "trunk"
+    if not builtin and side(name) == "center":
+        return CUSTOM_ROW
+    return f
+
+
+def row_sort_key(key: str) -> tuple[int, str]:
+    if key in ROW_ORDER:
+        return ROW_ORDER.index(key), ""
+    return (len(ROW_ORDER) + (1 if key == CUSTOM_ROW else 0), key)
+
+
+def row_title(key: str) -> str:
+    return key.replace("_", " ").capitalize()
+
+
+class ViewBox(pg.ViewBox):
+    """Shift+drag selects a time range instead of panning."""
+
+    def __init__(self, on_shift_drag):
+        super().__init__()
+        self._on_shift_drag = on_shift_drag
+
+    def mouseDragEvent(self, ev, axis=None):
+        if ev.button() == Qt.MouseButton.LeftButton and ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            ev.accept()
+            x0 = self.mapSceneToView(ev.buttonDownScenePos()).x()
+            x1 = self.mapSceneToView(ev.scenePos()).x()
+            self._on_shift_drag(min(x0, x1), max(x0, x1))
+            return
+        super().mouseDragEvent(ev, axis)
+
+
+class Curve:
+    """One angle's curve, drawn in pieces of CHUNK samples so that frames added at the end redraw only the
+    last piece; each piece downsamples and clips to the view (pyqtgraph) on its own."""
+
+    def __init__(self, plot: pg.PlotItem, colour, dashed: bool):
+        style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
+        self.plot, self.pen = plot, pg.mkPen(colour, width=2, style=style)
+        self.colour = colour
+        self.pieces: list[pg.PlotDataItem] = []
+        self.t = self.y = np.zeros(0)
+        self.count = 0
+
+    def set_data(self, t: np.ndarray, y: np.ndarray, count: int, changed_from: int = 0) -> None:
+        """Show samples [0, count); only pieces from `changed_from` on are handed to pyqtgraph again."""
+        self.t, self.y, self.count = t, y, count
+        needed = (count + CHUNK - 1) // CHUNK
+        while len(self.pieces) > needed:
+            self.plot.removeItem(self.pieces.pop())
+        first = min(max(changed_from - 1, 0) // CHUNK, len(self.pieces))  # the piece ending there too
+        for k in range(first, needed):
+            a, b = k * CHUNK, min((k + 1) * CHUNK + 1, count)  # one shared sample joins the pieces
+            if k >= len(self.pieces):
+                item = pg.PlotDataItem(pen=self.pen, connect="finite")
+                # the cursor's repaint crosses every curve each frame: drawn from a pixmap until it changes
+                item.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+                self.plot.addItem(item)
+                self.pieces.append(item)
+            self.pieces[k].setData(t[a:b], y[a:b], connect="finite")
+
+    def getOriginalDataset(self):
+        return self.t[:self.count], self.y[:self.count]
+
+    def value_at(self, index: int) -> float:
+        return float(self.y[index]) if 0 <= index < self.count else float("nan")
+
+    def remove(self) -> None:
+        for item in self.pieces:
+            self.plot.removeItem(item)
+        self.pieces = []
+
+
+class JointRow:
+    """A plot for one joint: curves keyed (clip, angle name), a cursor line, range, marks, left-out bands."""
+
+    def __init__(self, key: str, on_shift_drag):
+        self.key = key
+        self.plot = pg.PlotItem(viewBox=ViewBox(on_shift_drag))
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.plot.setDownsampling(auto=True, mode="peak")
+        self.plot.setClipToView(True)
+        self.plot.getAxis("left").setWidth(40)
+        for name in ("left", "bottom"):
+            self.plot.getAxis(name).enableAutoSIPrefix(False)  # seconds and degrees, never "x0.001"
+        for name in ("left", "bottom"):
+            # the cursor moves every frame and its repaint touches the axes: a cached pixmap costs almost nothing
+            self.plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.label = pg.LabelItem(justify="right", size="8pt")
+        self.label.setFixedWidth(84)
+        self.cursor = pg.InfiniteLine(pos=0.0, angle=90, movable=True, pen=pg.mkPen((255, 230, 80), width=2),
+                                      hoverPen=pg.mkPen((255, 255, 160), width=3))
+        self.cursor.setZValue(10)
+        self.plot.addItem(self.cursor, ignoreBounds=True)
+        self.marks = pg.ScatterPlotItem(symbol="o", size=14, pen=pg.mkPen(255, 80, 60, width=2),
+                                        brush=pg.mkBrush(0, 0, 0, 0), hoverable=True,
+                                        hoverPen=pg.mkPen(255, 160, 140, width=3), tip=lambda x, y, data: data)
+        self.marks.setZValue(8)
+        self.plot.addItem(self.marks, ignoreBounds=True)
+        self.region: pg.LinearRegionItem | None = None
+        self.spans: list[pg.LinearRegionItem] = []
+        self.curves: dict[tuple[str, str], Curve] = {}
+        self._y = (np.inf, -np.inf)   # value range seen while growing
+
+    @property
+    def vb(self) -> pg.ViewBox:
+        return self.plot.getViewBox()
+
+    def colour_for(self, name: str, names: list[str]):
+        s = side(name)
+        if s == "left":
+            return LEFT_RGB
+        if s == "right":
+            return RIGHT_RGB
+        centre = [n for n in names if side(n) == "center"]
+        return CENTRE_COLOURS[centre.index(name) % len(CENTRE_COLOURS)] if name in centre else CENTER_RGB
+
+    def set_curves(self, clip_key: str, t: np.ndarray, values: dict[str, np.ndarray], count: int,
+                   changed_from: int, dashed: bool) -> None:
+        """This clip's curves in this row are exactly `values` (samples [0, count))."""
+        for key in [k for k in self.curves if k[0] == clip_key and k[1] not in values]:
+            self.curves.pop(key).remove()
+        names = sorted(values, key=lambda n: (side(n) != "left", side(n) != "right", n))
+        for name in names:
+            curve = self.curves.get((clip_key, name))
+            start = changed_from
+            if curve is None:
+                curve = self.curves[(clip_key, name)] = Curve(self.plot, self.colour_for(name, names), dashed)
+                start = 0
+            curve.set_data(t, values[name], count, start)
+        self._update_label()
+
+    def _update_label(self) -> None:
+        names = sorted({n for _, n in self.curves}, key=lambda n: (side(n) != "left", side(n) != "right", n))
+        parts = []
+        for name in names:
+            colour = next(c.colour for (_, n), c in self.curves.items() if n == name)
+            s = side(name)
+            short = {"left": "L", "right": "R"}.get(s) or family(name).replace("_", " ")
+            parts.append(f"<span style='color:#{colour[0]:02x}{colour[1]:02x}{colour[2]:02x}'>{short}</span>")
+        self.label.setText(f"<b>{row_title(self.key)}</b> (°)<br>{' '.join(parts)}", size="8pt")
+
+    def widen_y(self, values: dict[str, np.ndarray], start: int, stop: int) -> None:
+        """While growing: the y range only widens, in 30 degree steps, from the new samples only (re-ranging
+        regenerates the axes, most of a redraw's cost)."""
+        lo, hi = self._y
+        for v in values.values():
+            piece = v[start:stop]
+            piece = piece[np.isfinite(piece)]
+            if piece.size:
+                lo, hi = min(lo, float(piece.min())), max(hi, float(piece.max()))
+        if lo > hi:
+            return
+        grew = (lo, hi) != self._y
+        self._y = (lo, hi)
+        if grew or self.vb.autoRangeEnabled()[1]:
+            self.plot.setYRange(30.0 * np.floor(lo / 30.0) - 5.0, 30.0 * np.ceil(hi / 30.0) + 5.0, padding=0)
+
+    def auto_y(self) -> None:
+        self._y = (np.inf, -np.inf)
+        self.plot.enableAutoRange(axis="y")
+
+    def set_marks(self, marks: list[tuple]) -> None:
+        """Rings at (seconds, degrees, tooltip, ...)."""
+        self.marks.setData([m[0] for m in marks], [m[1] for m in marks], data=[m[2] for m in marks])
+
+    def set_spans(self, spans: list[tuple[float, float, str]]) -> None:
+        """Grey bands over (t0, t1, tooltip): what the user left out."""
+        for item in self.spans:
+            self.plot.removeItem(item)
+        self.spans = []
+        for t0, t1, text in spans:
+            item = pg.LinearRegionItem(values=(t0, t1), orientation="vertical", movable=False,
+                                       brush=pg.mkBrush(160, 160, 160, 55), pen=pg.mkPen(160, 160, 160, 120))
+            item.setZValue(-10)
+            item.setToolTip(text)
+            self.plot.addItem(item, ignoreBounds=True)
+            self.spans.append(item)
+
+    def remove_clip(self, clip_key: str | None = None) -> None:
+        for key in [k for k in self.curves if clip_key is None or k[0] == clip_key]:
+            self.curves.pop(key).remove()

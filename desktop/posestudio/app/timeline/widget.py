@@ -1,0 +1,394 @@
+"""Angle curves against time, one row per joint (left and right overlaid), rows sharing the time axis and
+the cursor; clicks seek, the wheel zooms, Shift+drag selects a range, rows can be hidden, a read-out follows
+the mouse. Labels sit left of the plots and the read-out above them: nothing is drawn over the data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QScrollArea, QToolButton, QVBoxLayout, QWidget
+
+from posestudio.app.timeline.hover import frame_at, readout
+from posestudio.app.timeline.rows import ROW_MIN_HEIGHT, JointRow, row_key, row_sort_key, row_title, side
+from posestudio.core.kinematics import DEFAULT_ANGLES
+from posestudio.core.render import LEFT_RGB, RIGHT_RGB
+
+MAIN = "main"   # the open clip's curves; compare mode adds another clip key, drawn dashed
+_BUILTIN = frozenset(a.name for a in DEFAULT_ANGLES)
+
+
+class _RowsView(pg.GraphicsLayoutWidget):
+    def getPlotItem(self):
+        """What a plot export draws (export_actions asks for it under this name): every visible row."""
+        return self.ci
+
+
+def _hex(rgb) -> str:
+    return "#%02x%02x%02x" % tuple(rgb)
+
+
+class Timeline(QWidget):
+    seek_requested = Signal(float)   # seconds
+    range_changed = Signal(object)   # (t0, t1) seconds of the selected range, or None for the whole clip
+    context_requested = Signal(float, object)  # right click: seconds, global screen position (QPoint)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        pg.setConfigOptions(antialias=False)
+        self.view = self.plot = _RowsView()
+        self.view.setBackground((24, 24, 26))
+        self.view.ci.setSpacing(0)
+        self.view.ci.setContentsMargins(2, 2, 6, 2)
+        self.rows: dict[str, JointRow] = {}
+        self.hidden: set[str] = set()
+        self.cursor = pg.InfiniteLine(pos=0.0, angle=90)   # the cursor's time; each row draws its own line
+        self.marks_shown: list[tuple] = []     # (seconds, degrees, text, angle name) of the sudden changes
+        self._range: tuple[float, float] | None = None
+        self._spans: list[tuple[float, float, str]] = []
+        self._t = np.zeros(0)
+        self._drawn: dict[str, tuple[int, tuple]] = {}   # clip -> (samples drawn, ids of the arrays drawn)
+        self._duration = 0.0
+        self._pending: tuple | None = None
+        self._syncing = False
+        self._view_x: tuple[float, float] | None = None   # the time range in view (all rows share it)
+
+        self.fit_button = QToolButton(text="Fit all")
+        self.fit_button.setToolTip("Show the whole clip and every curve")
+        self.rows_button = QToolButton(text="Rows")
+        self.rows_button.setToolTip("Show or hide the joints' rows")
+        self.rows_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.rows_menu = QMenu(self)
+        self.rows_button.setMenu(self.rows_menu)
+        for button in (self.fit_button, self.rows_button):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.fit_button.clicked.connect(self.fit_all)
+        self.hint = QLabel("click: seek · wheel: zoom · Shift+drag: range · right-click: more")
+        self.hint.setStyleSheet("color: gray")
+        self.legend = QLabel(f"<span style='color:{_hex(LEFT_RGB)}'>━ left</span>&nbsp;&nbsp;"
+                             f"<span style='color:{_hex(RIGHT_RGB)}'>━ right</span>")
+        self.legend.setToolTip("Left and right of the body overlaid in each joint's row, coloured as on the video")
+        self.readout = QLabel()
+        self.readout.setStyleSheet("color: rgb(230, 230, 230)")
+        self.warning = QLabel()
+        self.warning.setStyleSheet("color: rgb(255, 120, 90)")
+        self.warning.hide()
+        top = QHBoxLayout()
+        top.setContentsMargins(4, 0, 4, 0)
+        for widget, stretch in ((self.legend, 0), (self.readout, 1), (self.hint, 0), (self.warning, 0),
+                                (self.rows_button, 0), (self.fit_button, 0)):
+            top.addWidget(widget, stretch)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self.view)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addWidget(self.scroll, 1)
+        self.view.scene().sigMouseClicked.connect(self._on_click)
+        self.view.scene().sigMouseMoved.connect(self._on_move)
+
+    # ----- rows -----
+    def row_keys(self) -> list[str]:
+        """Every row, in the order shown (hidden ones included)."""
+        return sorted(self.rows, key=row_sort_key)
+
+    def visible_rows(self) -> list[JointRow]:
+        return [self.rows[k] for k in self.row_keys() if k not in self.hidden]
+
+    def set_row_visible(self, key: str, visible: bool) -> None:
+        (self.hidden.discard if visible else self.hidden.add)(key)
+        self._relayout()
+
+    def _relayout(self) -> None:
+        ci = self.view.ci
+        for row in self.rows.values():
+            for item in (row.label, row.plot):
+                if item in ci.items:
+                    ci.removeItem(item)
+        shown = self.visible_rows()
+        master = shown[0].plot if shown else None
+        for i, row in enumerate(shown):
+            ci.addItem(row.label, row=i, col=0)
+            ci.addItem(row.plot, row=i, col=1)
+            row.plot.setXLink(None if row.plot is master else master)
+            last = i == len(shown) - 1
+            axis = row.plot.getAxis("bottom")
+            axis.setStyle(showValues=last)
+            axis.setHeight(None if last else 4)
+            row.plot.setLabel("bottom", "time (s)" if last else None)
+        ci.layout.setColumnStretchFactor(0, 0)
+        ci.layout.setColumnStretchFactor(1, 1)
+        if master is not None and self._duration:
+            master.setXRange(*self._x_range(), padding=0)
+        self.view.setMinimumHeight(max(1, len(shown)) * ROW_MIN_HEIGHT + 24)
+        # the layout shrinks to its items' preferred size when they change; the view only refits it on resize
+        QTimer.singleShot(0, lambda: self.view.ci.setGeometry(self.view.range))
+        self.rows_menu.clear()
+        for key in self.row_keys():
+            action = self.rows_menu.addAction(row_title(key))
+            action.setCheckable(True)
+            action.setChecked(key not in self.hidden)
+            action.toggled.connect(lambda on, k=key: self.set_row_visible(k, on))
+
+    def _x_range(self) -> tuple[float, float]:
+        return self._view_x or (-0.02 * self._duration, 1.02 * self._duration)
+
+    def _new_row(self, key: str) -> JointRow:
+        row = JointRow(key, self.set_range)
+        row.plot.setLimits(xMin=-0.05 * self._duration, xMax=1.05 * self._duration)
+        row.cursor.setValue(self.cursor.value())
+        row.cursor.sigDragged.connect(self._on_cursor_dragged)
+        row.plot.setXRange(*self._x_range(), padding=0)  # a new row starts on the time in view
+        row.vb.sigXRangeChanged.connect(lambda _vb, xr: setattr(self, "_view_x", tuple(xr)))
+        self.rows[key] = row
+        if self._range is not None:
+            self._add_region(row, *self._range)
+        self._apply_spans(row)
+        self._apply_marks(row)
+        return row
+
+    # ----- curves -----
+    @property
+    def curves(self) -> dict:
+        """angle name -> its curve (the open clip's), whatever row it is in."""
+        return {name: c for row in self.rows.values() for (clip, name), c in row.curves.items() if clip == MAIN}
+
+    def clear_curves(self) -> None:
+        self._pending = None
+        self._drawn.clear()
+        for row in list(self.rows.values()):
+            row.remove_clip()
+            self._remove_row(row.key)
+        self._relayout()
+
+    def _remove_row(self, key: str) -> None:
+        row = self.rows.pop(key)
+        for item in (row.label, row.plot):
+            if item in self.view.ci.items:
+                self.view.ci.removeItem(item)
+
+    def set_curves(self, timestamps: np.ndarray, values: dict[str, np.ndarray], growing: bool = False,
+                   upto: int | None = None) -> None:
+        """The open clip's curves, exactly these; NaN samples break the line. upto: only samples before it
+        (the frames analysed so far). growing: the analysis is adding samples, to the same arrays."""
+        self.set_clip_curves(MAIN, timestamps, values, growing=growing, upto=upto)
+
+    def set_clip_curves(self, clip_key: str, timestamps: np.ndarray, values: dict[str, np.ndarray],
+                        growing: bool = False, upto: int | None = None, dashed: bool = False) -> None:
+        """One clip's curves in the joints' rows (compare mode draws a second clip dashed in the same rows).
+        When growing into the arrays already drawn, only the samples after those drawn are handed over."""
+        count = len(timestamps) if upto is None else int(upto)
+        if clip_key == MAIN:
+            self._t = np.asarray(timestamps, dtype=float)
+        ids = tuple((n, id(v)) for n, v in values.items())
+        drawn, drawn_ids = self._drawn.get(clip_key, (0, ()))
+        changed_from = min(drawn, count) if growing and ids == drawn_ids else 0
+        self._pending = (clip_key, timestamps, values, growing, count, changed_from, dashed)
+        self._drawn[clip_key] = (count, ids)
+        self._apply_pending()
+
+    def _apply_pending(self) -> None:
+        if self._pending is None:
+            return
+        clip_key, t, values, growing, count, changed_from, dashed = self._pending
+        by_row: dict[str, dict[str, np.ndarray]] = {}
+        for name, v in values.items():
+            by_row.setdefault(row_key(name, name in _BUILTIN), {})[name] = v
+        for key in [k for k, r in self.rows.items() if k not in by_row]:
+            self.rows[key].remove_clip(clip_key)
+            if not self.rows[key].curves:
+                self._remove_row(key)
+        created = False
+        for key in sorted(by_row, key=row_sort_key):
+            row = self.rows.get(key)
+            if row is None:
+                if created:
+                    continue  # one new row per event-loop turn keeps each turn short
+                created = True
+                row = self._new_row(key)
+                start = 0
+            else:
+                start = changed_from
+            row.set_curves(clip_key, t, by_row[key], count, start, dashed)
+            if growing:
+                row.widen_y(by_row[key], start, count)
+            else:
+                row.auto_y()
+        if created:
+            self._relayout()
+        if all(key in self.rows for key in by_row):
+            self._pending = None
+        else:
+            self._pending = (clip_key, t, values, growing, count, 0, dashed)
+            QTimer.singleShot(0, self._apply_pending)
+
+    # ----- time axis, cursor, selected range -----
+    def set_duration(self, seconds: float) -> None:
+        first = self._duration == 0.0 or abs(seconds - self._duration) > 1e-9
+        self._duration = max(seconds, 1e-3)
+        for row in self.rows.values():
+            row.plot.setLimits(xMin=-0.05 * self._duration, xMax=1.05 * self._duration)
+        if first:
+            self._view_x = None
+            for row in self.visible_rows()[:1]:
+                row.plot.setXRange(0.0, self._duration, padding=0.02)
+
+    def set_cursor(self, seconds: float) -> None:
+        if any(row.cursor.moving for row in self.rows.values()):
+            return  # the user's drag wins over playback updates
+        self.cursor.setValue(seconds)
+        for row in self.rows.values():
+            row.cursor.setValue(seconds)
+
+    def _on_cursor_dragged(self, line) -> None:
+        seconds = float(line.value())
+        self.cursor.setValue(seconds)
+        for row in self.rows.values():
+            if row.cursor is not line:
+                row.cursor.setValue(seconds)
+        self.seek_requested.emit(seconds)
+
+    @property
+    def region(self) -> pg.LinearRegionItem | None:
+        """The selected range's region in the first row (each row has one; they move together)."""
+        rows = self.visible_rows() or list(self.rows.values())
+        return rows[0].region if rows and self._range is not None else None
+
+    @property
+    def selected_range(self) -> tuple[float, float] | None:
+        return None if self._range is None else (float(self._range[0]), float(self._range[1]))
+
+    def set_range(self, t0: float, t1: float) -> None:
+        """Select [t0, t1] (clamped to the clip), creating the draggable regions if needed."""
+        t0, t1 = max(0.0, min(t0, t1)), min(self._duration, max(t0, t1))
+        self._range = (t0, t1)
+        self._syncing = True
+        for row in self.rows.values():
+            if row.region is None:
+                self._add_region(row, t0, t1)
+            else:
+                row.region.setRegion((t0, t1))
+        self._syncing = False
+        self.range_changed.emit(self.selected_range)
+
+    def _add_region(self, row: JointRow, t0: float, t1: float) -> None:
+        region = pg.LinearRegionItem(values=(t0, t1), orientation="vertical", brush=pg.mkBrush(90, 160, 255, 45),
+                                     hoverBrush=pg.mkBrush(90, 160, 255, 70), pen=pg.mkPen(90, 160, 255, 200, width=2))
+        region.setZValue(5)
+        row.plot.addItem(region, ignoreBounds=True)
+        row.region = region
+        region.sigRegionChanged.connect(self._on_region_moved)
+        region.sigRegionChangeFinished.connect(self._on_region_done)
+
+    def _on_region_moved(self, region) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        self._range = tuple(float(v) for v in region.getRegion())
+        for row in self.rows.values():
+            if row.region is not None and row.region is not region:
+                row.region.setRegion(self._range)
+        self._syncing = False
+
+    def _on_region_done(self, region) -> None:
+        if not self._syncing:
+            self._on_region_moved(region)
+            self.range_changed.emit(self.selected_range)
+
+    def select_middle(self) -> None:
+        """A starting range the user then drags: the middle third of what is in view."""
+        x0, x1 = self._view_x or (0.0, self._duration)
+        x0, x1 = max(x0, 0.0), min(x1, self._duration)
+        third = (x1 - x0) / 3.0
+        self.set_range(x0 + third, x1 - third)
+
+    def clear_range(self) -> None:
+        if self._range is None:
+            return
+        self._range = None
+        for row in self.rows.values():
+            if row.region is not None:
+                row.plot.removeItem(row.region)
+                row.region = None
+        self.range_changed.emit(None)
+
+    def fit_all(self) -> None:
+        for row in self.rows.values():
+            row.auto_y()
+            row.vb.updateAutoRange()
+        for row in self.visible_rows()[:1]:
+            row.plot.setXRange(0.0, self._duration or 1.0, padding=0.02)
+
+    # ----- sudden changes and what the user left out -----
+    def set_marks(self, marks: list[tuple]) -> None:
+        """Rings at (seconds, degrees, tooltip, angle name) in that angle's row; an empty list removes them."""
+        self.marks_shown = [tuple(m) + (None,) * (4 - len(m)) for m in marks]
+        for row in self.rows.values():
+            self._apply_marks(row)
+        count = len(marks)
+        self.warning.setVisible(bool(count))
+        if count:
+            self.warning.setText(f"⚠ {count} sudden change{'s' if count > 1 else ''} (red ring"
+                                 f"{'s' if count > 1 else ''})")
+            self.warning.setToolTip("A curve changes faster than 1200°/s. A real movement rarely does; a model "
+                                    "that drew a body part in the wrong place and then corrected itself often "
+                                    "does. Ctrl+J goes to the next one. If the video shows the part was wrong, "
+                                    "Shift+drag over those frames and right-click to leave it out.")
+
+    def _apply_marks(self, row: JointRow) -> None:
+        row.set_marks([m for m in self.marks_shown if m[3] is None or row_key(m[3], m[3] in _BUILTIN) == row.key])
+
+    @property
+    def left_out_spans(self) -> list[pg.LinearRegionItem]:
+        """The grey bands of the first row (each row has its own)."""
+        rows = self.visible_rows() or list(self.rows.values())
+        return list(rows[0].spans) if rows else []
+
+    def set_left_out(self, spans: list[tuple[float, float, str]]) -> None:
+        """Grey bands over (t0, t1) seconds the user left out of the curves, each with a tooltip."""
+        self._spans = list(spans)
+        for row in self.rows.values():
+            self._apply_spans(row)
+
+    def _apply_spans(self, row: JointRow) -> None:
+        row.set_spans(self._spans)
+
+    # ----- mouse -----
+    def _row_at(self, pos) -> JointRow | None:
+        return next((r for r in self.visible_rows() if r.vb.sceneBoundingRect().contains(pos)), None)
+
+    def _on_click(self, event) -> None:
+        pos = event.scenePos()
+        row = self._row_at(pos)
+        if event.button() == Qt.MouseButton.RightButton:
+            event.accept()
+            if row is None:  # the labels: which rows to show
+                self.rows_menu.popup(event.screenPos().toPoint())
+                return
+            self.context_requested.emit(float(row.vb.mapSceneToView(pos).x()), event.screenPos().toPoint())
+            return
+        if event.button() != Qt.MouseButton.LeftButton or event.double() or row is None:
+            return
+        seconds = float(row.vb.mapSceneToView(pos).x())
+        self.seek_requested.emit(min(max(seconds, 0.0), self._duration))
+
+    def _on_move(self, pos) -> None:
+        row = self._row_at(pos)
+        text = self.readout_at(float(row.vb.mapSceneToView(pos).x())) if row is not None else ""
+        self.readout.setText(text)
+        self.hint.setVisible(not text)  # the read-out takes the hint's place while the mouse is on a row
+
+    def readout_at(self, seconds: float) -> str:
+        """The time and each visible curve's value at that time (the frame showing then)."""
+        index = frame_at(self._t, seconds)
+        values = [(name, curve.value_at(index)) for row in self.visible_rows()
+                  for (clip, name), curve in sorted(row.curves.items(), key=lambda kv: (
+                      side(kv[0][1]) != "left", side(kv[0][1]) != "right", kv[0][1])) if clip == MAIN]
+        return readout(seconds, index, values)
+
+    def export_item(self):
+        """What a plot export draws: the visible rows with their labels and axes."""
+        return self.view.getPlotItem()
