@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import subprocess
@@ -294,3 +295,31 @@ def test_recorder_writes_a_sideways_camera_upright_at_its_timestamps(videos_dir,
         for i in (0, recorded.frame_count - 1):
             diff = np.abs(recorded.frame_at(i).astype(int) - original.frame_at(i).astype(int))
             assert diff.mean() < 6  # the same upright picture, up to H.264 at crf 20
+
+
+def test_recording_survives_the_process_being_killed(videos_dir, require_model, tmp_path):
+    require_model(MODEL)
+    import signal
+
+    with served(videos_dir / CLIP, seconds=30.0) as (url, _):
+        proc = subprocess.Popen([sys.executable, "-m", "posestudio", "live", url, "--model", MODEL,
+                                 "--record", str(tmp_path / "take.mp4")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            partial = tmp_path / ".take.recording.mp4"
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and (not partial.exists() or partial.stat().st_size < 150_000):
+                time.sleep(0.1)  # a few one-second fragments written
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+    assert not (tmp_path / "take.mp4").exists()  # never finished...
+    frames = 0  # ...yet what was written plays, up to a fragment the kill may have cut
+    with av.open(str(partial)) as c:
+        with contextlib.suppress(av.InvalidDataError):
+            for _ in c.decode(video=0):
+                frames += 1
+    assert frames >= 30
+    with VideoSource(partial) as clip:
+        assert clip.frame_count == frames and (clip.width, clip.height) == (426, 240)
+        assert clip.note is None or "ends early" in clip.note
