@@ -76,6 +76,18 @@ def test_compare_with_marked_moments_on_the_same_clip(videos_dir, tmp_path, requ
     assert cached.stat().st_mtime_ns == stamp
 
 
+def test_compare_by_time_warping_a_clip_with_itself(videos_dir, tmp_path, require_model, capsys):
+    require_model(MODEL)
+    video = str(videos_dir / RUNNING)
+    data = tmp_path / "warped.csv"
+    assert main(["compare", video, video, "-o", str(tmp_path / "w.mp4"), "--sync", "dtw", "--data", str(data),
+                 "--model", MODEL, "-q"]) == 0
+    printed = _printed(capsys.readouterr().out)
+    assert abs(float(printed["offset_s"])) < 1 / 60 and float(printed["similarity"].split()[0]) > 0.99
+    rows = _rows(data)[1:]
+    assert max(abs(float(r[1]) - float(r[0])) for r in rows) < 1 / 29.97  # the path is the diagonal
+
+
 def test_cycles_of_the_running_clip(videos_dir, tmp_path, require_model, capsys):
     require_model("blazepose-full")
     out = tmp_path / "cycles.csv"

@@ -291,6 +291,12 @@ def _standardised(curves: dict, t: np.ndarray, names, grid: np.ndarray) -> np.nd
     return np.stack(cols, axis=1)
 
 
+def _seen(curves: dict, t: np.ndarray, names) -> np.ndarray:
+    """The two timestamps bounding the samples where any of the named angles has a value."""
+    seen = np.flatnonzero(np.isfinite(np.stack([curves[n] for n in names])).any(axis=0))
+    return t[[seen[0], seen[-1]]]
+
+
 def dtw_sync(a_curves: dict, a_t, b_curves: dict, b_t, names=None) -> SyncResult:
     """Time warping of B onto A with open ends (either clip may start or stop mid-movement).
 
@@ -300,7 +306,9 @@ def dtw_sync(a_curves: dict, a_t, b_curves: dict, b_t, names=None) -> SyncResult
     a_t, b_t, names, step = _check(a_curves, a_t, b_curves, b_t, names)
     step *= 2  # one sample per frame of the faster clip
     step = max(step, (a_t[-1] - a_t[0]) / MAX_DTW_SAMPLES, (b_t[-1] - b_t[0]) / MAX_DTW_SAMPLES)
-    ga, gb = _grid(a_t, step), _grid(b_t, step)
+    # only where the person is seen: a stretch without data would be bridged by a constant, which matches
+    # anything in the other clip at no cost and lets the path wander
+    ga, gb = _grid(_seen(a_curves, a_t, names), step), _grid(_seen(b_curves, b_t, names), step)
     i, j = dtw_path(_standardised(a_curves, a_t, names, ga), _standardised(b_curves, b_t, names, gb),
                     open_ends=True)
     path_a, path_b = ga[i], gb[j]
