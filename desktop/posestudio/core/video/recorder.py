@@ -34,7 +34,7 @@ class RecordingError(PoseStudioError):
 
 @dataclass
 class RecordingReport:
-    path: Path | None       # the finished file, None when nothing was recorded
+    path: Path | None       # the finished file (up to a write error, if any), None when nothing was recorded
     frames: int             # frames written
     first_index: int | None  # the source's index of the first of them (LiveFrame.index)
     duration: float         # seconds, first to last frame plus one frame
@@ -110,7 +110,7 @@ class Recorder:
         self._thread.join(timeout)
         if self._thread.is_alive():
             raise RecordingError(f"The recording {self.path.name} is still being written; wait and try again.")
-        done = self.error is None and self.frames > 0
+        done = self.frames > 0 and self.path.is_file() and not self.tmp.exists()  # renamed: what was written plays
         duration = 0.0
         if self.frames:
             duration = self._last_t - self._first_t + 1.0 / self.fps_hint
