@@ -33,7 +33,8 @@ def register(subparsers) -> None:
                    help="camera number (0) or device (/dev/video0), or a stream address: rtsp://, http://, "
                         "udp://, tcp:// (MPEG-TS)")
     p.add_argument("--model", "-m", default="movenet-lightning", choices=MODEL_IDS,
-                   help="pose model (default movenet-lightning, the one that keeps up best live)")
+                   help="pose model (default movenet-lightning: one model run a frame whatever happens; BlazePose "
+                        "also runs its person detector whenever it loses the person)")
     p.add_argument("--seconds", metavar="N", help="stop after N seconds (default: until Ctrl+C or the stream ends)")
     p.add_argument("--record", metavar="OUT.mp4", help="record every frame received to this H.264 MP4")
     p.add_argument("--data", metavar="OUT.json",
