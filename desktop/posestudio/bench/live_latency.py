@@ -23,8 +23,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from posestudio.bench.stream_serve import free_port, listening
 from posestudio.core.analysis.live import LiveAnalysis
+from posestudio.core.analysis.person_angles import main_person
+from posestudio.core.analysis.run import analyse_video
+from posestudio.core.kinematics.angles import compute_angles
+from posestudio.core.kinematics.filtering import smooth
+from posestudio.core.kinematics.one_euro import OneEuroFilter
 from posestudio.core.paths import repo_root
 from posestudio.core.video.live import LiveSource
 
@@ -65,14 +72,6 @@ def measure(clip: Path, model_id: str, seconds: float, record: Path | None = Non
 
 
 def filter_rows(clip: Path, model_id: str = "movenet-lightning") -> list[dict]:
-    import numpy as np
-
-    from posestudio.core.analysis.person_angles import main_person
-    from posestudio.core.analysis.run import analyse_video
-    from posestudio.core.kinematics.angles import compute_angles
-    from posestudio.core.kinematics.filtering import smooth
-    from posestudio.core.kinematics.one_euro import OneEuroFilter
-
     result = analyse_video(clip, model_id)
     t = result.timestamps
     raw_angles = compute_angles(result.track(main_person(result)), result.keypoint_names,
