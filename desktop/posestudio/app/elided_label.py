@@ -12,11 +12,17 @@ class ElidedLabel(QLabel):
     def __init__(self, text: str = "", parent: QWidget | None = None, min_chars: int = 8):
         super().__init__(parent)
         self._min_chars = min_chars
+        self._note = ""
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setText(text)
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
         super().setText(text)
+        self._update_tip()
+
+    def set_note(self, note: str) -> None:
+        """A tooltip that says more than the text (why a value is missing); kept whether or not it is cut."""
+        self._note = note
         self._update_tip()
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
@@ -34,7 +40,8 @@ class ElidedLabel(QLabel):
 
     def _update_tip(self) -> None:
         # the whole text as tooltip only when it does not fit (a tooltip repeating the label is noise)
-        self.setToolTip(self.text() if self.text() and self.is_elided() else "")
+        whole = self.text() if self.text() and self.is_elided() else ""
+        self.setToolTip("\n".join(part for part in (whole, self._note) if part))
 
     def paintEvent(self, _event) -> None:  # noqa: N802
         painter = QPainter(self)

@@ -33,6 +33,7 @@ TIPS = ("Smallest value (degrees)", "Largest value (degrees)", "Range of motion:
         "irregular (hover the cell for why)",
         "Repetitions per minute (median peak-to-peak time); '-' when the repetitions are not credible")
 TIME_KEYS = ("t_min", "t_max")
+DOUBTFUL_KEYS = ("reps", "cycles_per_min")  # "-" with the reason as tooltip when not credible
 SECONDS_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -56,6 +57,16 @@ def compute_summary(table, names: list[str], span: tuple[float, float] | None) -
     numbers = {n: v for n, v in table.summary(t0, t1).items() if n in shown} if shown else {}
     gait = table.gait(t0, t1) if "left_knee" in table and "right_knee" in table else {}
     return SummaryNumbers(shown, numbers, gait)
+
+
+def gait_text(gait: dict) -> str:
+    """The gait line: steps and cadence when the knees show a walk or run, '-' when their peaks do not make
+    one (the reason is the tooltip), nothing when no knee peak was found."""
+    if gait.get("gait") and gait.get("steps"):
+        cadence = gait.get("cadence_spm", float("nan"))
+        return (f"Gait: {gait['steps']} steps" + (f", cadence {cadence:.0f} steps/min" if math.isfinite(cadence)
+                                                  else ""))
+    return "Gait: - (hover for why)" if gait.get("doubt") else ""
 
 
 class SummaryPanel(QWidget):
@@ -165,7 +176,10 @@ class SummaryPanel(QWidget):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                     self.table.setItem(row, col, item)
                 value = values.get(key)
-                item.setText(_text(value, decimals))
+                doubt = values.get("reps_doubt" if key == "reps" else "rate_doubt") \
+                    if key in DOUBTFUL_KEYS else None
+                item.setText("-" if doubt else _text(value, decimals))
+                item.setToolTip(doubt or "")
                 is_time = key in TIME_KEYS and value is not None and math.isfinite(value)
                 item.setData(SECONDS_ROLE, float(value) if is_time else None)
                 font = item.font()
@@ -173,13 +187,8 @@ class SummaryPanel(QWidget):
                 item.setFont(font)
                 if is_time:
                     item.setForeground(QColor(20, 90, 200))
-        if self.gait and self.gait.get("steps"):
-            cadence = self.gait.get("cadence_spm", float("nan"))
-            steps = self.gait["steps"]
-            self.gait_label.setText(f"Gait: {steps} step{'s' if steps != 1 else ''}"
-                                    + (f", cadence {cadence:.0f} steps/min" if math.isfinite(cadence) else ""))
-        else:
-            self.gait_label.setText("")
+        self.gait_label.setText(gait_text(self.gait))
+        self.gait_label.set_note(self.gait.get("doubt") or "")
 
     def _on_cell(self, row: int, col: int) -> None:
         item = self.table.item(row, col)

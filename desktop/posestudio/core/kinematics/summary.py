@@ -7,6 +7,16 @@ import numpy as np
 SUMMARY_KEYS = ("samples", "min", "max", "range", "mean", "std", "t_min", "t_max",
                 "reps", "period_s", "cycles_per_min")
 
+# When repetitions are credible (measured on the clips in shared/data: dumbbell lateral raises give shoulder
+# peaks of 82-95 degrees, even in depth and time; the elbows of the same raises give 7-8 "peaks" of 15-45
+# degrees alternating deep and shallow, two per raise):
+MIN_REP_DEG = 15.0          # a repetition moves the joint at least this much...
+MIN_REP_NOISE = 8.0         # ...and this many times the curve's frame-to-frame noise
+MIN_DEPTH_RATIO = 0.5       # every peak at least half as prominent as the most prominent one
+MAX_RHYTHM_CV = 0.35        # time between peaks varies by at most this share of its mean
+MIN_REPS_FOR_RATE = 3       # a rate from fewer peaks rests on a single interval
+MIN_STEPS = 3               # fewer knee peaks cannot show a walking rhythm
+
 
 def _window(values, timestamps, t0, t1) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(values, dtype=np.float64)
@@ -63,18 +73,62 @@ def find_repetitions(values, timestamps, min_prominence: float | None = None, pe
     return idx[ok[idx]]
 
 
+def noise_level(values) -> float:
+    """Frame-to-frame noise of a curve (degrees): the robust spread of its second differences, scaled to one
+    sample's noise (white noise of std s gives second differences of std s*sqrt(6)). NaN with too few values."""
+    x = np.asarray(values, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    if x.size < 5:
+        return float("nan")
+    d2 = np.diff(x, 2)
+    return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / np.sqrt(6))
+
+
+def repetition_doubt(values, timestamps, reps: np.ndarray, noise: float) -> str | None:
+    """Why the repetition peaks `reps` (indices into values) should not be taken as repetitions, as a sentence
+    for the user, or None when they are credible: each moves the joint enough against the noise, the peaks
+    are alike in depth, and (three or more) they come at a steady pace."""
+    if reps.size == 0:
+        return None
+    x = np.asarray(values, dtype=np.float64)
+    ok = np.isfinite(x)
+    t = np.asarray(timestamps, dtype=np.float64)
+    filled = np.interp(t, t[ok], x[ok])
+    from scipy import signal  # lazily: keeps the window's start-up fast
+
+    prom = signal.peak_prominences(filled, reps)[0]
+    depth = float(np.median(prom))
+    need = max(MIN_REP_DEG, MIN_REP_NOISE * noise) if np.isfinite(noise) else MIN_REP_DEG
+    if depth < need:
+        return (f"The peaks rise only {depth:.0f}° (the curve's noise is {noise:.1f}°); a repetition needs "
+                f"{need:.0f}°.")
+    if reps.size >= 2 and prom.min() < MIN_DEPTH_RATIO * prom.max():
+        return (f"The peaks differ in depth ({prom.min():.0f}° to {prom.max():.0f}°): the curve wobbles "
+                "rather than repeats.")
+    if reps.size >= 3:
+        gaps = np.diff(t[reps])
+        cv = float(np.std(gaps) / np.mean(gaps))
+        if cv > MAX_RHYTHM_CV:
+            return f"The time between peaks varies by {cv:.0%}: no steady rhythm."
+    return None
+
+
 def summarise(values, timestamps, t0: float | None = None, t1: float | None = None,
-              min_prominence: float | None = None, peaks: str = "max") -> dict:
+              min_prominence: float | None = None, peaks: str = "max", raw=None) -> dict:
     """Numbers for one angle over the clip or the time range [t0, t1] (seconds).
 
     Keys: samples (valid ones), min, max, range (of motion), mean, std, t_min, t_max (seconds of the first
     min / max), reps (repetition peaks, see find_repetitions), rep_times (list, seconds), period_s (median
     time between peaks) and cycles_per_min. Values are NaN (reps 0) when there is no data.
+    reps_doubt: a sentence why the peaks are not credible repetitions (repetition_doubt), else None;
+    rate_doubt: why no rate should be shown (the reps' doubt, or too few peaks), else None.
+    raw: the unfiltered curve, for the noise estimate (default: values).
     """
     x, t = _window(values, timestamps, t0, t1)
     ok = np.isfinite(x)
     out: dict = {k: float("nan") for k in SUMMARY_KEYS}
-    out.update(samples=int(ok.sum()), reps=0, rep_times=[])
+    out.update(samples=int(ok.sum()), reps=0, rep_times=[], reps_doubt=None,
+               rate_doubt="No repetitions found.")
     if not ok.any():
         return out
     i_min, i_max = int(np.nanargmin(x)), int(np.nanargmax(x))
@@ -86,6 +140,11 @@ def summarise(values, timestamps, t0: float | None = None, t1: float | None = No
     if reps.size >= 2:
         period = float(np.median(np.diff(t[reps])))
         out.update(period_s=period, cycles_per_min=60.0 / period)
+    noise = noise_level(_window(raw, timestamps, t0, t1)[0] if raw is not None else x)
+    out["reps_doubt"] = repetition_doubt(x, t, reps, noise) if ok.sum() >= 3 else None
+    out["rate_doubt"] = out["reps_doubt"] or (
+        None if reps.size >= MIN_REPS_FOR_RATE else
+        f"At least {MIN_REPS_FOR_RATE} repetitions are needed for a rate ({reps.size} found).")
     return out
 
 
@@ -98,7 +157,8 @@ def gait_cadence(left_knee, right_knee, timestamps, t0: float | None = None, t1:
     The stride time is the median time between one knee's peaks; cadence (steps per minute) =
     2 * 60 / stride time, averaged over the knees with at least two peaks (a far leg hidden in a side view
     then does not halve the result).
-    Returns steps (peaks over both knees), stride_time_s, cadence_spm (NaN when it cannot be told) and gait
+    Returns steps (peaks over both knees), stride_time_s, cadence_spm (NaN when it cannot be told), doubt (why
+    no gait is reported, when knee peaks were found but do not make one; fewer than MIN_STEPS do not) and gait
     (False, with no steps, when both knees bend together, or when three or more knee peaks keep no rhythm:
     the legs do not take turns, or the time between steps varies by more than a third; that movement is
     not walking or running, and counting its knee bends as steps would mislead).
@@ -112,7 +172,8 @@ def gait_cadence(left_knee, right_knee, timestamps, t0: float | None = None, t1:
         idx = find_repetitions(x, t, min_prominence, "max")
         found.append((t[idx], x[idx]))
     if _knees_together(found[0][0], found[1][0]):
-        return {"steps": 0, "stride_time_s": float("nan"), "cadence_spm": float("nan"), "gait": False}
+        return {"steps": 0, "stride_time_s": float("nan"), "cadence_spm": float("nan"), "gait": False,
+                "doubt": "Both knees bend together (a jump, squat or jumping jack), so their bends are not steps."}
     kept = []
     for k, (times, heights) in enumerate(found):
         o_times, o_heights = found[1 - k]
@@ -120,7 +181,12 @@ def gait_cadence(left_knee, right_knee, timestamps, t0: float | None = None, t1:
         kept.append(times[np.array(keep, dtype=bool)] if len(times) else times)
     steps = int(sum(k.size for k in kept))
     if steps >= 3 and not _rhythmic(kept):
-        return {"steps": 0, "stride_time_s": float("nan"), "cadence_spm": float("nan"), "gait": False}
+        return {"steps": 0, "stride_time_s": float("nan"), "cadence_spm": float("nan"), "gait": False,
+                "doubt": "The knee bends keep no walking rhythm (the legs do not take turns at a steady pace)."}
+    if steps < MIN_STEPS:  # a throw or a lunge bends a knee that often: not a walk to report
+        return {"steps": steps, "stride_time_s": float("nan"), "cadence_spm": float("nan"), "gait": False,
+                "doubt": f"{steps} knee peak{'s' if steps != 1 else ''} found; at least {MIN_STEPS} steps are "
+                         "needed to tell a walk or run." if steps else None}
     # Fewer than three steps are too few to tell a rhythm (a throw or a lunge has that many): no cadence then.
     strides = [float(np.median(np.diff(k))) for k in kept if k.size >= 2] if steps >= 3 else []
     stride = float(np.mean(strides)) if strides else float("nan")

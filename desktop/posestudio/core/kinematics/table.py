@@ -51,7 +51,7 @@ class AngleTable:
     def summary(self, t0: float | None = None, t1: float | None = None, filtered: bool = True) -> dict[str, dict]:
         """summarise() of every angle over [t0, t1]."""
         src = self.filtered if filtered else self.raw
-        return {name: summarise(src[name], self.timestamps, t0, t1) for name in self.angles}
+        return {name: summarise(src[name], self.timestamps, t0, t1, raw=self.raw[name]) for name in self.angles}
 
     def gait(self, t0: float | None = None, t1: float | None = None) -> dict:
         """Steps and cadence from the knee curves (NaN cadence if the knees are not in the table)."""

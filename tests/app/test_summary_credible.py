@@ -1,0 +1,48 @@
+"""The summary shows repetitions and steps only when they are credible; otherwise '-' and why (issue 20)."""
+
+from __future__ import annotations
+
+from posestudio.app.summary_panel import COLUMNS
+
+REPS = [key for key, _t, _d in COLUMNS].index("reps")
+RATE = [key for key, _t, _d in COLUMNS].index("cycles_per_min")
+
+
+def _row(window, name):
+    return list(window.session.angle_data.values).index(name)
+
+
+def _cell(window, name, col):
+    return window.summary.table.item(_row(window, name), col)
+
+
+def test_dumbbell_elbows_wobble_while_shoulders_repeat(window, analyse_with, videos_dir, qtbot):
+    window.settings.angles = ["left_elbow", "right_elbow", "left_shoulder", "right_shoulder"]
+    analyse_with(window, videos_dir / "sports2d_demo5_dumbbell_lateral_raise.mp4", "movenet-lightning",
+                 timeout=240000)
+    qtbot.waitUntil(lambda: window.summary.table.rowCount() == 4 and not window.summary.pending, timeout=30000)
+    numbers = window.summary.numbers
+    for elbow in ("left_elbow", "right_elbow"):
+        assert numbers[elbow]["reps"] >= 3, "the peak finder alone counts the elbow's wobble"
+        assert _cell(window, elbow, REPS).text() == "-"
+        assert _cell(window, elbow, RATE).text() == "-"
+        assert "peaks" in _cell(window, elbow, REPS).toolTip()
+    for shoulder in ("left_shoulder", "right_shoulder"):
+        reps = int(_cell(window, shoulder, REPS).text())
+        rate = float(_cell(window, shoulder, RATE).text())
+        assert 3 <= reps <= 5 and 10 <= rate <= 20, (shoulder, reps, rate)  # four raises, about 15 a minute
+        assert _cell(window, shoulder, REPS).toolTip() == ""
+
+
+def test_jumping_jacks_are_not_a_gait(window, analyse_with, videos_dir, qtbot):
+    window.settings.angles = ["left_knee", "right_knee"]
+    analyse_with(window, videos_dir / "sports2d_demo_walk_jumpingjacks_flip.mp4", "movenet-lightning",
+                 timeout=240000)
+    qtbot.waitUntil(lambda: window.summary.table.rowCount() == 2 and not window.summary.pending, timeout=30000)
+    # the jumping jacks: from the start of the jumps to before the flip
+    window.timeline.set_range(3.5, 6.0)
+    qtbot.waitUntil(lambda: window.summary.range is not None and not window.summary.pending, timeout=30000)
+    # the knees do peak there (the old summary said "Gait: 2 steps"); now a dash and why
+    assert "steps" not in window.summary.gait_label.text() and "-" in window.summary.gait_label.text()
+    assert not window.summary.gait.get("gait")
+    assert "steps are needed" in window.summary.gait_label.toolTip() or "together" in window.summary.gait_label.toolTip()
