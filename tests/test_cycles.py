@@ -165,7 +165,26 @@ def test_walking_woman_strides_match_the_eye(walk_multipose):
     assert m.max() > 60 and 70 <= int(np.argmax(m)) <= 85  # the swing peak
 
 
-def test_walking_woman_needs_the_multi_person_model(videos_dir, require_model):
+def test_walking_woman_with_blazepose_following_three_people(videos_dir, require_model):
+    """BlazePose following several people (--people 3) gives her heels and toes: the same contacts, and a
+    knee nearly straight at contact as in the textbook."""
+    from posestudio.core.analysis.run import analyse_video
+
+    require_model("blazepose-full")
+    r = analyse_video(videos_dir / WALK, "blazepose-full", people=3)
+    reps = {pid: _cycles_of(r, pid) for pid in r.person_ids_present() if (r.person_ids == pid).any(axis=1).sum() >= 60}
+    walkers = [rep for rep in reps.values() if rep.kind == "gait"]
+    assert len(walkers) == 1
+    rep = walkers[0]
+    contacts = np.sort(np.concatenate([rep.events[s].contacts for s in ("left", "right")])) * r.fps
+    assert contacts.size == len(EYE_WALK_CONTACTS) and np.max(np.abs(contacts - EYE_WALK_CONTACTS)) <= 3
+    assert [rep.sides[s].count for s in ("left", "right")] == [3, 3]
+    m = rep.curves["left_knee"].mean
+    assert m[0] < 12 and m[5:26].max() - m[0] > 5 and m[5:26].max() - m[30:51].min() > 5
+    assert m.max() > 60 and 70 <= int(np.argmax(m)) <= 85
+
+
+def test_single_person_blazepose_mostly_misses_the_walking_woman(videos_dir, require_model):
     from posestudio.core.analysis.run import analyse_video
 
     require_model("blazepose-full")

@@ -19,6 +19,7 @@ JOINT_FAMILIES = ("knee", "hip", "elbow", "shoulder", "ankle")
 
 
 def register(subparsers) -> None:
+    from posestudio.cli.people_option import add_people_option
     from posestudio.core.models.registry import DEFAULT_MODEL, MODEL_IDS
 
     p = subparsers.add_parser(
@@ -37,6 +38,7 @@ def register(subparsers) -> None:
                    help="angles to align and write, comma-separated (default: the joint angles that move in both)")
     p.add_argument("--model", "-m", default=DEFAULT_MODEL, choices=MODEL_IDS,
                    help=f"pose model used when a video has no cached analysis (default {DEFAULT_MODEL})")
+    add_people_option(p)
     p.add_argument("--person-a", type=int, metavar="ID", help="whom to follow in A (track id; default: the person "
                                                                "seen in most frames)")
     p.add_argument("--person-b", type=int, metavar="ID", help="whom to follow in B")
@@ -93,12 +95,13 @@ def open_video(path: str):
     return VideoSource(path)
 
 
-def analysed(source, model: str, progress: Progress):
-    """The analysis of an open video: cached, else made now (and cached)."""
+def analysed(source, model: str, progress: Progress, people: int | None = None):
+    """The analysis of an open video (following up to `people`): cached, else made now (and cached)."""
     from posestudio.core.analysis.cache import analysis_for
 
     name = Path(source.path).name
-    result = analysis_for(source, model, progress=lambda d, t: progress(f"{name}: analysing", d, t))
+    result = analysis_for(source, model, progress=lambda d, t: progress(f"{name}: analysing", d, t),
+                          people=people)
     progress.end()
     return result
 
@@ -153,7 +156,8 @@ def run(args: argparse.Namespace) -> int:
             raise PoseStudioError(f"The output would overwrite the video {v}; choose another name.")
     progress = Progress(not args.quiet)
     with open_video(args.a) as src_a, open_video(args.b) as src_b:
-        res_a, res_b = analysed(src_a, args.model, progress), analysed(src_b, args.model, progress)
+        res_a = analysed(src_a, args.model, progress, args.people)
+        res_b = analysed(src_b, args.model, progress, args.people)
         pid_a, curves_a = person_curves(res_a, args.person_a)
         pid_b, curves_b = person_curves(res_b, args.person_b)
         names = angle_names(args.angles, res_a.keypoint_names)

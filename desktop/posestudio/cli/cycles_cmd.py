@@ -17,6 +17,7 @@ MIN_SHARE = 0.25  # a person seen in less of the clip is a passer-by, not whom t
 
 
 def register(subparsers) -> None:
+    from posestudio.cli.people_option import add_people_option
     from posestudio.core.models.registry import DEFAULT_MODEL, MODEL_IDS
 
     p = subparsers.add_parser(
@@ -37,6 +38,7 @@ def register(subparsers) -> None:
     p.add_argument("--model", "-m", default=DEFAULT_MODEL, choices=MODEL_IDS,
                    help=f"pose model used when the video has no cached analysis (default {DEFAULT_MODEL}; "
                         "movenet-multipose keeps several people apart)")
+    add_people_option(p)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
 
@@ -83,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
                               f"give an end later than the start.")
     progress = Progress(not args.quiet)
     with open_video(args.video) as source:
-        result = analysed(source, args.model, progress)
+        result = analysed(source, args.model, progress, args.people)
     names = tuple(result.keypoint_names)
     defs = available_angles(names, list(DEFAULT_ANGLES))
     wanted = angle_names(args.angles, names) or [a.name for a in defs if a.name.split("_", 1)[-1] in JOINT_FAMILIES]
