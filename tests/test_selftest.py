@@ -29,7 +29,7 @@ def test_self_test_passes_with_built_models(require_model):
     assert all(line.startswith("ok   ") for line in lines), lines
     names = [_check_name(line) for line in lines]
     assert len(names) == len(set(names))
-    assert {"qt", "video encode+decode", "user folders"} <= set(names)
+    assert {"qt", "accelerator", "video encode+decode", "user folders"} <= set(names)
     assert {f"model {m}" for m in ALL_IDS} <= set(names)
 
 
@@ -39,7 +39,7 @@ def test_missing_and_corrupt_models_fail_with_one_sentence_each(tmp_path, monkey
     code, lines = _run()
     assert code == 1
     by_name = {_check_name(line): line for line in lines}
-    assert len(by_name) == len(lines) == len(ALL_IDS) + 3
+    assert len(by_name) == len(lines) == len(ALL_IDS) + 4
     assert "could not load movenet-lightning.onnx" in by_name["model movenet-lightning"]
     assert "models build" in by_name["model blazepose-heavy"]
     # checks that do not need models still pass, so the report says exactly what is wrong

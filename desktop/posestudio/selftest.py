@@ -121,6 +121,24 @@ def check_model(model_id: str, folder: Path, frame: np.ndarray) -> str:
     return f"{ms:.0f} ms, matches reference"
 
 
+def check_accelerator(folder: Path) -> str:
+    """The execution provider the models run on (models.providers: an accelerator when onnxruntime has one,
+    POSESTUDIO_PROVIDER overrides), proved by loading MoveNet Lightning with it when that file is there."""
+    from posestudio.core.models import providers as execution
+    from posestudio.core.models.registry import model_info
+
+    short = execution.requested()  # a bad POSESTUDIO_PROVIDER fails here with its sentence
+    path = folder / model_info("movenet-lightning")["onnx"]
+    if path.is_file():
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        session = ort.InferenceSession(str(path), options, providers=execution.session_providers())
+        short = execution.note_session(session)
+    return f"{execution.LABELS[short]}; onnxruntime offers {', '.join(execution.available())}"
+
+
 def _write_clip(path: Path) -> list[np.ndarray]:
     """Encode a short H.264 clip of a moving square the way exports do (PyAV libx264, yuv420p)."""
     import av
@@ -233,7 +251,7 @@ def run_self_test(stream: TextIO | None = None) -> int:
 
     folder = bundled_models_dir()
     frame = synthetic_frame()
-    checks: list[tuple[str, Callable[[], str]]] = [("qt", check_qt)]
+    checks: list[tuple[str, Callable[[], str]]] = [("qt", check_qt), ("accelerator", lambda: check_accelerator(folder))]
     checks += [(f"model {m}", lambda m=m: check_model(m, folder, frame)) for m in ALL_IDS]
     failures = 0
     with tempfile.TemporaryDirectory(prefix="posestudio-selftest-") as tmp:

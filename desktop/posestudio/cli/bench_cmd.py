@@ -63,4 +63,7 @@ def run(args) -> int:
                             threads=args.threads, repeat=args.repeat, status=status)
     for name, value in results.items():
         print(f"{name}: {value:.2f}")
+    from posestudio.core.models import providers
+
+    print(f"provider: {providers.describe()}")  # the figures above depend on it
     return 0

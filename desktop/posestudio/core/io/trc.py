@@ -40,7 +40,7 @@ def write_trc(result, path, *, person_id: int | None = None, metres_per_pixel: f
     rate = float(result.fps) if result.fps else (1.0 / float(np.median(np.diff(result.timestamps))) if f > 1 else 30.0)
     units = "px" if metres_per_pixel is None else "m"
     digits = 2 if metres_per_pixel is None else 5
-    lines = [
+    header = [
         f"PathFileType\t4\t(X/Y/Z)\t{path.name}",
         "DataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\tOrigDataRate\tOrigDataStartFrame\tOrigNumFrames",
         f"{rate:.6g}\t{rate:.6g}\t{f}\t{k}\t{units}\t{rate:.6g}\t1\t{f}",
@@ -52,10 +52,11 @@ def write_trc(result, path, *, person_id: int | None = None, metres_per_pixel: f
     def num(v: float) -> str:
         return f"{v:.{digits}f}" if math.isfinite(v) else "NaN"
 
-    for i in range(f):
-        cells = [str(i + 1), f"{float(result.timestamps[i]):.6f}"]
-        cells += [num(v) for v in xyz[i].ravel().tolist()]
-        lines.append("\t".join(cells))
     with atomic_path(path) as tmp:
-        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write("".join(line + "\n" for line in header))
+            for i in range(f):  # a row at a time: a long clip's text is never all in memory
+                cells = [str(i + 1), f"{float(result.timestamps[i]):.6f}"]
+                cells += [num(v) for v in xyz[i].ravel().tolist()]
+                fh.write("\t".join(cells) + "\n")
     return path

@@ -13,6 +13,7 @@ import numpy as np
 
 from posestudio.core.atomic import atomic_path
 from posestudio.core.errors import ModelMissingError, PoseStudioError
+from posestudio.core.models import providers as execution
 from posestudio.core.paths import models_dir, repo_root
 
 log = logging.getLogger(__name__)
@@ -104,12 +105,9 @@ def physical_cores() -> int:
 
 
 def providers() -> list[str]:
-    """CUDA when onnxruntime-gpu and a usable GPU are present, else CPU."""
-    import onnxruntime as ort
-
-    available = ort.get_available_providers()
-    chosen = [p for p in ("CUDAExecutionProvider",) if p in available]
-    return chosen + ["CPUExecutionProvider"]
+    """An accelerator when this onnxruntime has one (CUDA, Core ML, DirectML), then the CPU; see
+    models.providers (POSESTUDIO_PROVIDER overrides)."""
+    return execution.session_providers()
 
 
 def create_session(model_id: str, threads: int | None = None):
@@ -124,12 +122,15 @@ def create_session(model_id: str, threads: int | None = None):
     opts.log_severity_level = 3
     # Idle onnxruntime threads would busy-wait between runs and starve the analysis' decode thread.
     opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    chosen = providers()  # a bad POSESTUDIO_PROVIDER is its own sentence, not "cannot be loaded"
     try:
-        return ort.InferenceSession(str(path), sess_options=opts, providers=providers())
+        session = ort.InferenceSession(str(path), sess_options=opts, providers=chosen)
     except Exception as exc:  # a truncated or foreign file: say how to fix it
         log.exception("cannot load %s", path)
         raise PoseStudioError(f"The model file {path} cannot be loaded ({type(exc).__name__}); rebuild it with "
                               f"`posestudio models build --force {model_id}`.") from exc
+    execution.note_session(session)
+    return session
 
 
 # ----------------------------------------------------------------------------------------------------------
