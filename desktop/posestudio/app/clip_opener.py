@@ -52,7 +52,7 @@ class ClipOpener(QObject):
         videos = [p for p in paths if is_video_name(p)]
         others = [Path(p).name for p in paths if not is_video_name(p)]
         if others:
-            self.status.error(f"{', '.join(others)} {'is not a video' if len(others) == 1 else 'are not videos'}; "
+            self.status.alert(f"{', '.join(others)} {'is not a video' if len(others) == 1 else 'are not videos'}; "
                               "drop video files such as MP4, MOV, AVI, MKV or WebM.")
         if not videos:
             return
@@ -69,7 +69,7 @@ class ClipOpener(QObject):
     def open_video(self, path: str) -> None:
         path = str(Path(path).expanduser())
         if not Path(path).is_file():
-            self.status.error(f"{Path(path).name} was not found; it may have been moved or deleted.")
+            self.status.alert(f"{Path(path).name} was not found; it may have been moved or deleted.")
             return
         if self.opening is not None:
             self._retire(self.opening)
@@ -85,7 +85,9 @@ class ClipOpener(QObject):
         if loader is self.opening:
             self.opening = None
         self._retire(loader)
-        self.status.error(message)  # the previous clip stays open
+        if self.session.clip is not None:  # one sentence: the failure, then what stays on screen
+            message = f"{message.rstrip('.')}; {Path(self.session.clip.path).name} stays open."
+        self.status.alert(message)  # in the window, not only the status bar: easy to miss there
 
     def _on_opened(self, loader: FrameLoader, info: ClipInfo) -> None:
         if loader is not self.opening:
@@ -97,10 +99,15 @@ class ClipOpener(QObject):
         if old is not None:
             self._retire(old)
         name = Path(info.path).name
+        bar = self.status.message_bar
+        if bar is not None and bar.kind == "error":
+            bar.hide()  # the failure it reported is no longer what is on screen
         self.settings.add_recent(info.path)
         self.settings.last_folder = str(Path(info.path).parent)
         self.fill_recent()
         self.status.info(info.note or f"Opened {name}.", ERROR_MS if info.note else 4000)
+        if info.note and bar is not None:
+            bar.show_message(f"{name}: {info.note}", "warning")
         self.runner.start()
 
     def _retire(self, loader: FrameLoader) -> None:

@@ -50,7 +50,7 @@ class ExportVideoDialog(QDialog):
     def __init__(self, video_path: str, result, *, width: int, height: int, duration: float,
                  in_out: tuple[float, float] | None = None, smooth: bool = True, show_angles: bool = True,
                  threshold: float = DEFAULT_MIN_SCORE, person_id: int | None = None, parent: QWidget | None = None,
-                 workers: Workers | None = None, custom=(), shown_angles=()):
+                 workers: Workers | None = None, custom=(), shown_angles=(), folder: str | None = None):
         super().__init__(parent)
         self.shown = tuple(shown_angles)
         self.custom = tuple(custom)  # the user's AngleDefs: their labels and plot as in the window
@@ -61,7 +61,8 @@ class ExportVideoDialog(QDialog):
         self.thread: TaskThread | None = None
         self._workers = workers   # the window's, so closing it stops the export too; else the dialog's own
 
-        self.path_edit = QLineEdit(str(Path(video_path).with_name(Path(video_path).stem + "_annotated.mp4")))
+        name = Path(video_path).stem + "_annotated.mp4"
+        self.path_edit = QLineEdit(str(Path(folder) / name if folder else Path(video_path).with_name(name)))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         path_row = QHBoxLayout()
@@ -226,9 +227,11 @@ class ExportVideoDialog(QDialog):
         super().reject()
 
 
-def choose_data_file(parent, video_path: str) -> tuple[str, bool] | None:
-    """Ask where to save the numbers and in which layout; returns (path, long) or None."""
-    suggested = str(Path(video_path).with_suffix(".csv"))
+def choose_data_file(parent, video_path: str, folder: str | None = None) -> tuple[str, bool] | None:
+    """Ask where to save the numbers (in `folder`, else beside the video) and in which layout; returns
+    (path, long) or None."""
+    name = Path(video_path).with_suffix(".csv").name
+    suggested = str(Path(folder) / name if folder else Path(video_path).with_suffix(".csv"))
     path, chosen = QFileDialog.getSaveFileName(parent, "Export data", suggested, ";;".join(DATA_FILTERS))
     if not path:
         return None
@@ -240,9 +243,9 @@ def choose_data_file(parent, video_path: str) -> tuple[str, bool] | None:
 
 def export_data(parent, workers: Workers, result, video_path: str, smooth: bool = True,
                 threshold: float = DEFAULT_MIN_SCORE, on_done=None, on_failed=None,
-                person_id: int | None = None, custom=()) -> TaskThread | None:
+                person_id: int | None = None, custom=(), folder: str | None = None) -> TaskThread | None:
     """File > Export data: ask for a file, write it on a worker thread. Returns the task (or None)."""
-    choice = choose_data_file(parent, video_path)
+    choice = choose_data_file(parent, video_path, folder)
     if choice is None or result is None:
         return None
     path, long = choice

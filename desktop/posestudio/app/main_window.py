@@ -24,6 +24,7 @@ from posestudio.app.export_actions import ExportActions
 from posestudio.app.frame_display import FrameDisplay
 from posestudio.app.identity_edits import IdentityEdits
 from posestudio.app.left_out_actions import LeftOutActions
+from posestudio.app.message_bar import MessageBar
 from posestudio.app.range_summary import RangeSummary
 from posestudio.app.session import ClipSession
 from posestudio.app.settings import Settings
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.setSpacing(0)
+        top_layout.addWidget(self.message_bar)
         top_layout.addWidget(self.view, 1)
         top_layout.addWidget(self.transport)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -129,7 +131,8 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.status = StatusLine(bar)
+        self.message_bar = MessageBar()
+        self.status = StatusLine(bar, self.message_bar)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setFormat("analysing %p%")

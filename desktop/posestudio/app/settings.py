@@ -129,6 +129,13 @@ class Settings:
     def last_folder(self, value: str) -> None:
         self._s.setValue("files/last_folder", value)
 
+    def export_folder(self, kind: str) -> str:
+        """The folder the last export of this kind (video, data, plot) went to; "" before any."""
+        return str(self._s.value(f"files/export_folder_{kind}", ""))
+
+    def set_export_folder(self, kind: str, folder: str) -> None:
+        self._s.setValue(f"files/export_folder_{kind}", folder)
+
     # window layout
     def state(self, key: str) -> QByteArray | None:
         value = self._s.value(f"window/{key}")

@@ -58,7 +58,35 @@ def _check_file(path: Path) -> None:
         raise VideoOpenError(f"'{name}' is empty (0 bytes); pick another file.")
 
 
+def _mp4_without_index(path: Path) -> bool:
+    """An MP4/MOV whose top-level boxes hold no 'moov' (the index written when recording stops): a recording
+    or copy cut short. Walks the box headers only, so it costs a few reads even on a large file."""
+    try:
+        with open(path, "rb") as fh:
+            size = path.stat().st_size
+            pos, seen = 0, []
+            while pos + 8 <= size and len(seen) < 64:
+                fh.seek(pos)
+                head = fh.read(16)
+                box_size, kind = int.from_bytes(head[:4], "big"), head[4:8]
+                if box_size == 1 and len(head) == 16:
+                    box_size = int.from_bytes(head[8:16], "big")
+                seen.append(kind)
+                if box_size < 8:
+                    break
+                pos += box_size
+    except OSError:
+        return False
+    return bool(seen) and seen[0] == b"ftyp" and b"moov" not in seen
+
+
 def _unreadable(path: Path) -> VideoOpenError:
+    if _mp4_without_index(path):
+        return VideoOpenError(
+            f"'{path.name}' is incomplete: its index, written when a recording stops, is missing (the recording "
+            "or a copy was cut short), so no player or converter can read it; copy it again from the camera or "
+            "phone, or recover it with a repair tool that borrows the index of a clip from the same camera, "
+            "such as untrunc.")
     return VideoOpenError(
         f"'{path.name}' is not a video Pose Studio can read (it may be damaged, incomplete or in an unsupported "
         "format); try another file or convert it with ffmpeg."
