@@ -155,8 +155,8 @@ def people_sweep(video, model_id: str, up_to: int, *, frames: int | None = None,
     """What following more people costs: the whole analysis with 1, 2, ... `up_to` people on one clip.
 
     Per k: analysis_fps_{k}_people (median over rounds), people_per_frame_{k} (how many it found, on
-    average: a clip with two people costs little more at 3 than at 2) and, for BlazePose, detector runs per
-    frame (detector_per_frame_{k}: the scans for people not yet followed).
+    average: a clip with two people costs little more at 3 than at 2) and, for BlazePose, model runs per
+    frame (detector_per_frame_{k}: the scans for people not yet followed; landmark_per_frame_{k}).
     """
     from posestudio.core.analysis.run import analyse_video
     from posestudio.core.models.pose import create_estimator
@@ -172,13 +172,15 @@ def people_sweep(video, model_id: str, up_to: int, *, frames: int | None = None,
             fps = []
             for r in range(max(1, repeat)):
                 say(f"{k} people, round {r + 1}")
-                detector = getattr(estimator, "detector", None)
+                detector, landmarks = getattr(estimator, "detector", None), getattr(estimator, "landmarks", None)
                 calls = detector.calls if detector is not None else 0
+                runs = landmarks.calls if landmarks is not None else 0
                 t0 = time.perf_counter()
                 result = analyse_video(target, model_id, estimator=estimator)
                 fps.append(result.frame_count / (time.perf_counter() - t0))
             out[f"analysis_fps_{k}_people"] = float(statistics.median(fps))
             out[f"people_per_frame_{k}"] = float((result.person_ids >= 0).sum() / max(result.frame_count, 1))
-            if detector is not None:
+            if detector is not None:  # counts of model runs: what a busy machine's timings cannot blur
                 out[f"detector_per_frame_{k}"] = (detector.calls - calls) / max(result.frame_count, 1)
+                out[f"landmark_per_frame_{k}"] = (landmarks.calls - runs) / max(result.frame_count, 1)
     return out
