@@ -95,6 +95,8 @@ class ClipOpener(QObject):
         self.opening = None
         self.playback.pause()
         self.runner.cancel(quiet=True)
+        if self.session.clip is None or self.session.clip.path != info.path:
+            self.panel.new_clip()  # another clip: its people are not the last one's
         old = self.session.open(info, loader)
         if old is not None:
             self._retire(old)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from posestudio.app import angles
-from posestudio.app.settings import Settings
+from posestudio.app.settings import DEFAULT_MODEL, DEFAULT_THRESHOLD, Settings
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +128,21 @@ class SettingsPanel(QWidget):
         self.person_box.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.person_box.customContextMenuRequested.connect(self._on_person_menu)
 
+        # settings that change the numbers, when not the defaults: said, with one click back (they persist
+        # across clips, and a high confidence or another model silently thins the curves otherwise)
+        self.changed_note = QLabel()
+        self.changed_note.setWordWrap(True)
+        self.changed_note.setStyleSheet("color: rgb(200, 120, 0)")
+        self.reset_button = QPushButton("Reset to defaults")
+        self.reset_button.setToolTip("Model, confidence and smoothing back to their defaults")
+        self.reset_button.clicked.connect(self.reset_to_defaults)
+        changed_row = QHBoxLayout()
+        changed_row.addWidget(self.changed_note, 1)
+        changed_row.addWidget(self.reset_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.changed_box = QWidget()
+        self.changed_box.setLayout(changed_row)
+        changed_row.setContentsMargins(0, 0, 0, 0)
+
         analysis = QGroupBox("Analysis")
         form = QFormLayout(analysis)
         form.addRow("Model", self.model_box)
@@ -136,6 +151,7 @@ class SettingsPanel(QWidget):
         form.addRow(self.smoothing_box)
         form.addRow(self.labels_box)
         form.addRow("Follow", self.person_box)
+        form.addRow(self.changed_box)
 
         # angles
         self.angle_list = QListWidget()
@@ -177,6 +193,7 @@ class SettingsPanel(QWidget):
         layout.addWidget(self.queue_group)
         layout.addStretch(1)
         self.set_keypoint_names(keypoint_names_for(settings.model_id))
+        self._show_changed()
 
     # model
     @property
@@ -189,10 +206,41 @@ class SettingsPanel(QWidget):
         self.model_box.setCurrentIndex(max(i, 0))
         self.model_box.blockSignals(False)
         self.model_note.setText(self._model_notes.get(self.model_id, ""))
+        if hasattr(self, "changed_box"):  # set_model runs once before the note exists
+            self._show_changed()
 
     def _on_model(self, _i: int) -> None:
         self.model_note.setText(self._model_notes.get(self.model_id, ""))
         self.model_requested.emit(self.model_id)
+        self._show_changed()
+
+    def changed_settings(self) -> list[str]:
+        """The settings that change the numbers and are not their defaults, in words."""
+        out = []
+        if self.model_id != DEFAULT_MODEL:
+            out.append(f"model {self.model_box.currentText()}")
+        threshold = self.threshold_slider.value() / 100.0
+        if abs(threshold - DEFAULT_THRESHOLD) > 1e-9:
+            out.append(f"confidence {threshold:.2f} (default {DEFAULT_THRESHOLD:.2f})")
+        if not self.smoothing_box.isChecked():
+            out.append("curves not smoothed")
+        return out
+
+    def _show_changed(self) -> None:
+        changed = self.changed_settings()
+        self.changed_note.setText("Not the defaults: " + "; ".join(changed) + "." if changed else "")
+        self.changed_box.setVisible(bool(changed))
+
+    def reset_to_defaults(self) -> None:
+        self.threshold_slider.setValue(round(DEFAULT_THRESHOLD * 100))
+        self.smoothing_box.setChecked(True)
+        if self.model_id != DEFAULT_MODEL:
+            self.model_box.setCurrentIndex(max(self.model_box.findData(DEFAULT_MODEL), 0))  # the window re-analyses
+        self._show_changed()
+
+    def new_clip(self) -> None:
+        """A clip was opened: the person followed on the last one means nothing here (track ids are per clip)."""
+        self.settings.person = -1
 
     # display choices
     def choices(self) -> Choices:
@@ -204,10 +252,12 @@ class SettingsPanel(QWidget):
     def _on_threshold(self, value: int) -> None:
         self.threshold_label.setText(f"{value / 100:.2f}")
         self.settings.threshold = value / 100.0
+        self._show_changed()
         self.choices_changed.emit(self.choices())
 
     def _on_smoothing(self, on: bool) -> None:
         self.settings.smoothing = on
+        self._show_changed()
         self.choices_changed.emit(self.choices())
 
     def _on_labels(self, on: bool) -> None:
