@@ -71,3 +71,54 @@ def open_log_folder() -> bool:
     folder: Path = log_dir()
     folder.mkdir(parents=True, exist_ok=True)
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+
+# what the mouse does: not QActions, so listed here (keep in step with video_view.py and timeline.py)
+MOUSE_GESTURES = (
+    ("Click a person on the video", "Follow that person's angles"),
+    ("Right-click a person", "Fix identities (swap, merge)"),
+    ("Wheel on the video / double-click", "Zoom / back to the whole picture"),
+    ("Click in the plot", "Go to that time"),
+    ("Shift+drag in the plot", "Select a time range for the summary"),
+    ("Click a time in the summary", "Go to that frame"),
+)
+
+
+def shortcut_rows(actions) -> list[tuple[str, str]]:
+    """(what, keys) for every action with a shortcut, in menu order, without duplicates."""
+    from PySide6.QtGui import QKeySequence
+
+    rows, seen = [], set()
+    for action in actions:
+        keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        what = action.text().replace("&", "").rstrip("…").rstrip(".")
+        if keys and (what, keys) not in seen:
+            seen.add((what, keys))
+            rows.append((what, keys))
+    return rows
+
+
+class ShortcutsDialog(QDialog):
+    """Help > Keyboard shortcuts: read from the window's actions, so the list cannot go stale."""
+
+    def __init__(self, actions, parent: QWidget | None = None):
+        from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        rows = shortcut_rows(actions) + [(what, how) for how, what in MOUSE_GESTURES]
+        self.table = QTableWidget(len(rows), 2)
+        self.table.setHorizontalHeaderLabels(["Action", "Keys or mouse"])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        for r, (what, keys) in enumerate(rows):
+            self.table.setItem(r, 0, QTableWidgetItem(what))
+            self.table.setItem(r, 1, QTableWidgetItem(keys))
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)
+        self.resize(560, 560)

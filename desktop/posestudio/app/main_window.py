@@ -210,6 +210,7 @@ class MainWindow(QMainWindow):
             ("One second back", lambda: pb.step_seconds(-1.0), "Shift+Left"),
             ("First frame", lambda: pb.seek(0), Qt.Key.Key_Home),
             ("Last frame", lambda: pb.seek(pb.frame_count - 1), Qt.Key.Key_End),
+            ("Go to frame or time…", self.transport.focus_go_to, "Ctrl+G"),
         ):
             play_menu.addAction(self._action(text, slot, key))
 
@@ -243,6 +244,7 @@ class MainWindow(QMainWindow):
         analysis_menu.addAction(self.undo_action)
 
         help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, "F1"))
         help_menu.addAction(self._action("&About Pose Studio", self.show_about))
         help_menu.addAction(self._action("Open &log folder", about.open_log_folder))
 
@@ -283,6 +285,9 @@ class MainWindow(QMainWindow):
     # ----- messages -----
     def show_about(self) -> None:
         about.AboutDialog(self).show()
+
+    def show_shortcuts(self) -> None:
+        about.ShortcutsDialog(self.actions(), self).show()
 
     def _on_save_failed(self, _result, exc) -> None:
         reason = getattr(exc, "strerror", None) or type(exc).__name__

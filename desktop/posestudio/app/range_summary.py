@@ -18,6 +18,7 @@ class RangeSummary(QObject):
         timeline.range_changed.connect(self.on_range)
         summary.select_range_toggled.connect(self.toggle_range)
         summary.clear_range_requested.connect(timeline.clear_range)
+        summary.range_typed.connect(timeline.set_range)
 
     def _clear(self) -> None:
         self.timeline.clear_range()
@@ -35,7 +36,12 @@ class RangeSummary(QObject):
         self.update()
 
     def toggle_range(self, on: bool) -> None:
-        if on and self.timeline.region is None:
-            self.timeline.select_middle()
+        """Select range: from the frame on screen to the end of the clip, to be typed or dragged from there
+        (not an arbitrary middle third)."""
+        clip = self.session.clip
+        if on and self.timeline.region is None and clip is not None and clip.frame_count > 1:
+            end = float(clip.timestamps[-1])
+            start = float(self.timeline.cursor.value())
+            self.timeline.set_range(start if 0.0 <= start < end else 0.0, end)
         elif not on:
             self.timeline.clear_range()

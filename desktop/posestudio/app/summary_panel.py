@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout,
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout,
     QWidget,
 )
 
 from posestudio.app.angles import label_for
 from posestudio.app.elided_label import ElidedLabel
 from posestudio.app.workers import LatestRunner
+from posestudio.core.display import format_time, parse_time
 
 # (summary key, column title with its unit on a second line, decimals); t_min / t_max cells seek the video.
 # Angles in whole degrees: keypoints from video do not support tenths (the CSV keeps them). Short two-line
@@ -73,6 +74,7 @@ class SummaryPanel(QWidget):
     seek_requested = Signal(float)        # seconds: a time-of-min/max cell was clicked
     select_range_toggled = Signal(bool)   # the "Select range" button
     clear_range_requested = Signal()
+    range_typed = Signal(float, float)    # seconds typed in the From / To fields
 
     def __init__(self, jobs: LatestRunner, parent: QWidget | None = None):
         """jobs: a LatestRunner of compute_summary (the window's workers make it)."""
@@ -84,7 +86,7 @@ class SummaryPanel(QWidget):
         self.scope.setStyleSheet("color: gray")
         self.range_button = QToolButton(text="Select range")
         self.range_button.setCheckable(True)
-        self.range_button.setToolTip("Drag a time range on the timeline (or Shift+drag there) to summarise it")
+        self.range_button.setToolTip("Summarise a time range: type its start and end, or Shift+drag on the plot")
         self.range_button.toggled.connect(self.select_range_toggled)
         self.clear_button = QToolButton(text="Whole clip")
         self.clear_button.setToolTip("Forget the selected range and summarise the whole clip")
@@ -99,6 +101,24 @@ class SummaryPanel(QWidget):
         for button in (self.range_button, self.clear_button, self.copy_button):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             top.addWidget(button)
+
+        # a typed range: start and end as the transport writes times (or plain seconds)
+        self.from_edit, self.to_edit = QLineEdit(), QLineEdit()
+        range_row = QHBoxLayout()
+        range_row.setContentsMargins(0, 0, 0, 0)
+        for text, edit in (("From", self.from_edit), ("to", self.to_edit)):
+            edit.setPlaceholderText("0:01.500")
+            edit.setToolTip("A time such as 1.5 or 0:01.500; Enter applies")
+            edit.returnPressed.connect(self._on_typed_range)
+            range_row.addWidget(QLabel(text))
+            range_row.addWidget(edit, 1)
+        self.range_note = ElidedLabel()
+        self.range_note.setStyleSheet("color: rgb(200, 60, 40)")
+        range_row.addWidget(self.range_note, 1)
+        self.range_row = QWidget()
+        self.range_row.setLayout(range_row)
+        self.range_row.setVisible(False)
+        self.range_button.toggled.connect(self.range_row.setVisible)
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([title for _, title, _ in COLUMNS])
@@ -120,6 +140,7 @@ class SummaryPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
+        layout.addWidget(self.range_row)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.gait_label)
         self.jobs = jobs
@@ -144,6 +165,22 @@ class SummaryPanel(QWidget):
         self.range = span
         self.scope.setText("Whole clip" if span is None else f"{span[0]:.2f} s to {span[1]:.2f} s")
         self.clear_button.setEnabled(span is not None)
+        if span is not None:
+            self.from_edit.setText(format_time(span[0]))
+            self.to_edit.setText(format_time(span[1]))
+            self.range_note.setText("")
+
+    def _on_typed_range(self) -> None:
+        try:
+            t0, t1 = parse_time(self.from_edit.text()), parse_time(self.to_edit.text())
+        except ValueError as exc:
+            self.range_note.setText(str(exc))
+            return
+        if t1 <= t0:
+            self.range_note.setText("The end must come after the start.")
+            return
+        self.range_note.setText("")
+        self.range_typed.emit(t0, t1)
 
     @property
     def pending(self) -> bool:

@@ -6,10 +6,11 @@ import time
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QStyle, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSlider, QStyle, QToolButton, QWidget
 
-from posestudio.core.display import format_time
+from posestudio.core.display import format_time, parse_position
 
+GOTO_TIP = "Go to a frame (type 120) or a time (1.5, 1.5 s or 0:01.500), then Enter (Ctrl+G)"
 SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 
 
@@ -132,7 +133,7 @@ class Playback(QObject):
 
 
 class TransportBar(QWidget):
-    """Buttons and slider; every control here is keyboard-free (the window's shortcuts do that)."""
+    """Buttons, slider and a Go to field; the buttons take no keyboard focus (the window's shortcuts do that)."""
 
     speed_changed = Signal(float)
 
@@ -173,6 +174,11 @@ class TransportBar(QWidget):
             self.speed_box.addItem(f"{s:g}x", s)
         self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
         self.speed_box.currentIndexChanged.connect(self._on_speed)
+        self.goto_edit = QLineEdit()
+        self.goto_edit.setPlaceholderText("Go to…")
+        self.goto_edit.setToolTip(GOTO_TIP)
+        self.goto_edit.setMaximumWidth(self.fontMetrics().horizontalAdvance("0:00.000 ") + 24)
+        self.goto_edit.returnPressed.connect(self.go_to_typed)
         self.time_label = QLabel()
         self.time_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.time_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("0:00.000 / 0:00.000   frame 00000 / 00000"))
@@ -183,6 +189,7 @@ class TransportBar(QWidget):
             layout.addWidget(w)
         layout.addWidget(self.slider, 1)
         layout.addWidget(self.time_label)
+        layout.addWidget(self.goto_edit)
         layout.addWidget(self.speed_box)
 
         playback.index_changed.connect(self.show_index)
@@ -190,9 +197,31 @@ class TransportBar(QWidget):
             lambda on: self.play_button.setIcon(self._pause_icon if on else self._play_icon))
         self.set_enabled(False)
 
+    def focus_go_to(self) -> None:
+        """Ctrl+G: type a frame or time."""
+        self.goto_edit.setFocus()
+        self.goto_edit.selectAll()
+
+    def go_to_typed(self) -> bool:
+        """Seek to the frame number or time typed in the Go to field; a typo turns the field red and its
+        tooltip says why (nothing moves)."""
+        pb = self.playback
+        try:
+            index = parse_position(self.goto_edit.text(), pb.timestamps)
+        except ValueError as exc:
+            self.goto_edit.setStyleSheet("background: rgb(255, 215, 205)")
+            self.goto_edit.setToolTip(str(exc))
+            return False
+        self.goto_edit.setStyleSheet("")
+        self.goto_edit.setToolTip(GOTO_TIP)
+        pb.seek(index)
+        self.goto_edit.clear()
+        self.goto_edit.clearFocus()  # Space, arrows and Home/End drive playback again
+        return True
+
     def set_enabled(self, enabled: bool) -> None:
         for w in (self.first_button, self.back_button, self.play_button, self.next_button, self.last_button,
-                  self.slider):
+                  self.slider, self.goto_edit):
             w.setEnabled(enabled)
 
     def set_speed(self, speed: float) -> None:

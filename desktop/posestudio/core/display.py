@@ -9,6 +9,7 @@ without a side) is a light neutral grey (NEUTRAL_RGB). Orange/blue stays distinc
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -90,3 +91,34 @@ def angle_label_place(keypoints: np.ndarray, anchor, centre_x: float,
             return None
         x, y = (float(v) for v in points[:, :2].mean(axis=0))
     return x, y, -1 if x < centre_x else 1
+
+
+_TIME = re.compile(r"^\s*(?:(\d+):)?(\d+(?:\.\d*)?|\.\d+)\s*(?:s|sec|seconds?)?\s*$", re.IGNORECASE)
+_FRAME = re.compile(r"^\s*(?:frame\s*|f\s*|#\s*)?(\d+)\s*$", re.IGNORECASE)
+
+
+def parse_time(text: str) -> float:
+    """Seconds from what a user types: 1.5, 1.5 s, 0:01.5 or 1:02.250 (as format_time writes times).
+    Raises ValueError with a sentence for the user."""
+    match = _TIME.match(text or "")
+    if not match:
+        raise ValueError(f"'{text.strip()}' is not a time; type seconds (1.5) or minutes:seconds (0:01.500).")
+    minutes, seconds = match.groups()
+    return int(minutes or 0) * 60.0 + float(seconds)
+
+
+def parse_position(text: str, timestamps) -> int:
+    """The frame index a user means: a whole number (120, frame 120, #120) is a frame number; anything with
+    a decimal point, a colon or an 's' is a time, taken to the frame shown at that time. Raises ValueError
+    with a sentence for the user when the text is neither or lies outside the clip."""
+    t = np.asarray(timestamps, dtype=np.float64)
+    frame = _FRAME.match(text or "")
+    if frame:
+        index = int(frame.group(1))
+        if index >= len(t):
+            raise ValueError(f"Frame {index} is past the last frame ({len(t) - 1}).")
+        return index
+    seconds = parse_time(text)
+    if len(t) == 0 or seconds > float(t[-1]) + 0.5:
+        raise ValueError(f"{format_time(seconds)} is past the end of the clip ({format_time(t[-1] if len(t) else 0)}).")
+    return max(0, int(np.searchsorted(t, seconds + 5e-4, side="right")) - 1)
