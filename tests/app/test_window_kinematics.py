@@ -136,7 +136,7 @@ def test_custom_angle_by_clicking_is_plotted_saved_and_usable_by_the_cli(
     kp = result.keypoints[frame, 0]
 
     # Esc cancels a started pick
-    window.panel.add_angle_requested.emit(3)
+    window.panel.add_angle_requested.emit("joint")
     assert window.view.picking and window.picker.isVisible()
     _click_joint(window, qtbot, kp, names, picks[0])
     assert len(window.picker.picked) == 1 and window.view.overlay.picked
@@ -144,18 +144,23 @@ def test_custom_angle_by_clicking_is_plotted_saved_and_usable_by_the_cli(
     assert not window.view.picking and not window.view.overlay.picked
 
     window.panel.smoothing_box.setChecked(False)  # compare raw values exactly
-    window.panel.add_angle_requested.emit(3)
+    window.panel.add_angle_requested.emit("joint")
     for name in picks:
         _click_joint(window, qtbot, kp, names, name)
     assert [p[0] for p in window.picker.picked] == list(picks)
-    assert [t.split(" ", 1)[1] for _, _, t in window.view.overlay.picked] == list(picks)
+    # numbered markers on the video, the names in the panel's hint (long names covered each other)
+    assert [t for _, _, t in window.view.overlay.picked] == ["1", "2", "3"]
+    assert all(name in window.picker.hint.text() for name in picks)
+    # the value on this frame is previewed before the angle is added, in the built-ins' flexion convention
+    assert window.picker.preview.text().startswith("Now: ")
     qtbot.keyClicks(window.picker.name_edit, "arm_bend")
     qtbot.keyClick(window.picker.name_edit, Qt.Key.Key_Return)
     assert not window.view.picking
     qtbot.waitUntil(lambda: "arm_bend" in window.session.angle_data.values and "arm_bend" in window.timeline.curves,
                     timeout=5000)
 
-    defn = kin.make_angle("arm_bend", "three_point", picks)
+    # an angle at a joint is its flexion, as the built-in elbow: 0 = straight (the segments in and out of it)
+    defn = kin.make_angle("arm_bend", "segment_pair", (picks[0], picks[1], picks[1], picks[2]))
     track = result.track(window.session.angle_data.person)
     fixed, _ = kin.fix_side_swaps(track, names, window.panel.choices().threshold)  # as every angle table does
     want = kin.compute_angles(fixed, names, [defn], min_score=window.panel.choices().threshold)["arm_bend"]
@@ -170,7 +175,10 @@ def test_custom_angle_by_clicking_is_plotted_saved_and_usable_by_the_cli(
     # saved in the per-user JSON store, which the CLI reads by name
     assert store_path().parent == private_config
     assert [a.name for a in load_custom_angles()] == ["arm_bend"]
-    assert json.loads(store_path().read_text())["angles"][0]["keypoints"] == list(picks)
+    assert json.loads(store_path().read_text())["angles"][0]["keypoints"] == [picks[0], picks[1], picks[1], picks[2]]
+    builtin = window.session.angle_data.values.get("right_elbow")
+    if builtin is not None:  # the same joint, the same convention: the same numbers
+        np.testing.assert_allclose(got, builtin, atol=1e-6, equal_nan=True)
     out = tmp_path / "cli.csv"
     env = dict(os.environ, POSESTUDIO_CONFIG=str(private_config))
     done = subprocess.run([sys.executable, "-m", "posestudio", "analyze", str(clip), "-m", "movenet-lightning",

@@ -94,13 +94,14 @@ class AngleDefining(QObject):
         panel.rename_angle_requested.connect(self.rename)
         session.clip_changed.connect(lambda _c: picker.cancel())
 
-    def start_picking(self, count: int) -> None:
+    def start_picking(self, mode: str) -> None:
+        """mode: a key of angle_picker.MODES."""
         if self.session.result is None or self.view.frame_index < 0:
             self.status.error("Open and analyse a video first, then click the keypoints on its skeleton.")
             return
         self.playback.pause()
         self.dock.show()
-        self.picker.start(count)
+        self.picker.start(mode)
 
     def rename(self, name: str) -> None:
         dialog = QInputDialog(self.dialog_parent)

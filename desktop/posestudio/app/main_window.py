@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 from posestudio.app import about
 from posestudio.app.analysis_runner import AnalysisRunner
 from posestudio.app.angle_curves import AngleCurves
-from posestudio.app.angle_picker import AnglePicker
+from posestudio.app.angle_picker import MODES, AnglePicker
 from posestudio.app.clip_opener import ClipOpener
 from posestudio.app.corrections import CorrectionActions
 from posestudio.app.custom_angles import AngleDefining, CustomAngles
@@ -225,10 +225,9 @@ class MainWindow(QMainWindow):
         analysis_menu.addAction(self._action("Cancel analysis", self.runner.cancel))
         analysis_menu.addSeparator()
         pick = self.angle_defining.start_picking
-        analysis_menu.addAction(self._action("Add angle at a joint…", lambda: pick(3),
-                                             tip="Click three keypoints on the video"))
-        analysis_menu.addAction(self._action("Add angle between segments…", lambda: pick(4),
-                                             tip="Click four keypoints on the video"))
+        add_menu = analysis_menu.addMenu("Add angle")
+        for mode, info in MODES.items():
+            add_menu.addAction(self._action(info.menu, lambda _c=False, m=mode: pick(m)))
         analysis_menu.addSeparator()
         lo = self.left_out
         for action in (lo.next_sudden_action, lo.previous_sudden_action):

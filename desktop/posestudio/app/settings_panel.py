@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from posestudio.app import angles
+from posestudio.app.angle_picker import MODES
 from posestudio.app.settings import DEFAULT_MODEL, DEFAULT_THRESHOLD, Settings
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ class SettingsPanel(QWidget):
     model_requested = Signal(str)       # the user picked another model; the window decides
     choices_changed = Signal(object)    # Choices: confidence, smoothing, labels, angles or person changed
     queue_activated = Signal(str)
-    add_angle_requested = Signal(int)           # keypoints to pick: 3 (angle at a joint) or 4 (two segments)
+    add_angle_requested = Signal(str)           # a kind of custom angle to click: a key of angle_picker.MODES
     rename_angle_requested = Signal(str)        # a custom angle's name
     delete_angle_requested = Signal(str)
     person_menu_requested = Signal(int, object)  # track id, global QPoint: identity fixes
@@ -164,9 +165,8 @@ class SettingsPanel(QWidget):
         self.add_angle_button.setToolTip("Define your own angle by clicking keypoints on the video")
         self.add_angle_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         add_menu = QMenu(self.add_angle_button)
-        add_menu.addAction("Angle at a joint (click 3 keypoints)…", lambda: self.add_angle_requested.emit(3))
-        add_menu.addAction("Angle between two segments (click 4 keypoints)…",
-                           lambda: self.add_angle_requested.emit(4))
+        for mode, info in MODES.items():
+            add_menu.addAction(info.menu, lambda m=mode: self.add_angle_requested.emit(m))
         self.add_angle_button.setMenu(add_menu)
         self.angle_group = QGroupBox("Angles (now)")
         angle_layout = QVBoxLayout(self.angle_group)
