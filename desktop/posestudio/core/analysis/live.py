@@ -138,6 +138,8 @@ class LiveAnalysis:
     # ----- running -----
     def start(self) -> None:
         """Capture and analyse on their own threads until stop() / finish()."""
+        if self._thread is not None:
+            return
         self.source.start()
         self._thread = threading.Thread(target=self._loop_guarded, name="posestudio-live-analysis", daemon=True)
         self._thread.start()
