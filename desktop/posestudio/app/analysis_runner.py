@@ -30,7 +30,7 @@ def ask_discard_edits(parent: QWidget) -> bool:
     answer = QMessageBox.question(
         parent, "Analyse again?",
         "Analysing again replaces this clip's analysis, and with it your edits (identities fixed, body parts "
-        "left out). Analyse again?")
+        "left out, keypoints corrected by hand). Analyse again?")
     return answer == QMessageBox.StandardButton.Yes
 
 
