@@ -117,7 +117,7 @@ def test_csv_one_row_per_frame_and_person(lightning_result, tmp_path):
     with open(write_csv(result, tmp_path / "out.csv"), newline="") as fh:
         rows = list(csv.reader(fh))
     header, body = rows[0], rows[1:]
-    assert header[:6] == ["frame", "time", "person", "nose_x", "nose_y", "nose_score"]
+    assert header[:6] == ["frame", "time_s", "person", "nose_x", "nose_y", "nose_score"]
     assert header[-3:] == ["right_ankle_x", "right_ankle_y", "right_ankle_score"] and len(header) == 3 + 51
     assert [int(r[0]) for r in body] == list(range(47)) and all(len(r) == len(header) for r in body)
     first = body[0]

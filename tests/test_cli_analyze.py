@@ -61,7 +61,7 @@ def test_csv_output_and_bad_extension(require_model, videos_dir, tmp_path):
                 "movenet-lightning"], tmp_path)
     assert out.returncode == 0, out.stderr
     header = (tmp_path / "run.csv").read_text().splitlines()[0].split(",")
-    assert header[:3] == ["frame", "time", "person"] and len(header) == 54
+    assert header[:3] == ["frame", "time_s", "person"] and len(header) == 54
     out = _run([videos_dir / "sports2d_demo3_running_side.mp4", "-o", tmp_path / "run.xlsx"], tmp_path)
     assert out.returncode == 2 and "Traceback" not in out.stderr and ".json" in out.stderr
 

@@ -50,7 +50,7 @@ def test_wide_csv_has_one_row_per_frame_and_the_documented_columns(result, tmp_p
     path = export_data(result, tmp_path / "wide.csv")
     header, rows = _read_csv(path)
     angles = [a.name for a in available_angles(result.keypoint_names)]
-    expected = ["frame", "time", "person"]
+    expected = ["frame", "time_s", "person"]
     expected += [f"{k}_{c}" for k in result.keypoint_names for c in ("x", "y", "score")]
     for name in angles:
         expected += [name, f"{name}_raw", f"{name}_velocity"]
@@ -102,7 +102,7 @@ def test_raw_option_writes_unsmoothed_angles(result, tmp_path):
 def test_long_csv_is_one_row_per_frame_person_and_variable(result, tmp_path):
     wide_header, wide = _read_csv(export_data(result, tmp_path / "wide.csv"))
     header, rows = _read_csv(export_data(result, tmp_path / "long.csv", long=True))
-    assert header == ["frame", "time", "person", "variable", "value"]
+    assert header == ["frame", "time_s", "person", "variable", "value"]
     variables = wide_header[3:]
     present = [i for i in range(result.frame_count) if result.people_in_frame(i)]
     assert len(rows) == len(present) * len(variables)

@@ -17,7 +17,7 @@ from posestudio.core.atomic import atomic_path
 
 
 def csv_header(keypoint_names, extra: Mapping[str, np.ndarray] | None = None) -> list[str]:
-    cols = ["frame", "time", "person"]
+    cols = ["frame", "time_s", "person"]  # units in the name, as every time column the app writes
     for name in keypoint_names:
         cols += [f"{name}_x", f"{name}_y", f"{name}_score"]
     return cols + list(extra or {})
@@ -76,7 +76,7 @@ def write_long_csv(result: AnalysisResult, path, extra: Mapping[str, np.ndarray]
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow(["frame", "time", "person", "variable", "value"])
+            w.writerow(["frame", "time_s", "person", "variable", "value"])
             for i in range(result.frame_count):
                 t = csv_cell(float(result.timestamps[i]), 6)
                 for p in sorted(result.people_in_frame(i), key=lambda s: result.person_ids[i, s]):

@@ -11,8 +11,11 @@ from posestudio.core.atomic import atomic_path
 from posestudio.core.io.csv_format import csv_cell
 
 
+# angles in degrees, times in seconds (t_min_s: when the minimum is reached); doubt: why the repetitions (or,
+# in the row `gait`, the steps) are not credible, as the window's summary says it (empty when they are)
 SUMMARY_COLUMNS = ("video", "model", "person", "angle", "samples", "min", "max", "range", "mean", "std",
-                   "t_min", "t_max", "reps", "period_s", "cycles_per_min")
+                   "t_min_s", "t_max_s", "reps", "period_s", "cycles_per_min", "doubt")
+_KEYS = {"t_min_s": "t_min", "t_max_s": "t_max"}
 
 
 def summary_rows(result: AnalysisResult, tables: dict) -> list[list[str]]:
@@ -23,9 +26,10 @@ def summary_rows(result: AnalysisResult, tables: dict) -> list[list[str]]:
     for pid, table in tables.items():
         for angle, values in table.summary().items():
             cells = [result.video_path, result.model_id, str(pid), angle]
-            for key in SUMMARY_COLUMNS[4:]:
-                value = values.get(key, float("nan"))
-                cells.append(str(int(value)) if key in ("samples", "reps") else csv_cell(float(value), 3))
+            for column in SUMMARY_COLUMNS[4:-1]:
+                value = values.get(_KEYS.get(column, column), float("nan"))
+                cells.append(str(int(value)) if column in ("samples", "reps") else csv_cell(float(value), 3))
+            cells.append(values.get("reps_doubt") or "")
             rows.append(cells)
         if "left_knee" in table and "right_knee" in table:
             rows.append(_gait_row(result, pid, table.gait()))
@@ -40,6 +44,7 @@ def _gait_row(result: AnalysisResult, pid, gait: dict) -> list[str]:
     cells[SUMMARY_COLUMNS.index("reps")] = str(int(gait.get("steps", 0)))
     cells[SUMMARY_COLUMNS.index("period_s")] = csv_cell(60.0 / cadence if cadence > 0 else float("nan"), 3)
     cells[SUMMARY_COLUMNS.index("cycles_per_min")] = csv_cell(cadence, 3)
+    cells[SUMMARY_COLUMNS.index("doubt")] = gait.get("doubt") or ""
     return cells
 
 
