@@ -13,7 +13,8 @@ class ElidedLabel(QLabel):
         super().__init__(parent)
         self._min_chars = min_chars
         self._note = ""
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # wants its whole text, can shrink to a few characters (then cut, with the text as tooltip)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setText(text)
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from posestudio.app.angles import label_for
 from posestudio.app.elided_label import ElidedLabel
 from posestudio.app.workers import LatestRunner
-from posestudio.core.display import format_time, parse_time
+from posestudio.core.display import format_time, number_text, parse_time
 
 # (summary key, column title with its unit on a second line, decimals); t_min / t_max cells seek the video.
 # Angles in whole degrees: keypoints from video do not support tenths (the CSV keeps them). Short two-line
@@ -41,7 +41,7 @@ SECONDS_ROLE = Qt.ItemDataRole.UserRole
 def _text(value, decimals: int) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return ""
-    return f"{value:.{decimals}f}"
+    return number_text(value, decimals)
 
 
 @dataclass

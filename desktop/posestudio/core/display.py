@@ -33,9 +33,15 @@ def angle_display_name(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
+def number_text(value: float, decimals: int = 0) -> str:
+    """A number as shown to the user: no "-0" for a value that rounds to zero."""
+    text = f"{value:.{decimals}f}"
+    return text.lstrip("-") if float(text) == 0 else text
+
+
 def angle_value_text(value: float) -> str:
     """An angle's value as written on the video: whole degrees with a degree sign."""
-    return f"{value:.0f}°"
+    return f"{number_text(value)}°"
 
 
 def place_label_boxes(boxes) -> list[tuple[float, float]]:
