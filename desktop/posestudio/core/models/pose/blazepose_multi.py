@@ -27,17 +27,24 @@ SCAN_EVERY = 10           # frames between detector scans while fewer than max_p
 SAME_PERSON_IOU = 0.5     # two landmark boxes overlapping this much are one person seen twice
 SAME_PERSON_DIST = 0.15   # ... or mean keypoint distance under this share of the body size
 NEW_REGION_OVERLAP = 0.5  # a detected region covering a followed person this much is that person
+DETECTOR_INPUT = 224
+MIN_DETECTED_PX = 70      # on the street clip people ~40 px tall in the detector's input went unseen, ~75 px were found
 
 
-def scan_tiles(width: int, height: int) -> list[tuple[float, float, float, float]]:
-    """Square tiles as tall (or wide) as the frame's short side, overlapping by at least half, covering it."""
-    side = float(min(width, height))
-    long_side = float(max(width, height))
-    n = 1 if long_side <= side * 1.05 else math.ceil((long_side - side) / (0.5 * side)) + 1
-    starts = np.linspace(0.0, long_side - side, n) if n > 1 else [0.0]
-    if width >= height:
-        return [(s, 0.0, s + side, side) for s in starts]
-    return [(0.0, s, side, s + side) for s in starts]
+def _starts(length: float, side: float) -> list[float]:
+    n = 1 if length <= side * 1.05 else math.ceil((length - side) / (0.5 * side)) + 1
+    return list(np.linspace(0.0, length - side, n)) if n > 1 else [0.0]
+
+
+def scan_tiles(width: int, height: int, side: float | None = None) -> list[tuple[float, float, float, float]]:
+    """Square tiles (default: as tall or wide as the frame's short side), overlapping by at least half."""
+    side = float(min(width, height) if side is None else min(side, width, height))
+    return [(x, y, x + side, y + side) for y in _starts(float(height), side) for x in _starts(float(width), side)]
+
+
+def tile_side_for(min_person_px: float | None) -> float | None:
+    """Tiles in which a person `min_person_px` tall fills MIN_DETECTED_PX of the detector's 224 px input."""
+    return None if min_person_px is None else min_person_px * DETECTOR_INPUT / MIN_DETECTED_PX
 
 
 def _coverage(inner, outer) -> float:
@@ -75,12 +82,16 @@ class BlazePoseMulti(PoseEstimator):
     keypoint_set = BLAZEPOSE33
 
     def __init__(self, model_id: str = "blazepose-full", max_people: int = 2, threads: int | None = None, *,
-                 detector_session=None, landmark_session=None, scan_every: int = SCAN_EVERY):
+                 detector_session=None, landmark_session=None, scan_every: int = SCAN_EVERY,
+                 min_person_px: float | None = None):
         from posestudio.core.models.registry import create_session  # lazy: onnxruntime on first use
 
         if max_people < 1:
             raise ValueError("max_people must be at least 1")
         self.model_id, self.max_people, self.scan_every = model_id, int(max_people), max(1, int(scan_every))
+        # None: tiles as tall as the frame (people down to about a third of its height); smaller people need
+        # smaller tiles, many more detector runs a scan
+        self.tile_side = tile_side_for(min_person_px)
         self.detector = PoseDetector(detector_session or create_session("blazepose-detector", threads=threads))
         self.landmarks = LandmarkModel(landmark_session or create_session(model_id, threads=threads))
         self.reset()
@@ -132,7 +143,7 @@ class BlazePoseMulti(PoseEstimator):
         self._since_scan = 0
         h, w = rgb.shape[:2]
         found = []
-        for tile in scan_tiles(w, h):
+        for tile in scan_tiles(w, h, self.tile_side):
             found += self.detector.detect(rgb, tile)
         found.sort(key=lambda d: -d.score)
         for det in found:
