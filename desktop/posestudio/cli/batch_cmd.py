@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from posestudio.cli.analyze_cmd import DEFAULT_MODEL, MODEL_CHOICES, angle_options
+from posestudio.cli.people_option import add_people_option
 from posestudio.core.errors import PoseStudioError
 
 EXIT_SOME_FAILED = 1
@@ -58,6 +59,7 @@ def register(subparsers) -> None:
                    help="for angles: leave out joints scored below this (default as `analyze`)")
     p.add_argument("--cutoff", metavar="HZ", default=None, help="for angles: low-pass cutoff in Hz (as `analyze`)")
     p.add_argument("--no-smoothing", dest="smoothing", action="store_false", help="for angles: raw values")
+    add_people_option(p)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr (failures are still listed)")
     p.set_defaults(func=run)
 
@@ -124,7 +126,7 @@ def _settings(args):
     threads = 1 if args.scheduler else max(1, local_cores() // (args.workers or local_cores()))
     return Settings(model=args.model, model_sha256=model_sha256(args.model), data_format=args.data,
                     angles=args.angles is not None, angle_defs=angle_defs, video=args.video, threads=threads,
-                    **options)
+                    people=args.people, **options)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -39,6 +39,7 @@ class Settings:
     angle_defs: tuple | None = None       # AngleDefs to compute; None = every angle the model allows
     video: bool = False                   # annotated MP4 too
     threads: int = 1                      # onnxruntime threads per task
+    people: int | None = None             # as `analyze --people`; None: the model's own number
 
     def described(self) -> dict:
         """The settings as the manifest records them (and the key hashes them)."""
@@ -47,7 +48,8 @@ class Settings:
                 "model_sha256": self.model_sha256, "data_format": self.data_format, "angles": self.angles,
                 "angle_defs": None if self.angle_defs is None else [repr(a) for a in self.angle_defs],
                 "video": self.video, "min_score": self.min_score, "smoothing": self.smoothing,
-                "cutoff_hz": self.cutoff_hz if self.smoothing else None}
+                "cutoff_hz": self.cutoff_hz if self.smoothing else None,
+                **({} if self.people is None else {"people": self.people})}  # keys of earlier runs unchanged
 
     @property
     def key(self) -> str:

@@ -27,11 +27,12 @@ _loads = 0                   # models this process has loaded (in each record, s
 
 def _estimator(settings: Settings):
     global _loads
-    key = (settings.model, settings.threads)
+    key = (settings.model, settings.threads, settings.people)
     held = getattr(_local, "estimator", None)
     if held is None or held[0] != key:
         _local.estimator = None  # let the old session go before loading another model
-        _local.estimator = (key, create_estimator(settings.model, threads=settings.threads))
+        _local.estimator = (key, create_estimator(settings.model, threads=settings.threads,
+                                                   people=settings.people))
         _loads += 1
     return _local.estimator[1]
 
