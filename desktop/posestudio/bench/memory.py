@@ -111,15 +111,19 @@ def main(argv=None) -> int:
     p.add_argument("--formats", nargs="+", default=list(ANALYZE_FORMATS), choices=ANALYZE_FORMATS)
     p.add_argument("--write-only", action="store_true", help="only the writing step on a synthetic result")
     p.add_argument("--write-frames", type=int, default=HOUR_FRAMES)
+    p.add_argument("--write-formats", nargs="+", default=list(WRITE_FORMATS), choices=WRITE_FORMATS)
     p.add_argument("--skip-write", action="store_true", help="only the analyze runs")
     args = p.parse_args(argv)
     if not args.write_only and not args.clip.is_file():
         print(f"{args.clip} is not a file; give --clip a video.", file=sys.stderr)
         return 2
+    from posestudio.core.models import providers
+
+    print(f"provider: {providers.describe()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="posestudio-memory-") as tmp:
         folder = Path(tmp)
         if not args.skip_write:
-            bench_write(args.write_frames, WRITE_FORMATS, folder)
+            bench_write(args.write_frames, args.write_formats, folder)
         if not args.write_only:
             bench_analyze(args.clip, args.minutes, args.model, args.formats, folder)
     return 0
