@@ -201,6 +201,15 @@ def test_export_on_a_full_disk_keeps_the_earlier_clip(capsys, monkeypatch, requi
     assert out.read_bytes() == b"earlier clip" and [p.name for p in folder.iterdir()] == ["clip.mp4"]
 
 
+def test_export_without_permission(capsys, monkeypatch, videos_dir, tmp_path):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    _deny_writes_in(monkeypatch, folder)
+    code, err = _cli(capsys, "export", videos_dir / RUNNING, "-o", folder / "clip.mp4", "-q")
+    assert code == 2 and "no permission to write in" in _one_sentence(err, folder / "clip.mp4")
+    assert list(folder.iterdir()) == []
+
+
 # ----- posestudio models build -----
 
 def test_models_build_into_an_unwritable_folder_stops_before_any_download(capsys, monkeypatch, tmp_path):
@@ -223,6 +232,34 @@ def test_models_build_into_an_unwritable_folder_stops_before_any_download(capsys
     code, err = _cli(capsys, "models", "build", "movenet-lightning")
     assert code == 2 and f"no permission to write in {locked}" in err
     assert list(locked.iterdir()) == []
+
+
+def test_a_full_disk_during_a_model_download_is_one_sentence(monkeypatch, tmp_path):
+    """The download step writing into a full disk (its file goes to /dev/full): one sentence naming the tarball,
+    no partial file left; the network is faked, nothing is fetched."""
+    import io
+
+    from posestudio.core.models import build
+
+    class Response(io.BytesIO):
+        headers = {"Content-Length": str(3 << 20)}
+
+    monkeypatch.setenv("POSESTUDIO_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(build.urllib.request, "urlopen", lambda url, timeout: Response(b"x" * (3 << 20)))
+    real_fdopen = os.fdopen
+
+    def full_disk_fdopen(fd, mode="r", *args, **kwargs):
+        os.close(fd)
+        return real_fdopen(os.open("/dev/full", os.O_WRONLY), mode, *args, **kwargs)
+
+    monkeypatch.setattr(build.os, "fdopen", full_disk_fdopen)
+    source = {"tarball": "https://registry.example/pkg-1.0.0.tgz", "package": "pkg", "version": "1.0.0",
+              "sha256": "0" * 64, "size": 3 << 20}
+    with pytest.raises(OutputPathError) as err:
+        build.download(source, lambda message: None)
+    target = tmp_path / "cache" / "downloads" / "pkg-1.0.0.tgz"
+    assert str(err.value) == f"Cannot write {target}: the disk is full; free some space or choose another disk."
+    assert list(target.parent.iterdir()) == []
 
 
 def test_installing_a_built_model_into_a_vanished_folder_is_one_sentence(monkeypatch, tmp_path):

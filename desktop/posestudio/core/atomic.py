@@ -49,7 +49,7 @@ def output_error(path, exc: OSError) -> OutputPathError:
     return OutputPathError(text, path)
 
 
-def _about_output(exc: BaseException, *paths: Path) -> bool:
+def about_output(exc: BaseException, *paths: Path) -> bool:
     """Whether an OSError met while writing is the output's fault (not, say, the input video's)."""
     if not isinstance(exc, OSError) or exc.errno is None:
         return False
@@ -112,6 +112,6 @@ def atomic_path(target: str | os.PathLike, suffix: str | None = None) -> Iterato
     except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
-        if _about_output(exc, tmp_path, target):
+        if about_output(exc, tmp_path, target):
             raise output_error(target, exc) from exc
         raise

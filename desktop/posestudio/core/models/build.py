@@ -27,7 +27,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from posestudio.core.models import registry as models
-from posestudio.core.atomic import output_error, prepare_folder
+from posestudio.core.atomic import about_output, output_error, prepare_folder
 from posestudio.core.errors import ModelBuildError
 from posestudio.core.logs import log_file
 from posestudio.core.paths import cache_dir, log_dir, models_dir, repo_root
@@ -106,6 +106,10 @@ def download(source: dict, progress: Progress) -> Path:
                                   f"run the build again, and if it persists the registry copy has changed.")
         os.chmod(tmp, 0o644)  # mkstemp makes it private; it is a public package
         os.replace(tmp, target)
+    except OSError as exc:
+        if about_output(exc, tmp, target):  # a full disk, not the network: say where
+            raise output_error(target, exc) from exc
+        raise
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
