@@ -280,3 +280,30 @@ def test_street_clip_men_over_100_px_found_with_smaller_tiles(videos_dir, requir
         assert checked >= 0.9 * len(frames)
         assert len(ids) >= MIN_FOUND * checked, who
         assert len(set(ids)) == 1, who
+
+
+def test_cli_people_option(require_model, videos_dir, tmp_path):
+    """analyze --people 2 writes up to two 33-point people a frame (an .npz keeps the slots); a MoveNet
+    single-person model with --people 2 is one sentence, exit 2."""
+    import os
+    import subprocess
+    import sys
+
+    require_model("blazepose-detector")
+    require_model("blazepose-full")
+    env = dict(os.environ, POSESTUDIO_LOGS=str(tmp_path / "logs"), POSESTUDIO_CACHE=str(tmp_path / "cache"))
+    clip = videos_dir / GYM
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "posestudio", "analyze", str(clip), *map(str, args), "-q"],
+                              capture_output=True, text=True, timeout=600, env=env)
+
+    out = run("--model", "blazepose-full", "--people", "2", "-o", tmp_path / "two.npz")
+    assert out.returncode == 0, out.stderr
+    from posestudio.core.analysis.result_file import load_result
+
+    result = load_result(tmp_path / "two.npz")
+    assert result.keypoints.shape[1:] == (2, 33, 3)
+    assert ((result.person_ids >= 0).sum(axis=1)[:61] == 2).mean() > 0.9  # both players, frames 0-60
+    bad = run("--model", "movenet-lightning", "--people", "2", "-o", tmp_path / "x.json")
+    assert bad.returncode == 2 and "follows one person" in bad.stderr and "Traceback" not in bad.stderr

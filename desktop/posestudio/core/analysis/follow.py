@@ -88,7 +88,9 @@ def follow_person_from(result: AnalysisResult, source, frame: int, x: float, y: 
     `source` is the clip's VideoSource (read with frames(), so the caller may keep using frame_at). The
     result is changed in place from `frame` on: the chosen person gets one id there (the id the analysis
     already gave the person under the click, else a new one), anyone else the model reports later new ids.
-    Works for single-person BlazePose and MoveNet Lightning/Thunder, and BlazePose with several people.
+    Works for single-person BlazePose and MoveNet Lightning/Thunder, and BlazePose with several people
+    (the seed is then followed ahead of the others); needs the BlazePose detector built, whatever the model.
+    MoveNet MultiPose, which has no regions to seed, raises PoseStudioError.
     """
     if not 0 <= frame < result.frame_count:
         raise PoseStudioError(f"Frame {frame} is not in this clip (0 to {result.frame_count - 1}).")
