@@ -147,3 +147,38 @@ def test_bad_corrections_are_ignored_or_one_sentence(make_window, analyse_with, 
     hide.trigger()
     assert s.result.manual[30, slot, k] == 3 and np.isnan(s.result.keypoints[30, slot, k, 0])
     assert s.result.keypoints[29, slot, k, 2] == result.keypoints[29, slot, k, 2]
+
+
+def test_low_score_keys_place_a_missed_point_and_the_reach_setting(make_window, analyse_with, videos_dir, qtbot):
+    from posestudio.app.corrections import BODY_POINTS
+    from posestudio.core.analysis import corrections as C
+
+    window = make_window()
+    result = analyse_with(window, videos_dir / GYM, MODEL)
+    s, pid = window.session, window.session.angle_data.person
+    threshold = window.view.overlay.threshold
+    names = list(result.keypoint_names)
+    keys = [names.index(n) for n in BODY_POINTS]
+    expected = C.next_low_score(result, pid, 0, 1, threshold, keys)
+    assert expected is not None
+    _show_frame(window, qtbot, 0)
+    window.corrections.next_low_action.trigger()
+    qtbot.waitUntil(lambda: window.playback.index == expected[0], timeout=5000)
+    assert f"unsure of the {names[expected[1]]}" in window.statusBar().currentMessage()
+    _show_frame(window, qtbot, expected[0])
+
+    # the unsure point is offered in "Place a point the model missed here"; placing it makes it sure
+    frame, k = expected
+    slot = int(np.flatnonzero(result.person_ids[frame] == pid)[0])
+    menu = window.corrections.keypoint_menu(pid, -1, QPointF(60.0, 150.0))
+    place = next(a.menu() for a in menu.actions() if a.text().startswith(f"Place a point of #{pid}"))
+    action = next(a for a in place.actions() if a.text() == names[k])
+    action.trigger()
+    np.testing.assert_array_equal(s.result.keypoints[frame, slot, k], [60.0, 150.0, 1.0])
+    assert s.result.manual[frame, slot, k] == C.KEY
+
+    # the reach a lone drag carries over is a setting, kept
+    window.corrections.set_reach(5)
+    assert window.corrections.move_keypoint(pid, names.index("nose"), 100.0, 100.0, 50)
+    assert C.reach_of(s.result, pid, names.index("nose")) == (45, 55)
+    assert make_window().corrections.reach == 5
