@@ -17,6 +17,8 @@ from posestudio.app.analysis_runner import AnalysisRunner
 from posestudio.app.angle_curves import AngleCurves
 from posestudio.app.angle_picker import MODES, AnglePicker
 from posestudio.app.clip_opener import ClipOpener
+from posestudio.app.compare.cycles_view import CyclesPresenter
+from posestudio.app.compare.presenter import ComparePresenter
 from posestudio.app.corrections import CorrectionActions
 from posestudio.app.custom_angles import AngleDefining, CustomAngles
 from posestudio.app.elided_label import ElidedLabel
@@ -169,6 +171,8 @@ class MainWindow(QMainWindow):
         self.recent_menu = QMenu("Open &recent", self)
         self.opener = ClipOpener(s, w, self.frames, self.runner, self.playback, self.panel, self.settings,
                                  self.recent_menu, st, self)
+        self.compare = ComparePresenter(s, w, self.view, self.playback, self.timeline, st, self.settings, self)
+        self.cycles = CyclesPresenter(s, self.compare, w, self.timeline, st, self.settings, self)
 
     def _action(self, text: str, slot, shortcut=None, tip: str | None = None) -> QAction:
         action = QAction(text, self)
@@ -242,6 +246,8 @@ class MainWindow(QMainWindow):
         analysis_menu.addSeparator()
         analysis_menu.addAction(self.undo_action)
 
+        self.compare.fill_menu(menu.addMenu("&Compare"))
+        view_menu.addAction(self.cycles.dock.toggleViewAction())
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, "F1"))
         help_menu.addAction(self._action("&About Pose Studio", self.show_about))
@@ -323,7 +329,8 @@ class MainWindow(QMainWindow):
             self.status.error("Only files on this computer can be opened; save the video locally first.")
             return
         event.acceptProposedAction()
-        self.opener.open_paths(paths)
+        if not self.compare.wants_drop(event.position().x(), self.width(), paths):  # right half: compare
+            self.opener.open_paths(paths)
 
     # ----- threads and shutdown -----
     def _warm_up_imports(self) -> None:
