@@ -137,8 +137,7 @@ class CorrectionActions(QObject):
                                   "(or turn off Analysis > Correct keypoints > reach over the selected range).")
                 self.view.update()
                 return False
-        r = self.session.result
-        name = r.keypoint_names[keypoint] if r is not None and 0 <= keypoint < len(r.keypoint_names) else keypoint
+        name = self._name(keypoint)
         ok = self._apply(lambda res: corr.move(res, track, frame, keypoint, x, y, self.reach, span),
                          self._keys(track, keypoint), f"Moved the {name} of #{track} in frame {frame}")
         if ok:
@@ -151,14 +150,19 @@ class CorrectionActions(QObject):
     def on_keypoint_moved(self, track: int, keypoint: int, point: QPointF) -> None:
         self.move_keypoint(track, keypoint, point.x(), point.y())
 
+    def _name(self, keypoint: int) -> str:
+        r = self.session.result
+        return r.keypoint_names[keypoint] if r is not None and 0 <= keypoint < len(r.keypoint_names) \
+            else f"keypoint {keypoint}"
+
     def hide_keypoint(self, track: int, keypoint: int, first: int, last: int) -> bool:
-        name = self.session.result.keypoint_names[keypoint]
+        name = self._name(keypoint)
         where = f"frame {first}" if first == last else f"frames {first}-{last}"
         return self._apply(lambda res: corr.hide(res, track, first, last, keypoint), self._keys(track, keypoint),
                            f"The {name} of #{track} is marked not visible in {where}")
 
     def remove_keypoint(self, track: int, keypoint: int) -> bool:
-        name = self.session.result.keypoint_names[keypoint]
+        name = self._name(keypoint)
         return self._apply(lambda res: corr.remove(res, track, 0, res.frame_count - 1, keypoint),
                            self._keys(track, keypoint), f"Removed every hand correction of the {name} of #{track}")
 
