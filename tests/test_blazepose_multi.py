@@ -307,3 +307,17 @@ def test_cli_people_option(require_model, videos_dir, tmp_path):
     assert ((result.person_ids >= 0).sum(axis=1)[:61] == 2).mean() > 0.9  # both players, frames 0-60
     bad = run("--model", "movenet-lightning", "--people", "2", "-o", tmp_path / "x.json")
     assert bad.returncode == 2 and "follows one person" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("size,side,count", [((1768, 994), None, 3), ((426, 240), None, 3), ((1080, 1920), None, 3),
+                                             ((768, 576), 320, 12), ((500, 500), None, 1)])
+def test_scan_tiles_cover_the_frame_with_overlap(size, side, count):
+    from posestudio.core.models.pose.blazepose_multi import scan_tiles
+
+    w, h = size
+    tiles = np.array(scan_tiles(w, h, side))
+    assert len(tiles) == count
+    assert np.allclose(tiles[:, 2] - tiles[:, 0], tiles[:, 3] - tiles[:, 1])  # squares
+    assert tiles[:, :2].min() == 0 and np.isclose(tiles[:, 2].max(), w) and np.isclose(tiles[:, 3].max(), h)
+    step = np.diff(np.unique(tiles[:, 0]))
+    assert (step <= 0.5 * (tiles[0, 2] - tiles[0, 0]) + 1e-6).all()  # neighbours overlap by half or more
