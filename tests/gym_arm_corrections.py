@@ -15,12 +15,12 @@ DRAGS = [
 ]
 
 
-def corrected(result, person_id):
-    """The result with the four drags applied as the window applies them."""
+def corrected(result, person_id, body=False):
+    """The result with the four drags applied as the window applies them (body: following the body)."""
     from posestudio.core.analysis import corrections
 
     for frame, name, x, y in DRAGS:
         k = corrections.keypoint_index(result, name)
-        keys = corrections.move(result, person_id, frame, k, x, y, span=RANGE)
+        keys = corrections.move(result, person_id, frame, k, x, y, span=RANGE, body=body)
         result = corrections.apply(result, keys, only={(person_id, i) for i in corrections.touched(result, k)})
     return result

@@ -231,6 +231,22 @@ def test_on_a_real_clip_two_drags_ten_frames_apart_interpolate_the_offset(videos
     after = [c.frame for c in sudden_changes(angle_table(fixed.track(pid), fixed.timestamps, fixed.keypoint_names))]
     assert 20 in before and 20 not in after, (before, after)
 
+    # in between, the default keeps the model's wrong path (looked at: frames 8 and 12 put the elbow on her back,
+    # right of the middle of her shoulders); following the body keeps it by her left side, as the video shows
+    names = list(r.keypoint_names)
+    body = corrected(r, pid, body=True)
+    for result, side in ((fixed, 1), (body, -1)):
+        kp = result.keypoints[:, 0]
+        mid = (kp[:, names.index("left_shoulder"), :2] + kp[:, names.index("right_shoulder"), :2]) / 2
+        for f in (8, 12):
+            dx, dy = kp[f, names.index("left_elbow"), :2] - mid[f]
+            assert side * dx > 5, (side, f, dx)
+    kp = body.keypoints[:, 0]
+    mid = (kp[:, names.index("left_shoulder"), :2] + kp[:, names.index("right_shoulder"), :2]) / 2
+    elbow_at = kp[4:21, names.index("left_elbow"), :2] - mid[4:21]
+    assert np.ptp(elbow_at, axis=0).max() < 2.0, elbow_at   # same place by her side throughout
+    assert (body.manual[4:21, 0, names.index("left_elbow")] > 0).all() and not body.manual[21:, 0].any()
+
     # `posestudio export` of the clip uses the corrected cached analysis: numbers and drawn video
     from posestudio.cli import main
     from posestudio.core.analysis.cache import save_cached

@@ -40,6 +40,11 @@ class CorrectionActions(QObject):
                                          "A dragged keypoint is corrected exactly over the frames selected on the "
                                          "timeline (Shift+drag there), instead of fading out around the frame")
         self.range_action.setCheckable(True)
+        self.body_action = self._action("Corrections follow the body, not the model", None, "Ctrl+B",
+                                        "Between key frames a dragged point keeps its place relative to the middle "
+                                        "of the shoulders (hips for legs) instead of following the model's point: "
+                                        "for stretches where the model's point wanders off")
+        self.body_action.setCheckable(True)
         self.next_low_action = self._action("Next low-score keypoint", lambda: self.go_to_low_score(1), "Ctrl+L",
                                             "Go to where a body keypoint of the followed person is next unsure")
         self.previous_low_action = self._action("Previous low-score keypoint", lambda: self.go_to_low_score(-1),
@@ -65,6 +70,7 @@ class CorrectionActions(QObject):
         hint = menu.addAction("Drag a keypoint on the video to where it really is; right-click it for more")
         hint.setEnabled(False)
         menu.addAction(self.range_action)
+        menu.addAction(self.body_action)
         reach = menu.addMenu("A correction carries over")
         group = QActionGroup(reach)
         for frames in REACH_CHOICES:
@@ -138,7 +144,8 @@ class CorrectionActions(QObject):
                 self.view.update()
                 return False
         name = self._name(keypoint)
-        ok = self._apply(lambda res: corr.move(res, track, frame, keypoint, x, y, self.reach, span),
+        body = self.body_action.isChecked()
+        ok = self._apply(lambda res: corr.move(res, track, frame, keypoint, x, y, self.reach, span, body),
                          self._keys(track, keypoint), f"Moved the {name} of #{track} in frame {frame}")
         if ok:
             reach = corr.reach_of(self.session.result, track, keypoint)

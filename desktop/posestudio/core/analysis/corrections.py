@@ -26,8 +26,9 @@ DEFAULT_REACH = 10                  # frames a lone key carries over on each sid
 # would draw a long false line)
 FOLLOWERS = {f"{side}_{joint}": tuple(f"{side}_{p}" for p in parts) for side in ("left", "right")
              for joint, parts in (("wrist", ("pinky", "index", "thumb")), ("ankle", ("heel", "foot_index")))}
-_FIELDS = ("frame", "slot", "keypoint", "kind", "x", "y", "lo", "hi", "taper")
-_DTYPES = (np.int32, np.int32, np.int32, np.int8, np.float32, np.float32, np.int32, np.int32, bool)
+_FIELDS = ("frame", "slot", "keypoint", "kind", "x", "y", "lo", "hi", "taper", "body")
+_DTYPES = (np.int32, np.int32, np.int32, np.int8, np.float32, np.float32, np.int32, np.int32, bool, bool)
+LEG_PARTS = ("hip", "knee", "ankle", "heel", "foot")
 
 
 class CorrectionError(PoseStudioError):
@@ -37,7 +38,9 @@ class CorrectionError(PoseStudioError):
 @dataclass(frozen=True)
 class Corrections:
     """The keys, one row each: where (frame, slot, keypoint), what (kind, x, y) and how far it reaches:
-    frames lo..hi, fading out towards them (taper) or held up to them (a range the user picked)."""
+    frames lo..hi, fading out towards them (taper) or held up to them (a range the user picked); `body`:
+    the offset is taken from the body (the middle of the shoulders, or of the hips for leg points) instead
+    of the model's own point, for stretches where the model's point wanders off."""
 
     frame: np.ndarray
     slot: np.ndarray
@@ -48,6 +51,7 @@ class Corrections:
     lo: np.ndarray
     hi: np.ndarray
     taper: np.ndarray
+    body: np.ndarray
 
     @classmethod
     def empty(cls) -> "Corrections":
@@ -86,9 +90,12 @@ class Corrections:
     @classmethod
     def from_arrays(cls, data) -> "Corrections | None":
         """Read back what to_arrays wrote; None when the file has no corrections (files from before them)."""
-        if "corr_frame" not in getattr(data, "files", data):
+        names = getattr(data, "files", data)
+        if "corr_frame" not in names:
             return None
-        return cls(*(np.asarray(data[f"corr_{n}"], dtype=d) for n, d in zip(_FIELDS, _DTYPES)))
+        size = len(data["corr_frame"])
+        return cls(*(np.asarray(data[f"corr_{n}"], dtype=d) if f"corr_{n}" in names else np.zeros(size, dtype=d)
+                     for n, d in zip(_FIELDS, _DTYPES)))
 
 
 # ----- the edits: each returns new Corrections (the result is untouched until `apply`) -----
@@ -125,9 +132,10 @@ def current(result) -> Corrections:
 
 
 def move(result, person_id: int, frame: int, keypoint, x: float, y: float, reach: int = DEFAULT_REACH,
-         span: tuple[int, int] | None = None) -> Corrections:
+         span: tuple[int, int] | None = None, body: bool = False) -> Corrections:
     """The result's corrections plus a key: `keypoint` of `person_id` is at (x, y) in `frame`. It reaches
-    `reach` frames either side, fading out, or, with `span` (first, last), exactly over those frames."""
+    `reach` frames either side, fading out, or, with `span` (first, last), exactly over those frames.
+    body: between keys the point follows the body (see Corrections), not the model's point."""
     k = keypoint_index(result, keypoint)
     slot = _slot_of(result, person_id, frame)
     if not (np.isfinite(x) and np.isfinite(y) and 0 <= x <= result.width and 0 <= y <= result.height):
@@ -143,11 +151,11 @@ def move(result, person_id: int, frame: int, keypoint, x: float, y: float, reach
         reach = max(0, int(reach))
         lo, hi, taper = frame - reach, frame + reach, True
     model = (result.model_keypoints if result.model_keypoints is not None else result.keypoints)[frame, slot]
-    rows = [(frame, slot, k, MOVED, x, y, lo, hi, taper)]
+    rows = [(frame, slot, k, MOVED, x, y, lo, hi, taper, body)]
     for f in touched(result, k)[1:]:  # moved by the same offset as their wrist or ankle
         dx, dy = model[f, :2] - model[k, :2]
         if np.isfinite(dx) and np.isfinite(dy):
-            rows.append((frame, slot, f, MOVED, x + dx, y + dy, lo, hi, taper))
+            rows.append((frame, slot, f, MOVED, x + dx, y + dy, lo, hi, taper, body))
     return current(result).added(rows)
 
 
@@ -158,7 +166,7 @@ def hide(result, person_id: int, first: int, last: int, keypoint) -> Corrections
     frames, slots = np.nonzero(result.person_ids[first:last + 1] == person_id)
     if frames.size == 0:
         raise CorrectionError(f"Person #{person_id} is not in frames {first}-{last}; nothing was hidden.")
-    return current(result).added([(f + first, s, i, HIDDEN, np.nan, np.nan, f + first, f + first, False)
+    return current(result).added([(f + first, s, i, HIDDEN, np.nan, np.nan, f + first, f + first, False, False)
                                   for f, s in zip(frames.tolist(), slots.tolist()) for i in touched(result, k)])
 
 
@@ -186,9 +194,10 @@ def _fill_gaps(pos: np.ndarray, a: int, b: int) -> None:
             seg[~known, c] = np.interp(idx[~known], idx[known], seg[known, c])
 
 
-def _group(model: np.ndarray, corr: Corrections, rows: np.ndarray, frame_count: int):
+def _group(model: np.ndarray, corr: Corrections, rows: np.ndarray, frame_count: int, body=None):
     """One person's keypoint: model (F, 3) on the frame axis (NaN where absent) and its key rows ->
-    (F, 3) corrected values and (F,) flags (0 where the model's value stays)."""
+    (F, 3) corrected values and (F,) flags (0 where the model's value stays). body: (F, 2) the body's
+    reference point, for keys that follow it."""
     out, flags = model.copy(), np.zeros(frame_count, dtype=np.int8)
     moves = rows[corr.kind[rows] == MOVED]
     moves = moves[np.argsort(corr.frame[moves], kind="stable")]
@@ -201,7 +210,8 @@ def _group(model: np.ndarray, corr: Corrections, rows: np.ndarray, frame_count: 
     for seg in segments:
         frames = corr.frame[seg].astype(int)
         key_xy = np.stack([corr.x[seg], corr.y[seg]], axis=1).astype(np.float64)
-        offsets = key_xy - model[frames, :2]
+        base = body if body is not None and corr.body[seg[0]] else model[:, :2]
+        offsets = key_xy - base[frames]
         has = np.isfinite(offsets[:, 0])
         first, last = int(frames[0]), int(frames[-1])
         lo, hi = max(0, int(corr.lo[seg[0]])), min(frame_count - 1, int(corr.hi[seg[-1]]))
@@ -217,12 +227,15 @@ def _group(model: np.ndarray, corr: Corrections, rows: np.ndarray, frame_count: 
         if corr.taper[seg[-1]]:
             after = span > last
             weight[after] = 1.0 - (span[after] - last) / (hi - last + 1)
-        pos = model[span, :2] + off * weight[:, None]
+        # the fully corrected place, blended towards the model's where the correction fades out
+        pos = model[span, :2] + (base[span] + off - model[span, :2]) * weight[:, None]
+        if base is body:  # between keys and over a picked range the model's point does not count
+            pos[weight >= 1.0] = (base[span] + off)[weight >= 1.0]
         full = weight >= 1.0  # where the user's word holds (between keys, over a picked range)
         pos[frames - lo] = key_xy
         f0, f1 = np.flatnonzero(full)[[0, -1]]
         _fill_gaps(pos, int(f0), int(f1))
-        changed = np.isfinite(pos[:, 0]) & ((off != 0).any(axis=1) | ~np.isfinite(model[span, 0]) | full)
+        changed = np.isfinite(pos[:, 0]) & ((pos != model[span, :2]).any(axis=1) | full)
         out[span[changed], :2] = pos[changed]
         out[span[changed & full], 2] = 1.0
         flags[span[changed]] = CARRIED
@@ -252,11 +265,25 @@ def apply(result, corrections: Corrections | None, only: set[tuple[int, int]] | 
         track = np.full((result.frame_count, 3), np.nan, dtype=np.float64)
         track[frames] = model[frames, slots, k]
         rows = np.flatnonzero((pids == pid) & (corrections.keypoint == k))
-        values, flags = _group(track, corrections, rows, result.frame_count) if rows.size else (track, None)
+        body = _body_track(model, frames, slots, result.keypoint_names, k, result.frame_count) \
+            if corrections.body[rows].any() else None
+        values, flags = _group(track, corrections, rows, result.frame_count, body) if rows.size else (track, None)
         keypoints[frames, slots, k] = values[frames]
         manual[frames, slots, k] = 0 if flags is None else flags[frames]
     return dataclasses.replace(result, keypoints=keypoints, model_keypoints=model, manual=manual,
                                corrections=corrections)
+
+
+def _body_track(model, frames, slots, names, k: int, frame_count: int) -> np.ndarray | None:
+    """(F, 2) the middle of the person's shoulders (of the hips for leg points), from the model's points: a
+    single side may be wrong or swapped, the pair's middle moves with the body."""
+    part = "hip" if any(p in names[k] for p in LEG_PARTS) else "shoulder"
+    pair = [f"left_{part}", f"right_{part}"]
+    if not all(n in names for n in pair):
+        return None
+    out = np.full((frame_count, 2), np.nan)
+    out[frames] = model[frames, slots][:, [names.index(n) for n in pair], :2].mean(axis=1)
+    return out
 
 
 def reach_of(result, person_id: int, keypoint: int) -> tuple[int, int] | None:
