@@ -106,3 +106,27 @@ def test_click_on_empty_floor_is_said_to_be_a_box_around_the_click(gym, require_
     outcome = follow_person_from(empty, source, last, 20, 20)  # top-left corner: wall, nobody
     assert outcome.seed == "click" and outcome.frames == 3
     assert not empty.analysed[:last].any() and empty.analysed[last:].all()
+
+
+def test_cancelled_follow_leaves_the_result_as_it_was(gym, require_model):
+    import threading
+
+    require_model("blazepose-detector")
+    require_model("movenet-lightning")
+    from posestudio.core.analysis.follow import follow_person_from
+    from posestudio.core.analysis.run import analyse_video
+    from posestudio.core.errors import Cancelled
+
+    source, _ = gym
+    result = analyse_video(source, "movenet-lightning")
+    before = result.keypoints.copy(), result.person_ids.copy()
+    cancel = threading.Event()
+
+    def progress(done, total):
+        if done == 20:
+            cancel.set()
+
+    with pytest.raises(Cancelled):
+        follow_person_from(result, source, START, *WHITE_CLICK, progress=progress, cancel=cancel)
+    np.testing.assert_array_equal(result.keypoints, before[0])
+    np.testing.assert_array_equal(result.person_ids, before[1])

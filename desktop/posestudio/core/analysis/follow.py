@@ -7,6 +7,7 @@ analysis already has there, else a square around the click; which one was used i
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from posestudio.core.models.pose.roi import Roi, roi_from_alignment_points
 
 log = logging.getLogger(__name__)
 
+_ROWS = ("keypoints", "person_scores", "person_ids", "world", "timestamps", "analysed", "left_out")
 CLICK_BOX_SHARE = 0.5  # the square around a click where nothing was detected: this share of the short side
 
 
@@ -86,7 +88,7 @@ def follow_person_from(result: AnalysisResult, source, frame: int, x: float, y: 
     """Re-analyse `result` from `frame` to the end following the person under (x, y) (picture pixels).
 
     `source` is the clip's VideoSource (read with frames(), so the caller may keep using frame_at). The
-    result is changed in place from `frame` on: the chosen person gets one id there (the id the analysis
+    result is changed in place from `frame` on, all at once at the end (a cancelled run leaves it as it was): the chosen person gets one id there (the id the analysis
     already gave the person under the click, else a new one), anyone else the model reports later new ids.
     Works for single-person BlazePose and MoveNet Lightning/Thunder, and BlazePose with several people
     (the seed is then followed ahead of the others); needs the BlazePose detector built, whatever the model.
@@ -113,6 +115,10 @@ def follow_person_from(result: AnalysisResult, source, frame: int, x: float, y: 
     chosen = known[0] if known is not None else max(used, default=-1) + 1
     tracker = (SinglePersonTracker() if result.max_people <= 1
                else PersonTracker(fps=result.fps, frame_size=(result.width, result.height)))
+    work = copy.copy(result)  # rows rewritten here, copied into `result` only when every frame is done
+    for name in _ROWS:
+        if getattr(result, name) is not None:
+            setattr(work, name, getattr(result, name).copy())
     ids: dict[int, int] = {}
     next_id = max(used | {chosen}) + 1
     done = 0
@@ -125,18 +131,21 @@ def follow_person_from(result: AnalysisResult, source, frame: int, x: float, y: 
         new = tracker.update(kps, boxes, t, appearance=torso_colours(image, kps, boxes))
         if index == frame and new and new[0] >= 0:
             ids[int(new[0])] = chosen  # the seeded person comes first in the frame it was seeded
-        _clear(result, index)
+        _clear(work, index)
         for slot, (person, pid) in enumerate(zip(found, new)):
             if pid < 0:
                 continue
             if pid not in ids:
                 ids[pid], next_id = next_id, next_id + 1
-            _put(result, index, slot, person, ids[pid])
-        result.timestamps[index] = t
-        result.analysed[index] = True
+            _put(work, index, slot, person, ids[pid])
+        work.timestamps[index] = t
+        work.analysed[index] = True
         done += 1
         if progress is not None:
             progress(done, total)
+    for name in _ROWS:
+        if getattr(result, name) is not None:
+            getattr(result, name)[frame:] = getattr(work, name)[frame:]
     x0, y0, x1, y1 = roi.cx - roi.size / 2, roi.cy - roi.size / 2, roi.cx + roi.size / 2, roi.cy + roi.size / 2
     return FollowOutcome(chosen, seed, np.array([x0, y0, x1, y1]), done)
 
