@@ -27,3 +27,23 @@ def test_the_followed_person_is_not_carried_to_another_clip(window, open_clip, v
     window.settings.person = 3
     open_clip(window, videos_dir / RUNNING)
     assert window.settings.person == -1 and window.panel.choices().person == -1
+
+
+def test_a_click_picks_a_person_only_on_that_person(window, analyse_with, videos_dir, qtbot):
+    import numpy as np
+    from PySide6.QtCore import QPoint, Qt
+
+    analyse_with(window, videos_dir / "mmaction2_basketball_gym_240p.mp4", "movenet-multipose", timeout=300000)
+    window.playback.seek(60)
+    qtbot.waitUntil(lambda: window.view.frame_index == 60 and len(window.view.overlay.people) >= 2, timeout=10000)
+    followed = window.panel.choices().person
+    # a click to give the video focus, away from everyone (the top-left corner of the picture)
+    corner = window.view.map_from_image(3.0, 3.0)
+    qtbot.mouseClick(window.view, Qt.MouseButton.LeftButton, pos=QPoint(int(corner.x()), int(corner.y())))
+    assert window.panel.choices().person == followed
+    # a click on a person follows that person
+    track, kp = next((t, k) for t, k in window.view.overlay.people if t != window.session.angle_data.person)
+    ok = np.isfinite(kp[:, 0])
+    centre = window.view.map_from_image(float(np.mean(kp[ok, 0])), float(np.mean(kp[ok, 1])))
+    qtbot.mouseClick(window.view, Qt.MouseButton.LeftButton, pos=QPoint(int(centre.x()), int(centre.y())))
+    qtbot.waitUntil(lambda: window.panel.choices().person == track, timeout=5000)

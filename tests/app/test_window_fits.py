@@ -15,7 +15,7 @@ def test_window_keeps_1280x720_after_analysing_the_gym_clip(window, analyse_with
     window.settings.angles = ["left_knee", "right_knee", "left_hip", "right_hip", "left_shoulder",
                               "right_shoulder", "left_elbow", "right_elbow", "trunk_lean"]
     window.resize(1280, 720)
-    analyse_with(window, videos_dir / GYM, "movenet-multipose")
+    analyse_with(window, videos_dir / GYM, "movenet-multipose", timeout=300000)  # a loaded machine is slow
     qtbot.waitUntil(lambda: window.summary.table.rowCount() > 0 and not window.summary.pending, timeout=20000)
     # what grew the window before: a long status message and notes over the plot
     window.status.error("A long sentence about something that went wrong, " * 6)
