@@ -130,3 +130,29 @@ def test_cancelled_follow_leaves_the_result_as_it_was(gym, require_model):
         follow_person_from(result, source, START, *WHITE_CLICK, progress=progress, cancel=cancel)
     np.testing.assert_array_equal(result.keypoints, before[0])
     np.testing.assert_array_equal(result.person_ids, before[1])
+
+
+def test_click_with_several_blazepose_people_keeps_the_clicked_persons_id(gym, require_model):
+    require_model("blazepose-detector")
+    require_model("blazepose-full")
+    from posestudio.core.analysis.follow import follow_person_from, person_box_at
+    from posestudio.core.analysis.run import analyse_video
+
+    source, multi = gym
+    result = analyse_video(source, "blazepose-full", people=2)
+    known = person_box_at(result, START, *BLUE_CLICK)
+    assert known is not None, "the analysis has nobody under the click"
+    outcome = follow_person_from(result, source, START, *BLUE_CLICK)
+    assert outcome.person_id == known[0]  # the clicked person keeps the id they had
+    target = _multipose_id_at(multi, START, *BLUE_CLICK)
+    inside = checked = 0
+    for f in range(START, STOP):
+        box = _box_of(multi, f, target)
+        if box is None:
+            continue
+        checked += 1
+        slots = [p for p in result.people_in_frame(f) if result.person_ids[f, p] == outcome.person_id]
+        inside += bool(slots) and _inside(np.nanmedian(result.keypoints[f, slots[0], :, :2], axis=0), box)
+    assert checked >= 0.8 * (STOP - START) and inside >= 0.9 * checked, (inside, checked)
+    # the other player is still followed, under another id
+    assert all(len(result.people_in_frame(f)) == 2 for f in range(START, START + 20))
