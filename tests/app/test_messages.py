@@ -17,6 +17,7 @@ def test_a_truncated_mp4_gets_a_visible_message_with_fitting_advice(window, open
     qtbot.waitUntil(lambda: bar.isVisible() and "truncated_half.mp4" in bar.plain_text(), timeout=10000)
     text = bar.plain_text()
     assert "index" in text and "ffmpeg" not in text  # ffmpeg cannot read it either
+    assert "&#" not in text and "'truncated_half.mp4'" in bar.text.text()  # no escapes shown as they are
     assert f"{RUNNING} stays open" in text
     assert window.session.clip.path.endswith(RUNNING)
     # the bar sits over the video, as wide as the window allows, and goes when a good clip opens

@@ -73,7 +73,7 @@ class ExportActions(QObject):
         export_data(self.dialog_parent, self.workers, result, self.session.clip.path, smooth=choices.smoothing,
                     threshold=choices.threshold, person_id=self._followed(), custom=self._custom(),
                     folder=self.folder("data"), on_done=lambda path: self._saved("data", "Data", path),
-                    on_failed=self.status.error)
+                    on_failed=self.status.alert)
 
     def export_plot(self) -> None:
         if not self._export_ready():

@@ -46,7 +46,7 @@ class MessageBar(QFrame):
         """Show a sentence (plain text); folder: an "Open folder" link to it after the sentence."""
         self.kind = kind
         self.setStyleSheet(f"#message_bar {{ {STYLES[kind]} }} QLabel, QToolButton {{ color: white; }}")
-        body = html.escape(message)
+        body = html.escape(message, quote=False)  # Qt shows &#x27; as it is
         if folder:
             url = QUrl.fromLocalFile(str(folder)).toString()
             body += f' &nbsp;<a href="{html.escape(url)}" style="color: #9fd3ff">Open folder</a>'
