@@ -26,6 +26,7 @@ from posestudio.app.export_actions import ExportActions
 from posestudio.app.frame_display import FrameDisplay
 from posestudio.app.identity_edits import IdentityEdits
 from posestudio.app.left_out_actions import LeftOutActions
+from posestudio.app.live.presenter import LivePresenter
 from posestudio.app.message_bar import MessageBar
 from posestudio.app.range_summary import RangeSummary
 from posestudio.app.session import ClipSession
@@ -173,6 +174,8 @@ class MainWindow(QMainWindow):
                                  self.recent_menu, st, self)
         self.compare = ComparePresenter(s, w, self.view, self.playback, self.timeline, st, self.settings, self)
         self.cycles = CyclesPresenter(s, self.compare, w, self.timeline, st, self.settings, self)
+        self.live = LivePresenter(w, self.view, self.panel, self.opener, self.playback, st, self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.live.dock)
 
     def _action(self, text: str, slot, shortcut=None, tip: str | None = None) -> QAction:
         action = QAction(text, self)
@@ -191,6 +194,10 @@ class MainWindow(QMainWindow):
         file_menu = menu.addMenu("&File")
         file_menu.addAction(self._action("&Open video…", self.opener.open_dialog, QKeySequence.StandardKey.Open))
         file_menu.addMenu(self.recent_menu)
+        file_menu.addAction(self._action("Open &camera or stream…", self.live.open_dialog,
+                                         tip="Watch a camera or network stream live, with its skeleton and angles"))
+        file_menu.addAction(self._action("&Record live / stop", self.live.toggle_recording, "Ctrl+Shift+R",
+                                         "Start recording the live source; stop opens the recording as a clip"))
         file_menu.addSeparator()
         ex = self.exports
         self.export_action = self._action("&Export video…", ex.export_video, "Ctrl+E",
@@ -343,6 +350,7 @@ class MainWindow(QMainWindow):
         """Stop playing, analysing and decoding; wait for every worker (a pending save completes)."""
         self.playback.pause()
         self.runner.cancel(quiet=True)
+        self.live.shutdown()
         self.workers.stop_all(timeout_ms)
 
     def closeEvent(self, event) -> None:
