@@ -99,3 +99,15 @@ def test_stream_killed_mid_recording_opens_the_recording_so_far(window, qtbot, v
     assert bar.isVisible() and bar.kind == "warning" and "ended" in bar.text.text() and path.name in bar.text.text()
     assert live.live_panel.reconnect_button.isVisible()
 
+
+
+def test_camera_option_reaches_the_window(monkeypatch):
+    import posestudio.app.launch as launch_module
+    from posestudio import cli
+
+    calls = []
+    monkeypatch.setattr(launch_module, "launch", lambda videos, camera=None: calls.append((videos, camera)) or 0)
+    assert cli.main(["--camera", "udp://127.0.0.1:5000"]) == 0
+    assert cli.main(["--camera"]) == 0
+    assert cli.main(["clip.mp4"]) == 0
+    assert calls == [([], "udp://127.0.0.1:5000"), ([], "0"), (["clip.mp4"], None)]

@@ -14,11 +14,11 @@ def display_available() -> bool:
     return True
 
 
-def launch(videos: list[str]) -> int:
+def launch(videos: list[str], camera: str | None = None) -> int:
     if not display_available():
         print("posestudio: no display is available, so the window cannot open; "
               "run it on a desktop session (or under `xvfb-run -a posestudio`).", file=sys.stderr)
         return 1
     from posestudio.app.main import run
 
-    return run(videos)
+    return run(videos, camera)

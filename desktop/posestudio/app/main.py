@@ -37,7 +37,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run(videos: list[str]) -> int:
+def run(videos: list[str], camera: str | None = None) -> int:
     log_path = setup_logging()
     app = make_app()
     from posestudio.app.errors import install_excepthook
@@ -49,4 +49,6 @@ def run(videos: list[str]) -> int:
     log.info("Pose Studio %s started; log at %s", __version__, log_path)
     if videos:
         window.opener.open_paths([str(v) for v in videos])
+    if camera is not None:  # `posestudio --camera [INDEX|DEVICE|URL]`
+        window.live.open_source(camera)
     return app.exec()

@@ -50,6 +50,8 @@ def _window_parser() -> argparse.ArgumentParser:
     parser.add_argument("--self-test", action="store_true",
                         help="check that every bundled model loads and runs, and that video decoding and encoding work")
     parser.add_argument("videos", nargs="*", metavar="VIDEO", help="video file(s) to open")
+    parser.add_argument("--camera", nargs="?", const="0", metavar="INDEX|DEVICE|URL",
+                        help="open the window live on a camera (default 0) or a stream address (rtsp://, udp://...)")
     return parser
 
 
@@ -74,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_self_test()
         from posestudio.app.launch import launch
 
-        return launch(args.videos)
+        return launch(args.videos, camera=args.camera)
     except PoseStudioError as exc:
         log.exception("command failed")
         print(f"posestudio: {exc}", file=sys.stderr)
