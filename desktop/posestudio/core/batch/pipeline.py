@@ -43,6 +43,7 @@ def analyse_one(video: Path, out_dir: Path, name: str, settings, estimator) -> d
     with VideoSource(video) as source:
         result = analyse_video(source, settings.model, estimator=estimator)
         columns, tables = angle_columns(result, settings.angle_defs, **options)
+        rows = summary_rows(result, tables)  # before the outputs appear: the record follows them at once
         # The data file takes its name only after the clip is complete: an interrupted video leaves
         # neither, so every file in OUTDIR belongs to a finished video.
         with atomic_path(data) as data_tmp:
@@ -54,4 +55,4 @@ def analyse_one(video: Path, out_dir: Path, name: str, settings, estimator) -> d
                 export_video(source, clip, result, VideoExportOptions(overlay=overlay, smooth=settings.smoothing))
                 outputs.append(clip.name)
     return {"frames": int(result.frame_count), "fingerprint": result.fingerprint, "outputs": outputs,
-            "summary": summary_rows(result, tables), "notes": [n for n in (result.note,) if n]}
+            "summary": rows, "notes": [n for n in (result.note,) if n]}
