@@ -155,7 +155,9 @@ class _PlotPanel:
         th = max(1, thickness // 2)
         self.line_h = int(cv2.getTextSize("Ag", _FONT, self.font_scale, th)[0][1] * 1.6)
         # curves start below the legend (one line per curve in the top-right corner) so it stays readable
-        self.top = min(height // 2, 3 + self.line_h * len(series) + self.pad // 2)
+        # the legend: two names a line (a left/right pair side by side), so four curves keep most of the height
+        self.legend_rows = [list(series)[i:i + 2] for i in range(0, len(series), 2)]
+        self.top = min(height // 2, 3 + self.line_h * len(self.legend_rows) + self.pad // 2)
         values = [v for v in series.values() if np.isfinite(v).any()]
         lo = float(min(np.nanmin(v) for v in values)) if values else 0.0
         hi = float(max(np.nanmax(v) for v in values)) if values else 180.0
@@ -194,10 +196,15 @@ class _PlotPanel:
         cv2.putText(img, f"{self.hi:.0f}", (3, int(self.top) + line_h // 2), _FONT, fs, (170, 170, 170), th, cv2.LINE_AA)
         cv2.putText(img, f"{self.lo:.0f}", (3, self.h - 5), _FONT, fs, (170, 170, 170), th, cv2.LINE_AA)
         y = 3 + line_h
-        for name in self.series:
-            text = angle_display_name(name)  # "Left knee", as the window names it
-            (tw, _), _ = cv2.getTextSize(text, _FONT, fs, th)
-            cv2.putText(img, text, (self.w - tw - 6, y), _FONT, fs, self.colours[name], th, cv2.LINE_AA)
+        gap = cv2.getTextSize("  ", _FONT, fs, th)[0][0]
+        for row in self.legend_rows:
+            x = self.w - 6
+            for name in reversed(row):  # right-aligned: the second name ends at the panel's edge
+                text = angle_display_name(name)  # "Left knee", as the window names it
+                (tw, _), _ = cv2.getTextSize(text, _FONT, fs, th)
+                x -= tw
+                cv2.putText(img, text, (x, y), _FONT, fs, self.colours[name], th, cv2.LINE_AA)
+                x -= gap
             y += line_h
 
     def draw(self, frame: np.ndarray, x0: int, y0: int, t: float, frame_pos: int | None) -> None:
