@@ -198,9 +198,19 @@ class JointRow:
         if grew or self.vb.autoRangeEnabled()[1]:
             self.plot.setYRange(30.0 * np.floor(lo / 30.0) - 5.0, 30.0 * np.ceil(hi / 30.0) + 5.0, padding=0)
 
-    def auto_y(self) -> None:
-        self._y = (np.inf, -np.inf)
-        self.plot.enableAutoRange(axis="y")
+    def fit_y(self) -> None:
+        """The y range of every curve in the row, computed once here: pyqtgraph's auto-range instead looks
+        through every sample of every curve at each repaint while it is on (most of a repaint's cost on a
+        long clip)."""
+        lo, hi = np.inf, -np.inf
+        for curve in self.curves.values():
+            y = curve.y[:curve.count]
+            if y.size and np.isfinite(y).any():
+                lo, hi = min(lo, float(np.nanmin(y))), max(hi, float(np.nanmax(y)))
+        self._y = (lo, hi)
+        if lo <= hi:
+            pad = max(2.0, 0.05 * (hi - lo))
+            self.plot.setYRange(lo - pad, hi + pad, padding=0)
 
     def set_marks(self, marks: list[tuple]) -> None:
         """Rings at (seconds, degrees, tooltip, ...)."""

@@ -52,6 +52,7 @@ class Timeline(QWidget):
         self._pending: tuple | None = None
         self._syncing = False
         self._view_x: tuple[float, float] | None = None   # the time range in view (all rows share it)
+        self._laid: list[JointRow] = []                    # the rows in the layout, in order
 
         self.fit_button = QToolButton(text="Fit all")
         self.fit_button.setToolTip("Show the whole clip and every curve")
@@ -103,26 +104,33 @@ class Timeline(QWidget):
         self._relayout()
 
     def _relayout(self) -> None:
+        """Lay out the visible rows in order. Rows added after the last one are appended; anything else
+        rebuilds the layout (removing and re-adding plots re-ranges every linked view: slow on long clips)."""
         ci = self.view.ci
-        for row in self.rows.values():
-            for item in (row.label, row.plot):
-                if item in ci.items:
-                    ci.removeItem(item)
         shown = self.visible_rows()
+        laid = [r for r in self._laid if r.key in self.rows]
+        if [r.key for r in shown[:len(laid)]] != [r.key for r in laid] or len(laid) != len(self._laid):
+            for row in self._laid:
+                for item in (row.label, row.plot):
+                    if item in ci.items:
+                        ci.removeItem(item)
+            laid = []
+        ci.layout.setColumnStretchFactor(1, 1)
         master = shown[0].plot if shown else None
         for i, row in enumerate(shown):
-            ci.addItem(row.label, row=i, col=0)
-            ci.addItem(row.plot, row=i, col=1)
-            row.plot.setXLink(None if row.plot is master else master)
+            if i >= len(laid):
+                ci.addItem(row.label, row=i, col=0)
+                ci.addItem(row.plot, row=i, col=1)
+                row.plot.setXLink(None if row.plot is master else master)
             last = i == len(shown) - 1
             axis = row.plot.getAxis("bottom")
-            axis.setStyle(showValues=last)
-            axis.setHeight(None if last else 4)
-            row.plot.setLabel("bottom", "time (s)" if last else None)
-        ci.layout.setColumnStretchFactor(0, 0)
-        ci.layout.setColumnStretchFactor(1, 1)
-        if master is not None and self._duration:
-            master.setXRange(*self._x_range(), padding=0)
+            if axis.style["showValues"] != last:
+                axis.setStyle(showValues=last)
+                axis.setHeight(None if last else 4)
+                row.plot.setLabel("bottom", "time (s)" if last else None)
+        self._laid = list(shown)
+        if master is not None and self._duration and not laid:
+            master.setXRange(*(self._view_x or (-0.02 * self._duration, 1.02 * self._duration)), padding=0)
         self.view.setMinimumHeight(max(1, len(shown)) * ROW_MIN_HEIGHT + 24)
         # the layout shrinks to its items' preferred size when they change; the view only refits it on resize
         QTimer.singleShot(0, lambda: self.view.ci.setGeometry(self.view.range))
@@ -133,15 +141,12 @@ class Timeline(QWidget):
             action.setChecked(key not in self.hidden)
             action.toggled.connect(lambda on, k=key: self.set_row_visible(k, on))
 
-    def _x_range(self) -> tuple[float, float]:
-        return self._view_x or (-0.02 * self._duration, 1.02 * self._duration)
-
     def _new_row(self, key: str) -> JointRow:
         row = JointRow(key, self.set_range)
         row.plot.setLimits(xMin=-0.05 * self._duration, xMax=1.05 * self._duration)
         row.cursor.setValue(self.cursor.value())
         row.cursor.sigDragged.connect(self._on_cursor_dragged)
-        row.plot.setXRange(*self._x_range(), padding=0)  # a new row starts on the time in view
+        row.plot.setXRange(*(self._view_x or (-0.02 * self._duration, 1.02 * self._duration)), padding=0)  # a new row starts on the time in view
         row.vb.sigXRangeChanged.connect(lambda _vb, xr: setattr(self, "_view_x", tuple(xr)))
         self.rows[key] = row
         if self._range is not None:
@@ -166,9 +171,8 @@ class Timeline(QWidget):
 
     def _remove_row(self, key: str) -> None:
         row = self.rows.pop(key)
-        for item in (row.label, row.plot):
-            if item in self.view.ci.items:
-                self.view.ci.removeItem(item)
+        for item in [i for i in (row.label, row.plot) if i in self.view.ci.items]:
+            self.view.ci.removeItem(item)
 
     def set_curves(self, timestamps: np.ndarray, values: dict[str, np.ndarray], growing: bool = False,
                    upto: int | None = None) -> None:
@@ -216,7 +220,7 @@ class Timeline(QWidget):
             if growing:
                 row.widen_y(by_row[key], start, count)
             else:
-                row.auto_y()
+                row.fit_y()
         if created:
             self._relayout()
         if all(key in self.rows for key in by_row):
@@ -317,8 +321,7 @@ class Timeline(QWidget):
 
     def fit_all(self) -> None:
         for row in self.rows.values():
-            row.auto_y()
-            row.vb.updateAutoRange()
+            row.fit_y()
         for row in self.visible_rows()[:1]:
             row.plot.setXRange(0.0, self._duration or 1.0, padding=0.02)
 
