@@ -54,7 +54,8 @@ class LivePanel(QWidget):
         top.addWidget(self.stop_button)
         top.addWidget(self.reconnect_button)
         self.plot = pg.PlotWidget(background="w")
-        self.plot.setMinimumHeight(140)
+        self.plot.setMinimumHeight(120)
+        self.plot.setMaximumHeight(200)  # the video keeps most of the window
         self.plot.setLabel("bottom", "seconds before now")
         self.plot.setLabel("left", "degrees")
         self.plot.addLegend(offset=(5, 5))

@@ -117,7 +117,10 @@ class LivePresenter(QObject):
             self.open_source(self.spec)
 
     def _begin_ui(self, state: str) -> None:
-        self.dock.show()
+        if not self.dock.isVisible():
+            self.dock.show()
+            if hasattr(self.parent_widget, "resizeDocks"):  # the main window: room for the plot, not more
+                self.parent_widget.resizeDocks([self.dock], [300], Qt.Orientation.Vertical)
         self.live_panel.reconnect_button.hide()
         self.live_panel.set_advice(None)
         self.live_panel.counters.setText("")
@@ -282,6 +285,7 @@ class LivePresenter(QObject):
                 if fault else f"Recording saved as {Path(rec.report.path).name}; it opens as a clip."
             self.opener.open_paths([str(rec.report.path)])
         self.live_panel.state.setText("Not live.")
+        self.live_panel.set_advice(None)  # about a session that is over
         if fault:
             self.live_panel.reconnect_button.show()
             self.status.error(message.strip())
@@ -289,6 +293,8 @@ class LivePresenter(QObject):
                 self.status.message_bar.show_message(message.strip(), "warning")
         elif message:
             self.status.info(message, ERROR_MS)
+        if not fault:  # the clip (or nothing) is what the window shows now; the fault keeps Reconnect in view
+            self.dock.hide()
 
     def shutdown(self) -> None:
         """The window closes: finish a running session on a task thread (the workers wait for it)."""
