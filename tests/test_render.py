@@ -155,3 +155,16 @@ def test_angle_values_sit_outside_the_body_and_only_at_confident_joints():
     assert angle_label_place(kps, (0, 1), centre, 0.3) == (120.0, 55.0, 1)
     assert angle_label_place(kps, (2,), centre, 0.3) is None  # below the threshold: no value shown
     assert angle_label_place(kps, (0, 2), centre, 0.3) is None
+
+
+def test_angle_values_keep_off_the_limbs_and_each_other():
+    from posestudio.core.display import LABEL_GAP_PX, _hits_segment, place_label_boxes
+
+    # a shoulder at (100, 100) with the arm raised sideways along y = 100 on its outer (right) side
+    arm = (100.0, 100.0, 200.0, 100.0)
+    (left, top), = place_label_boxes([(100.0, 100.0, 1, 30.0, 14.0)], limbs=[arm])
+    assert not _hits_segment(left, top, 30.0, 14.0, arm)
+    assert left == 100.0 + LABEL_GAP_PX  # still on the outer side, above or below the arm
+    # two joints at the same place (both hips in a side view): the boxes do not overlap
+    first, second = place_label_boxes([(50.0, 50.0, 1, 30.0, 14.0), (50.0, 50.0, 1, 30.0, 14.0)])
+    assert abs(first[1] - second[1]) >= 14.0 or abs(first[0] - second[0]) >= 30.0

@@ -44,18 +44,52 @@ def angle_value_text(value: float) -> str:
     return f"{number_text(value)}°"
 
 
-def place_label_boxes(boxes) -> list[tuple[float, float]]:
+def _hits_segment(left: float, top: float, w: float, h: float, seg) -> bool:
+    """Whether the segment (ax, ay, bx, by) crosses the box (Liang-Barsky clipping)."""
+    ax, ay, bx, by = seg
+    if max(ax, bx) < left or min(ax, bx) > left + w or max(ay, by) < top or min(ay, by) > top + h:
+        return False  # most limbs are nowhere near a label: the cheap test settles them
+    dx, dy = bx - ax, by - ay
+    t0, t1 = 0.0, 1.0
+    for p, q in ((-dx, ax - left), (dx, left + w - ax), (-dy, ay - top), (dy, top + h - ay)):
+        if p == 0:
+            if q < 0:
+                return False
+            continue
+        r = q / p
+        if p < 0:
+            t0 = max(t0, r)
+        else:
+            t1 = min(t1, r)
+        if t0 > t1:
+            return False
+    return True
+
+
+def place_label_boxes(boxes, limbs=()) -> list[tuple[float, float]]:
     """Top-left corners for angle-value boxes: each (x, y, outward, width, height) is a joint (see
     angle_label_place) and its box size, in the drawing's pixels. A box sits LABEL_GAP_PX beside its joint on
-    the outer side, centred on it in height, and moves down below any box placed before it that it would
-    cover (both hips of a side view coincide). The window and the exported video place labels with this."""
+    the outer side, centred on it in height; where that covers a limb (limbs: (ax, ay, bx, by) segments, e.g.
+    an arm raised sideways) or a box placed before it, it goes above or below that spot, then on the inner
+    side; when every spot is taken it moves down below the boxes it would cover (both hips of a side view
+    coincide). The window and the exported video place labels with this."""
     placed: list[tuple[float, float, float, float]] = []
     out = []
+
+    def covers(left, top, w, h, with_limbs=True) -> list:
+        hit = [b for b in placed if left < b[0] + b[2] and b[0] < left + w and top < b[1] + b[3] and b[1] < top + h]
+        if with_limbs and not hit and any(_hits_segment(left, top, w, h, seg) for seg in limbs):
+            hit = [None]
+        return hit
+
     for x, y, outward, w, h in boxes:
-        left = x - LABEL_GAP_PX - w if outward < 0 else x + LABEL_GAP_PX
-        top = y - h / 2
+        outer = x - LABEL_GAP_PX - w if outward < 0 else x + LABEL_GAP_PX
+        inner = x + LABEL_GAP_PX if outward < 0 else x - LABEL_GAP_PX - w
+        spots = [(outer, y - h / 2), (outer, y - LABEL_GAP_PX - h), (outer, y + LABEL_GAP_PX),
+                 (inner, y - h / 2)]
+        left, top = next(((sx, sy) for sx, sy in spots if not covers(sx, sy, w, h)), spots[0])
         for _ in range(LABEL_MAX_MOVES):
-            hit = [b for b in placed if left < b[0] + b[2] and b[0] < left + w and top < b[1] + b[3] and b[1] < top + h]
+            hit = covers(left, top, w, h, with_limbs=False)
             if not hit:
                 break
             top = max(b[1] + b[3] for b in hit) + 1

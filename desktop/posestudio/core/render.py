@@ -331,6 +331,15 @@ class FrameRenderer:
             cv2.circle(frame, c, r, OUTLINE_RGB, self.line + 2, cv2.LINE_AA, _SHIFT)
             cv2.circle(frame, c, r, HAND_RGB, self.line, cv2.LINE_AA, _SHIFT)
 
+    def _limbs(self, kps: np.ndarray, min_score: float) -> list[tuple[float, float, float, float]]:
+        """The confident skeleton segments (ax, ay, bx, by) that angle values should not cover."""
+        with np.errstate(invalid="ignore"):
+            sure = np.isfinite(kps[:, :2]).all(axis=1) & (kps[:, 2] >= min_score)
+        a, b = self.edges[:, 0], self.edges[:, 1]
+        keep = sure[a] & sure[b]
+        return [(float(kps[i, 0]), float(kps[i, 1]), float(kps[j, 0]), float(kps[j, 1]))
+                for i, j in zip(a[keep], b[keep])]
+
     def _angle_labels(self, frame, kps: np.ndarray, values: Sequence[float]) -> None:
         min_score = self.options.min_score
         centre_x = body_centre_x(kps, min_score)
@@ -341,7 +350,8 @@ class FrameRenderer:
             place = angle_label_place(kps, label.anchor, centre_x, min_score)
             if place is not None:
                 found.append((place, self.sprites.get(angle_value_text(value), side_colour(label.side))))
-        corners = place_label_boxes([(x, y, out, s.shape[1], s.shape[0]) for (x, y, out), s in found])
+        corners = place_label_boxes([(x, y, out, s.shape[1], s.shape[0]) for (x, y, out), s in found],
+                                    self._limbs(kps, min_score))
         for (_, sprite), (left, top) in zip(found, corners):
             _blit(frame, sprite, int(round(left)), int(round(top)))
 
