@@ -111,3 +111,52 @@ def test_camera_option_reaches_the_window(monkeypatch):
     assert cli.main(["--camera"]) == 0
     assert cli.main(["clip.mp4"]) == 0
     assert calls == [([], "udp://127.0.0.1:5000"), ([], "0"), (["clip.mp4"], None)]
+
+
+def test_cameras_are_listed_by_their_driver_names(tmp_path):
+    from posestudio.app.live.sources import list_cameras
+
+    for n, name in ((10, "Rear camera\n"), (0, "Integrated Webcam: HD\n"), (2, "")):
+        (tmp_path / f"video{n}").mkdir()
+        (tmp_path / f"video{n}" / "name").write_text(name)
+    (tmp_path / "v4l-subdev0").mkdir()
+    assert list_cameras(tmp_path) == [("/dev/video0", "Integrated Webcam: HD (/dev/video0)"),
+                                      ("/dev/video2", "Camera (/dev/video2)"),
+                                      ("/dev/video10", "Rear camera (/dev/video10)")]
+
+
+def test_source_dialog_from_the_file_menu_opens_the_typed_address(window, qtbot):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from posestudio.app.live.dialog import SourceDialog
+
+    action = next(a for a in window.menuBar().actions()[0].menu().actions() if "camera" in a.text().lower())
+    action.trigger()
+    dialog = window.findChild(SourceDialog)
+    assert dialog is not None and dialog.isVisible()
+    url = f"tcp://127.0.0.1:{free_port()}"
+    dialog.box.setEditText(url)
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Open).click()
+    assert window.live.spec == url and window.live.opening is not None
+    qtbot.waitUntil(lambda: window.live.opening is None, timeout=15000)
+    assert url in window.message_bar.text.text()
+
+
+def test_closing_the_window_mid_recording_leaves_a_playable_recording(make_window, qtbot, videos_dir,
+                                                                      require_model, tmp_path):
+    import av
+
+    require_model(MODEL)
+    window = make_window()
+    with served(videos_dir / CLIP, seconds=60.0, loop=True) as (url, _):
+        live = _go_live(window, qtbot, url, tmp_path)
+        analysis = live.analysis
+        live.toggle_recording()
+        path = live.recording
+        start = analysis.source.received
+        qtbot.waitUntil(lambda: analysis.source.received >= start + 30, timeout=30000)
+        window.close()  # finishes the session on a worker; the close waits for it
+        assert analysis.source.ended.is_set()
+    assert path.is_file()
+    with av.open(str(path)) as c:
+        assert sum(1 for _ in c.decode(video=0)) >= 30

@@ -50,6 +50,7 @@ class LivePresenter(QObject):
         self.opening = None          # the TaskThread opening a source
         self.finishing = None        # the TaskThread finishing a session
         self.recording: Path | None = None
+        self.closing = False         # the window is closing: a finished recording is not opened
         self.drawn = 0               # frames painted with their skeleton
         self.latencies = collections.deque(maxlen=300)  # seconds from capture to painted
         self._history: dict[str, collections.deque] = {}
@@ -275,6 +276,8 @@ class LivePresenter(QObject):
     def _on_finished(self, summary, fault: str | None) -> None:
         self.finishing = None
         self.summary = summary
+        if self.closing:
+            return
         s = summary.stats
         self.live_panel.counters.setText(f"Received {s.received}, analysed {s.analysed}, dropped {s.dropped}; "
                                          f"camera {s.received_fps:.1f} fps, analysed {s.analysed_fps:.1f} fps.")
@@ -298,6 +301,7 @@ class LivePresenter(QObject):
 
     def shutdown(self) -> None:
         """The window closes: finish a running session on a task thread (the workers wait for it)."""
+        self.closing = True
         self.timer.stop()
         if self.analysis is not None:
             self.stop()
