@@ -139,7 +139,7 @@ def test_cycle_view_matches_core_and_exports(window, analyse_with, qtbot, videos
     from posestudio.core.kinematics.cycles import person_cycles
 
     clip = videos_dir / "sports2d_demo_walk_jumpingjacks_flip.mp4"
-    result = analyse_with(window, clip, "movenet-multipose")
+    result = analyse_with(window, clip, "movenet-multipose", timeout=600000)  # a loaded machine
     window.cycles.dock.show()
     panel = window.cycles.panel
     qtbot.waitUntil(lambda: bool(panel.mean_items), timeout=60000)

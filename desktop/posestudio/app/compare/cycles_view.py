@@ -23,6 +23,7 @@ from posestudio.core.display import SIDE_RGB
 from posestudio.core.kinematics.cycles import CYCLE_PCT, SIDES, cycle_rows
 
 FAMILIES = ("knee", "hip", "ankle", "shoulder", "elbow")
+COLUMNS = 3   # plots side by side: a dock under the timeline is wide and low
 
 
 def describe(label: str, report) -> str:
@@ -62,13 +63,13 @@ class CyclesPanel(QWidget):
         kind = reports[0][2].kind if reports else "gait"
         what = "Gait strides (foot contact to contact of the same foot)" if kind == "gait" else "Repetitions"
         self.header.setText(f"{what}, 0-100 %, mean ± 1 SD{' in the selected range' if in_range else ''}. "
-                            + "; ".join(lines))
+                            + "; ".join(lines) + ". Left orange, right blue" + ("; B dashed." if len(reports) > 1 else "."))
         row = 0
         for family in FAMILIES:
             names = [f"{side}_{family}" for side in SIDES]
             if not any(n in r.curves and r.curves[n].n.any() for _l, _p, r in reports for n in names):
                 continue
-            plot = self.plots.addPlot(row=row, col=0, title=family.capitalize())
+            plot = self.plots.addPlot(row=row // COLUMNS, col=row % COLUMNS, title=family.capitalize())
             plot.setLabel("bottom", "cycle", units="%")
             plot.setLabel("left", "°")
             plot.setXRange(0, 100, padding=0.01)
@@ -86,7 +87,7 @@ class CyclesPanel(QWidget):
         sd = np.nan_to_num(cc.sd)   # one cycle: no band
         upper = pg.PlotDataItem(CYCLE_PCT, cc.mean + sd, pen=None)
         lower = pg.PlotDataItem(CYCLE_PCT, cc.mean - sd, pen=None)
-        band = pg.FillBetweenItem(upper, lower, brush=pg.mkBrush(*colour, 50 if label == "A" else 30))
+        band = pg.FillBetweenItem(upper, lower, brush=pg.mkBrush(*colour, 70 if label == "A" else 40))
         plot.addItem(band)
         mean = plot.plot(CYCLE_PCT, cc.mean, pen=pg.mkPen(colour, width=2, style=style), connect="finite",
                          name=f"{label} {cc.angle} (n = {int(cc.n.max())})")
@@ -128,7 +129,7 @@ class CyclesPresenter(QObject):
         s = self.session
         if not self.dock.isVisible() or s.result is None or s.analysing or not s.result.analysed.all():
             return
-        span = self.timeline.selected_range()
+        span = selected_range(self.timeline)
         start, end = span if span is not None else (None, None)
         data = s.angle_data
         requests = [jobs.CycleRequest(s.result, data.person if data is not None and data.person >= 0 else None,
@@ -144,7 +145,7 @@ class CyclesPresenter(QObject):
 
     def _on_reports(self, reports) -> None:
         self.reports = reports
-        self.panel.show_reports(reports, self.timeline.selected_range() is not None)
+        self.panel.show_reports(reports, selected_range(self.timeline) is not None)
         self._show_markers()
 
     # ----- contacts and toe offs on the timeline -----
@@ -199,6 +200,12 @@ class CyclesPresenter(QObject):
         task.failed.connect(lambda msg: self.status.alert(f"The cycle table could not be written: {msg}"))
         task.start()
         self.export_task = task
+
+
+def selected_range(timeline) -> tuple[float, float] | None:
+    """The timeline's selected range (a method until recently, a property now)."""
+    span = timeline.selected_range
+    return span() if callable(span) else span
 
 
 def _finite(value: float | None) -> float | None:

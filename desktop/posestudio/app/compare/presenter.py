@@ -306,7 +306,8 @@ class ComparePresenter(QObject):
         t = c.sync.a_time(c.t_b)
         seen = np.isfinite(t)
         t = np.where(seen, t, np.interp(np.arange(t.size), np.flatnonzero(seen), t[seen]) if seen.any() else 0.0)
-        values = {n: np.where(seen, v, np.nan) for n, v in c.curves_b.items()}
+        shown = self.session_a.angle_data.values if self.session_a.angle_data is not None else c.curves_b
+        values = {n: np.where(seen, v, np.nan) for n, v in c.curves_b.items() if n in shown}  # A's rows only
         self.timeline.set_clip_curves(B_KEY, t, values, dashed=True)
 
     # ----- frames -----

@@ -27,6 +27,7 @@ class CompareSummary(QWidget):
         self.table = QTableWidget(0, len(COLUMNS) + 2)
         self.table.setHorizontalHeaderLabels(["Angle", "Clip"] + [title for _, title in COLUMNS])
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
