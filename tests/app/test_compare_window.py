@@ -99,6 +99,22 @@ def test_compare_sync_nudge_summary_and_exports(window, analyse_with, qtbot, dum
     assert compare.comparison.sync.offset_s - before == pytest.approx(frame, abs=1e-3)
     qtbot.waitUntil(lambda: compare.view_b.frame_index == 91, timeout=10000)
     assert "nudged" in compare.title_b.text()
+    # a moment marked in each: A's frame 60 and the B frame on show (91) are the same moment
+    window.playback.seek(60)
+    qtbot.waitUntil(lambda: compare.view_b.frame_index == 31, timeout=10000)
+    compare.mark_a()
+    compare.mark_b()
+    qtbot.waitUntil(lambda: compare.comparison.sync.method == "events", timeout=30000)
+    t_a, t_b = compare.comparison.t_a, compare.comparison.t_b
+    assert compare.comparison.sync.offset_s == pytest.approx(t_b[31] - t_a[60], abs=1e-6)
+    assert "marked moments" in compare.title_b.text()
+    # time warping: the window says B is time-warped; on this pair the warp keeps about the same offset
+    compare.resync("dtw")
+    qtbot.waitUntil(lambda: compare.comparison.sync.method == "dtw", timeout=120000)
+    assert "time-warped" in compare.title_b.text()
+    assert abs(compare.comparison.sync.offset_s + true_offset) <= 2 * frame
+    compare.resync("auto")
+    qtbot.waitUntil(lambda: compare.comparison.sync.method == "correlation", timeout=60000)
 
     # exports: the aligned CSV and a playable side-by-side MP4
     data = tmp_path / "aligned.csv"
