@@ -41,9 +41,13 @@ def test_stream_live_then_recorded_opens_as_a_clip_with_its_analysis(window, qtb
         live = _go_live(window, qtbot, url, tmp_path)
         analysis = live.analysis
         # the skeleton drawn is the one computed for the frame on screen
-        assert window.view.frame_index >= 0 and window.view.overlay.people
+        qtbot.waitUntil(lambda: live.shown is not None and bool(live.shown.people), timeout=30000)
+        pose = live.shown
         shown = window.view.displayed_frame()
+        assert window.view.frame_index == pose.frame.index and np.array_equal(shown, pose.picture)
         assert shown.shape == (240, 426, 3) and shown.std() > 5
+        drawn = dict(window.view.overlay.people)
+        assert all(drawn[pid] is p.keypoints for p, pid in zip(pose.people, pose.person_ids))
         first = analysis.stats().received
         qtbot.waitUntil(lambda: "dropped" in live.live_panel.counters.text(), timeout=10000)
         assert live.latencies and all(0 < x < 10 for x in live.latencies)

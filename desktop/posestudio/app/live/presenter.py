@@ -52,6 +52,7 @@ class LivePresenter(QObject):
         self.recording: Path | None = None
         self.closing = False         # the window is closing: a finished recording is not opened
         self.drawn = 0               # frames painted with their skeleton
+        self.shown = None            # the LivePose on screen
         self.latencies = collections.deque(maxlen=300)  # seconds from capture to painted
         self._history: dict[str, collections.deque] = {}
         self._lock = threading.Lock()
@@ -173,11 +174,14 @@ class LivePresenter(QObject):
         followed = next((pid for pid in pose.person_ids if pid >= 0), -1)
         values = {n: pose.angles.get(followed, {}).get(n, math.nan) for n in wanted}
         overlay = live_overlay(pose, analysis.estimator.keypoint_set, values, choices.threshold, choices.labels)
+        if self.playback.playing:  # the clip open before would paint over the live picture
+            self.playback.pause()
         self.view.set_frame(pose.frame.index, pose.picture)
         self.view.set_overlay(overlay)
         self.view.repaint()  # painted now: the latency below counts to the screen
         self.latencies.append(time.monotonic() - pose.frame.received)
         self.drawn += 1
+        self.shown = pose
         self._add_history(pose.frame.time, values)
 
     def _add_history(self, t: float, values: dict[str, float]) -> None:
