@@ -84,10 +84,11 @@ class CyclesPanel(QWidget):
             return
         colour = SIDE_RGB[cc.side]
         style = Qt.PenStyle.DashLine if label == "B" else Qt.PenStyle.SolidLine
-        sd = np.nan_to_num(cc.sd)   # one cycle: no band
-        upper = pg.PlotDataItem(CYCLE_PCT, cc.mean + sd, pen=None)
-        lower = pg.PlotDataItem(CYCLE_PCT, cc.mean - sd, pen=None)
-        band = pg.FillBetweenItem(upper, lower, brush=pg.mkBrush(*colour, 70 if label == "A" else 40))
+        ok = np.isfinite(cc.mean)
+        sd = np.nan_to_num(cc.sd[ok])   # one cycle: no band
+        x, m = CYCLE_PCT[ok], cc.mean[ok]
+        upper, lower = pg.PlotCurveItem(x, m + sd), pg.PlotCurveItem(x, m - sd)
+        band = pg.FillBetweenItem(upper, lower, brush=pg.mkBrush(*colour, 60 if label == "A" else 35))
         plot.addItem(band)
         mean = plot.plot(CYCLE_PCT, cc.mean, pen=pg.mkPen(colour, width=2, style=style), connect="finite",
                          name=f"{label} {cc.angle} (n = {int(cc.n.max())})")
