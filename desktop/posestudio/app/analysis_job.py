@@ -71,19 +71,19 @@ class _Fingerprint:
         self.fingerprint = fingerprint
 
 
-def analysis_job(path: str, model_id: str, fingerprint: str | None = None):
+def analysis_job(path: str, model_id: str, fingerprint: str | None = None, people: int | None = None):
     """job(progress, cancel, partial) -> Analysed. `fingerprint` is known from the opened clip, so the cache
-    lookup need not reopen the file."""
+    lookup need not reopen the file; `people`: how many BlazePose follows (None: the model's own number)."""
 
     def job(progress, cancel, partial):
         from posestudio.core.analysis import cache, run
 
-        cached = cache.load_cached(_Fingerprint(fingerprint) if fingerprint else str(path), model_id)
+        cached = cache.load_cached(_Fingerprint(fingerprint) if fingerprint else str(path), model_id, people)
         if cached is not None and bool(np.all(cached.analysed)):
             progress(cached.frame_count, cached.frame_count)
             return Analysed(cached, True)
         make = new_frames_maker()
-        result = run.analyse_video(str(path), model_id, progress=progress, cancel=cancel,
+        result = run.analyse_video(str(path), model_id, progress=progress, cancel=cancel, people=people,
                                    on_frames=lambda r, _start, stop: partial(lambda: make(r, stop)))
         try:  # a cache file already there was stale or unreadable (else it was returned above): replace it
             cache.save_cached(result)

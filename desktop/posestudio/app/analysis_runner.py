@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox, QProgressBar, QPushButton, QWidget
 
 from posestudio.app.analysis_job import NewFrames, analysis_job
+from posestudio.app.people_setting import people_for
 from posestudio.app.session import ClipSession
 from posestudio.app.settings import Settings
 from posestudio.app.settings_panel import SettingsPanel, keypoint_names_for
@@ -56,14 +57,15 @@ class AnalysisRunner(QObject):
         if s.clip is None:
             return
         model_id = self.panel.choices().model_id
+        people = people_for(model_id, self.panel.choices().people)
         if force and s.has_edits() and not self.confirm_discard_edits():
             return
         self.cancel(quiet=True)
         if force:
-            self._forget_cached(model_id)
+            self._forget_cached(model_id, people)
         self.panel.set_keypoint_names(keypoint_names_for(model_id))
-        task = self.workers.task(analysis_job(s.clip.path, model_id, s.clip.fingerprint), f"analysis {model_id}",
-                                 partial=True, low_priority=True)
+        task = self.workers.task(analysis_job(s.clip.path, model_id, s.clip.fingerprint, people=people),
+                                 f"analysis {model_id}", partial=True, low_priority=True)
         self.model_id = model_id
         task.progress.connect(lambda done, total, t=task: self._on_progress(t, done, total))
         task.partial.connect(lambda r, t=task: self._on_result(t, r))
@@ -77,11 +79,11 @@ class AnalysisRunner(QObject):
         self.cancel_button.show()
         task.start()
 
-    def _forget_cached(self, model_id: str) -> None:
+    def _forget_cached(self, model_id: str, people: int | None = None) -> None:
         try:
             from posestudio.core.analysis.cache import cached_result_path
 
-            cached_result_path(self.session.clip.fingerprint, model_id).unlink(missing_ok=True)
+            cached_result_path(self.session.clip.fingerprint, model_id, people).unlink(missing_ok=True)
         except Exception:
             log.warning("Could not remove the cached analysis", exc_info=True)
 

@@ -28,6 +28,7 @@ from posestudio.app.identity_edits import IdentityEdits
 from posestudio.app.left_out_actions import LeftOutActions
 from posestudio.app.live.presenter import LivePresenter
 from posestudio.app.message_bar import MessageBar
+from posestudio.app.person_choice import PersonChoice
 from posestudio.app.range_summary import RangeSummary
 from posestudio.app.session import ClipSession
 from posestudio.app.settings import Settings
@@ -161,6 +162,8 @@ class MainWindow(QMainWindow):
                                    self.custom, st)
         self.range_summary = RangeSummary(s, self.summary, self.timeline)
         self.identities = IdentityEdits(s, self.panel, self.playback, st, self.undo_action, self)
+        self.person_choice = PersonChoice(s, w, self.view, self.panel, self.playback, st, self.progress,
+                                          self.cancel_button)
         self.left_out = LeftOutActions(s, self.timeline, self.playback, st, self.undo_action, self)
         self.corrections = CorrectionActions(s, self.view, self.timeline, self.playback, st, self.identities,
                                              self.undo_action, self)

@@ -33,8 +33,9 @@ class ClipSession(QObject):
         self.result = None         # AnalysisResult
         self.keypoint_set = None   # KeypointSet of the result
         self.angle_data = None     # AngleData
-        # (person_ids, left_out, corrections) before each edit: identity fixes, parts left out, corrections
-        self.undo_stack: list[tuple] = []
+        # (person_ids, left_out, corrections) before each edit: identity fixes, parts left out, corrections;
+        # or the whole AnalysisResult before a re-analysis (apply_result_edit)
+        self.undo_stack: list = []
 
     def open(self, clip, loader):
         """Switch to a newly opened clip; everything about the old one is forgotten. Returns the old loader."""
@@ -92,8 +93,20 @@ class ClipSession(QObject):
         """Undo the last edit (identity fix, body part left out, correction); False when there is none."""
         if not self.undo_stack or self.result is None or self.analysing:
             return False
-        self._set_edit(*self.undo_stack.pop())
+        before = self.undo_stack.pop()
+        if isinstance(before, tuple):
+            self._set_edit(*before)
+        else:  # a whole result: the one before a re-analysis (a person followed from a frame on)
+            self.set_result(before)
+            self.edited.emit(self.result)
         return True
+
+    def apply_result_edit(self, result) -> None:
+        """Keep a result re-analysed in part (a person chosen by a click, followed from a frame on); undo_edit
+        brings the whole old result back."""
+        self.undo_stack = (self.undo_stack + [self.result])[-MAX_UNDO:]
+        self.set_result(result)
+        self.edited.emit(self.result)
 
     def _set_edit(self, ids: np.ndarray, left_out: np.ndarray | None, corrections=None, only=None) -> None:
         r = self.result

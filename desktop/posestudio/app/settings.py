@@ -99,6 +99,15 @@ class Settings:
         self._s.setValue("display/person", int(value))
 
     @property
+    def people(self) -> int:
+        """How many people BlazePose follows (1: one, the default)."""
+        return max(1, _as_number(self._s.value("analysis/people", 1), 1, int))
+
+    @people.setter
+    def people(self, value: int) -> None:
+        self._s.setValue("analysis/people", int(value))
+
+    @property
     def speed(self) -> float:
         return _as_number(self._s.value("playback/speed", 1.0), 1.0)
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from posestudio.app import angles
 from posestudio.app.angle_picker import MODES
+from posestudio.app.people_setting import PeopleBox, with_people_cost
 from posestudio.app.settings import DEFAULT_MODEL, DEFAULT_THRESHOLD, Settings
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class Choices:
     labels: bool                     # angle values drawn on the video
     angles: tuple[str, ...]          # the ticked angles this model can compute, in list order
     person: int                      # track id to follow, -1 for the longest track
+    people: int = 1                  # how many people BlazePose follows (people_setting)
 
 
 class SettingsPanel(QWidget):
@@ -92,12 +94,15 @@ class SettingsPanel(QWidget):
         self.model_box = QComboBox()
         self._model_notes: dict[str, str] = {}
         for model_id, name, note in model_choices():
+            note = with_people_cost(model_id, note)
             self.model_box.addItem(name, model_id)
             self.model_box.setItemData(self.model_box.count() - 1, note, Qt.ItemDataRole.ToolTipRole)
             self._model_notes[model_id] = note
         self.model_note = QLabel()
         self.model_note.setWordWrap(True)
         self.model_note.setStyleSheet("color: gray")
+        self.people_box = PeopleBox(settings)  # another number of people is analysed like another model
+        self.people_box.people_requested.connect(lambda _n: self.model_requested.emit(self.model_id))
         self.set_model(settings.model_id)
         self.model_box.currentIndexChanged.connect(self._on_model)
 
@@ -147,6 +152,7 @@ class SettingsPanel(QWidget):
         analysis = QGroupBox("Analysis")
         form = QFormLayout(analysis)
         form.addRow("Model", self.model_box)
+        form.addRow("People", self.people_box)
         form.addRow(self.model_note)
         form.addRow("Confidence", threshold_row)
         form.addRow(self.smoothing_box)
@@ -206,11 +212,13 @@ class SettingsPanel(QWidget):
         self.model_box.setCurrentIndex(max(i, 0))
         self.model_box.blockSignals(False)
         self.model_note.setText(self._model_notes.get(self.model_id, ""))
+        self.people_box.set_model(self.model_id)
         if hasattr(self, "changed_box"):  # set_model runs once before the note exists
             self._show_changed()
 
     def _on_model(self, _i: int) -> None:
         self.model_note.setText(self._model_notes.get(self.model_id, ""))
+        self.people_box.set_model(self.model_id)
         self.model_requested.emit(self.model_id)
         self._show_changed()
 
@@ -247,7 +255,7 @@ class SettingsPanel(QWidget):
         return Choices(model_id=self.model_id, model_name=self.model_box.currentText(),
                        threshold=self.threshold_slider.value() / 100.0, smoothing=self.smoothing_box.isChecked(),
                        labels=self.labels_box.isChecked(), angles=tuple(self.wanted_angles()),
-                       person=self.settings.person)  # kept from earlier sessions until the tracks are known
+                       person=self.settings.person, people=self.settings.people)  # person: kept until the tracks are known
 
     def _on_threshold(self, value: int) -> None:
         self.threshold_label.setText(f"{value / 100:.2f}")

@@ -40,6 +40,7 @@ def _qcolor(rgb, alpha: int = 255) -> QColor:
 class VideoView(QWidget):
     person_clicked = Signal(int)   # track id of the person nearest to a click
     point_clicked = Signal(QPointF)   # image pixels; instead of person_clicked while picking keypoints
+    nobody_clicked = Signal(QPointF)  # image pixels: a click in the picture on no drawn person
     person_menu_requested = Signal(int, object)   # right-click on a person: track id, global QPoint
     keypoint_moved = Signal(int, int, QPointF)   # editable: a keypoint dragged: track id, keypoint, image pixels
     # editable: right-click on a person: track id, keypoint under the cursor (-1: none), image point, global QPoint
@@ -320,9 +321,15 @@ class VideoView(QWidget):
         elif clicked and self.picking:
             self.point_clicked.emit(self.map_to_image(event.position()))
         elif clicked:
-            picked = self.person_at(self.map_to_image(event.position()))
-            if picked is not None:
-                self.person_clicked.emit(picked)
+            self._click_person(self.map_to_image(event.position()))
+
+    def _click_person(self, point: QPointF) -> None:
+        """A click on a drawn person picks them; anywhere else it may be on someone the model missed."""
+        picked = self.person_at(point)
+        if picked is not None:
+            self.person_clicked.emit(picked)
+        elif self._image is not None and self._image.rect().contains(point.toPoint()):
+            self.nobody_clicked.emit(point)
 
     def mouseDoubleClickEvent(self, event) -> None:
         self.reset_view()
