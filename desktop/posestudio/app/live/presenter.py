@@ -45,6 +45,8 @@ class LivePresenter(QObject):
         self.dock.setObjectName("live_panel")
         self.dock.setWidget(self.live_panel)
         self.dock.hide()
+        # the window restores its last layout after this; a panel left open then means nothing now
+        QTimer.singleShot(0, lambda: self.analysis is None and self.opening is None and self.dock.hide())
         self.analysis = None
         self.spec: str | None = None
         self.opening = None          # the TaskThread opening a source
