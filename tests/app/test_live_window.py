@@ -54,7 +54,8 @@ def test_stream_live_then_recorded_opens_as_a_clip_with_its_analysis(window, qtb
         window.live.toggle_recording()  # as Ctrl+Shift+R or the button
         path = live.recording
         assert path is not None and live.live_panel.record_button.text().startswith("Stop")
-        qtbot.waitUntil(lambda: analysis.source.received >= first + 60, timeout=30000)  # ~2 s recorded
+        start = analysis.source.received  # the recording begins with the next frame
+        qtbot.waitUntil(lambda: analysis.source.received >= start + 60, timeout=30000)  # ~2 s recorded
         assert live.live_panel.plot.listDataItems() or not window.panel.choices().angles
         window.live.toggle_recording()
         result = _wait_opened(window, qtbot, path)
@@ -62,7 +63,8 @@ def test_stream_live_then_recorded_opens_as_a_clip_with_its_analysis(window, qtb
     s = summary.stats
     assert s.analysed + s.dropped == s.received > first
     assert summary.recording.report.path == path and path.is_file()
-    assert result.frame_count == summary.recording.report.frames >= 60
+    assert result.frame_count == summary.recording.report.frames >= 59
+    assert summary.recording.report.first_index >= start
     # the clip's analysis is the one saved by the live session (cached), not a new run
     np.testing.assert_array_equal(result.keypoints, summary.recording.result.keypoints)
     assert window.live.analysis is None and not window.live.live_panel.stop_button.isEnabled()
