@@ -117,3 +117,16 @@ def test_the_people_setting_analyses_several_people_with_blazepose(window, analy
     assert not window.panel.people_box.isEnabled()
     assert "frames/s" in window.panel.model_box.itemData(
         window.panel.model_box.findData("blazepose-full"), Qt.ItemDataRole.ToolTipRole)
+
+
+def test_cancelling_the_follow_leaves_the_analysis_as_it_was(window, analyse_with, videos_dir, qtbot):
+    result = analyse_with(window, videos_dir / GYM, "movenet-lightning", timeout=LONG)
+    kept = result.keypoints.copy()
+    at_frame(qtbot, window, FRAME)
+    click_picture(qtbot, window, *GIRL_AT)
+    assert window.person_choice.busy
+    qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.person_choice.busy, timeout=LONG)
+    assert "cancelled" in window.statusBar().currentMessage()
+    assert window.session.result is result and not window.session.undo_stack
+    assert np.array_equal(result.keypoints, kept, equal_nan=True) and not window.progress.isVisible()
