@@ -18,9 +18,9 @@ class SourceDialog(QDialog):
         self.setWindowTitle("Open camera or stream")
         layout = QVBoxLayout(self)
         cameras = list_cameras()
-        text = (f"{len(cameras)} camera{'s' if len(cameras) != 1 else ''} found. " if cameras
-                else "No camera was found on this computer. ")
-        layout.addWidget(QLabel(text + f"Choose one or type {typed_hint()}:\n"
+        text = (f"{len(cameras)} camera{'s' if len(cameras) != 1 else ''} found: choose one or type "
+                if cameras else "No camera was found on this computer; type ")
+        layout.addWidget(QLabel(text + f"{typed_hint()}:\n"
                                 "rtsp://host/path, http://host:port/..., udp://host:port, tcp://host:port."))
         self.box = QComboBox()
         self.box.setEditable(True)
