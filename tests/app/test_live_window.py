@@ -58,6 +58,8 @@ def test_stream_live_then_recorded_opens_as_a_clip_with_its_analysis(window, qtb
         qtbot.waitUntil(lambda: analysis.source.received >= start + 60, timeout=30000)  # ~2 s recorded
         assert live.live_panel.plot.listDataItems() or not window.panel.choices().angles
         window.live.toggle_recording()
+        stop = live.live_panel.stop_button  # while the recording is completed, it offers to skip that
+        assert live.finishing is None or (stop.isEnabled() and stop.text() == "Skip completing")
         result = _wait_opened(window, qtbot, path)
     summary = live.summary
     s = summary.stats

@@ -77,6 +77,7 @@ class LivePanel(QWidget):
     def set_live(self, live: bool, recording: bool = False) -> None:
         self.record_button.setEnabled(live)
         self.stop_button.setEnabled(live)
+        self.stop_button.setText("Stop live")
         self.record_button.setText("Stop recording (Ctrl+Shift+R)" if recording else "Record (Ctrl+Shift+R)")
 
     def set_advice(self, text: str | None) -> None:

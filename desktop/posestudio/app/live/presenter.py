@@ -246,12 +246,17 @@ class LivePresenter(QObject):
         """End the live session on a task thread; a recording is completed and opened as a clip."""
         analysis, self.analysis = self.analysis, None
         if analysis is None:
+            if self.finishing is not None and fault is None:  # a second press: skip completing the analysis
+                self.finishing.cancel()
             return
         self.timer.stop()
         self._show_counters_of(analysis)
         recording, self.recording = self.recording, None
         self.live_panel.set_live(False)
         self.live_panel.state.setText("Saving the recording…" if recording else "Stopping…")
+        if recording:  # completing the skipped frames can take a while; the clip's own analysis can do it
+            self.live_panel.stop_button.setText("Skip completing")
+            self.live_panel.stop_button.setEnabled(True)
 
         def progress_text(done, total):
             self.live_panel.state.setText(f"Completing the recording's analysis: {done} of {total} frames")
@@ -275,12 +280,14 @@ class LivePresenter(QObject):
 
     def _on_finish_failed(self, sentence: str) -> None:
         self.finishing = None
+        self.live_panel.set_live(False)
         self.live_panel.state.setText("Not live.")
         self.live_panel.reconnect_button.show()
         self.status.alert(sentence)
 
     def _on_finished(self, summary, fault: str | None) -> None:
         self.finishing = None
+        self.live_panel.set_live(False)
         self.summary = summary
         if self.closing:
             return
