@@ -119,7 +119,7 @@ def test_the_people_setting_analyses_several_people_with_blazepose(window, analy
         window.panel.model_box.findData("blazepose-full"), Qt.ItemDataRole.ToolTipRole)
 
 
-def test_cancelling_the_follow_leaves_the_analysis_as_it_was(window, analyse_with, videos_dir, qtbot):
+def test_cancelling_the_follow_or_analysing_again_leaves_the_analysis_as_it_was(window, analyse_with, videos_dir, qtbot):
     result = analyse_with(window, videos_dir / GYM, "movenet-lightning", timeout=LONG)
     kept = result.keypoints.copy()
     at_frame(qtbot, window, FRAME)
@@ -130,3 +130,11 @@ def test_cancelling_the_follow_leaves_the_analysis_as_it_was(window, analyse_wit
     assert "cancelled" in window.statusBar().currentMessage()
     assert window.session.result is result and not window.session.undo_stack
     assert np.array_equal(result.keypoints, kept, equal_nan=True) and not window.progress.isVisible()
+
+    # analysing again while a follow runs: the follow stops (the result it started from is being replaced)
+    click_picture(qtbot, window, *GIRL_AT)
+    assert window.person_choice.busy
+    window.runner.start(force=True)
+    assert not window.person_choice.busy and window.session.analysing
+    assert window.progress.isVisible() and window.progress.format() == "analysing %p%"
+    qtbot.waitUntil(lambda: not window.session.analysing, timeout=LONG)

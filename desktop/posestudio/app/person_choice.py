@@ -65,6 +65,8 @@ class PersonChoice(QObject):
         view.nobody_clicked.connect(self.clicked_at)
         cancel_button.clicked.connect(lambda: self.cancel())
         session.clip_changed.connect(lambda _clip: self.cancel(quiet=True))
+        # a new analysis replaces the result being followed from (and takes the progress bar)
+        session.analysing_changed.connect(self._on_analysing)
 
     @property
     def busy(self) -> bool:
@@ -113,6 +115,11 @@ class PersonChoice(QObject):
             for signal in (task.progress, task.completed, task.failed, task.cancelled):
                 signal.disconnect()
             self._end(task, None)
+
+    def _on_analysing(self, on: bool) -> None:
+        if on and self.task is not None:
+            self.cancel(quiet=True)
+            self.status.info("Following the clicked person stopped: the clip is being analysed again.")
 
     def _on_progress(self, task, done: int, total: int) -> None:
         if task is self.task:
