@@ -57,8 +57,8 @@ class ComparePresenter(QObject):
         self.view_b = VideoView()
         self.view_b.clear("Clip B appears here.")
         self.title_a, self.title_b = QLabel(), QLabel()
-        for label in (self.title_a, self.title_b):
-            label.setContentsMargins(6, 2, 6, 2)
+        self.title_a.setContentsMargins(6, 2, 6, 2)
+        self.title_b.setContentsMargins(6, 2, 6, 2)
         self.title_b.setWordWrap(True)
         self.splitter: QSplitter | None = None
         self.opening: FrameLoader | None = None
@@ -80,6 +80,7 @@ class ComparePresenter(QObject):
         self.runner.failed.connect(lambda msg: self.status.alert(f"The clips could not be synced: {msg}"))
         self.exports = CompareExports(self, workers, status, host)
         playback.index_changed.connect(self._on_index)
+        playback.playing_changed.connect(self._on_playing)
         session.result_changed.connect(lambda _r: self._sync_when_ready())
         session.clip_changed.connect(lambda _c: self.leave())
 
@@ -132,8 +133,7 @@ class ComparePresenter(QObject):
 
     def _enable(self) -> None:
         for a in getattr(self, "mode_actions", []) + [getattr(self, "leave_action", None)]:
-            if a is not None:
-                a.setEnabled(self.active)
+            a is not None and a.setEnabled(self.active)
 
     # ----- opening B -----
     def open_dialog(self) -> None:
@@ -164,8 +164,7 @@ class ComparePresenter(QObject):
         if not Path(path).is_file():
             self.status.alert(f"{Path(path).name} was not found; {self._a_name()} stays open as it was.")
             return
-        if self.opening is not None:
-            self._retire(self.opening)
+        self.opening is not None and self._retire(self.opening)
         loader = FrameLoader(path, self, workers=self.workers)
         loader.opened.connect(lambda info, ld=loader: self._on_opened(ld, info))
         loader.open_failed.connect(lambda msg, ld=loader: self._on_open_failed(ld, msg))
@@ -321,6 +320,11 @@ class ComparePresenter(QObject):
             self.view_b.clear("B shows no moment here.")
             return
         b.loader.request(j)
+
+    def _on_playing(self, playing: bool) -> None:
+        self.view_b.set_fast_scaling(playing)
+        if self.session_b is not None and self.session_b.loader is not None:
+            self.session_b.loader.set_playing(playing)  # reads ahead, as A's does: no seek per frame
 
     def _on_frame(self, loader: FrameLoader, index: int, frame) -> None:
         b = self.session_b
