@@ -50,9 +50,12 @@ class ExportVideoDialog(QDialog):
     def __init__(self, video_path: str, result, *, width: int, height: int, duration: float,
                  in_out: tuple[float, float] | None = None, smooth: bool = True, show_angles: bool = True,
                  threshold: float = DEFAULT_MIN_SCORE, person_id: int | None = None, parent: QWidget | None = None,
-                 workers: Workers | None = None, custom=(), shown_angles=(), folder: str | None = None):
+                 workers: Workers | None = None, custom=(), shown_angles=None, folder: str | None = None):
         super().__init__(parent)
-        self.shown = tuple(shown_angles)
+        # None: not opened from a window (the usual joint angles are written); a window showing no angle
+        # exports none
+        self.shown = tuple(shown_angles or ())
+        self.labels_from_window = shown_angles is not None
         self.custom = tuple(custom)  # the user's AngleDefs: their labels and plot as in the window
         self.setWindowTitle("Export video")
         self.video_path, self.result, self.smooth = str(video_path), result, smooth
@@ -143,7 +146,8 @@ class ExportVideoDialog(QDialog):
         overlay = OverlayOptions(skeleton=self.skeleton_box.isChecked(), angles=self.angles_box.isChecked(),
                                  timestamp=self.time_box.isChecked(), plot=self.plot_box.isChecked(),
                                  title=self.title_edit.text().strip() or None, min_score=self.threshold,
-                                 label_angles=self.shown if self.shown else None, plot_angles=self.shown[:PLOT_MAX])
+                                 label_angles=self.shown if self.labels_from_window else None,
+                                 plot_angles=self.shown[:PLOT_MAX])
         end = self.end_spin.value()
         # the end frame is included: the export stops just after its time (frame_range keeps t < end)
         return VideoExportOptions(start=self.start_spin.value(),
