@@ -115,6 +115,12 @@ def test_compare_sync_nudge_summary_and_exports(window, analyse_with, qtbot, dum
     assert abs(compare.comparison.sync.offset_s + true_offset) <= 2 * frame
     compare.resync("auto")
     qtbot.waitUntil(lambda: compare.comparison.sync.method == "correlation", timeout=60000)
+    # the cycles view puts A's and B's cycles together
+    window.cycles.dock.show()
+    qtbot.waitUntil(lambda: len(window.cycles.reports) == 2, timeout=60000)
+    assert [label for label, _p, _r in window.cycles.reports] == ["A", "B"]
+    assert "; B: " in window.cycles.panel.header.text()
+    window.cycles.dock.hide()
 
     # exports: the aligned CSV and a playable side-by-side MP4
     data = tmp_path / "aligned.csv"

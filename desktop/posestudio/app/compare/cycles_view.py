@@ -47,6 +47,7 @@ class CyclesPanel(QWidget):
         self.export_button.setEnabled(False)
         self.plots = pg.GraphicsLayoutWidget()
         self.plots.setBackground((24, 24, 26))
+        self.plots.setMinimumHeight(240)   # a dock squeezed under the timeline leaves no room for a curve
         top = QHBoxLayout()
         top.addWidget(self.header, 1)
         top.addWidget(self.export_button)
