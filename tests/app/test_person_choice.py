@@ -113,6 +113,11 @@ def test_the_people_setting_analyses_several_people_with_blazepose(window, analy
     result = analyse_with(window, videos_dir / GYM, "blazepose-full", timeout=LONG)
     assert result.max_people == 2 and result.keypoints.shape[2] == 33
     assert (result.person_ids >= 0).sum(axis=1).max() == 2  # both players at once somewhere
+    # back to one person on the open clip: analysed again, one person a frame
+    window.panel.people_box.setValue(1)
+    qtbot.waitUntil(lambda: window.session.result is not result and window.session.result.complete
+                    and not window.session.analysing, timeout=LONG)
+    assert window.session.result.max_people == 1
     window.panel.set_model("movenet-multipose")
     assert not window.panel.people_box.isEnabled()
     assert "frames/s" in window.panel.model_box.itemData(
