@@ -143,3 +143,28 @@ def test_cancelling_the_follow_or_analysing_again_leaves_the_analysis_as_it_was(
     assert not window.person_choice.busy and window.session.analysing
     assert window.progress.isVisible() and window.progress.format() == "analysing %p%"
     qtbot.waitUntil(lambda: not window.session.analysing, timeout=LONG)
+
+
+def test_hand_corrections_before_the_click_stay_those_after_it_go(window, analyse_with, videos_dir, qtbot):
+    import dataclasses
+
+    from posestudio.core.analysis import corrections
+
+    result = analyse_with(window, videos_dir / GYM, "movenet-lightning", timeout=LONG)
+    boy = window.session.angle_data.person
+    s = window.session
+    wrist = result.keypoint_names.index("left_wrist")
+    corr = corrections.move(result, boy, 20, "left_wrist", 300.0, 150.0, reach=2)
+    corr = corrections.move(dataclasses.replace(result, corrections=corr), boy, 100, "left_wrist", 310.0, 160.0,
+                            reach=2)
+    s.apply_edit(s.result.person_ids, s.result.left_out, corrections=corr)
+    corrected = s.result
+    assert np.allclose(corrected.keypoints[[20, 100], 0, wrist, :2], [[300, 150], [310, 160]])
+    at_frame(qtbot, window, FRAME)
+    before, girl = follow_by_click(qtbot, window, *GIRL_AT)
+    after = window.session.result
+    assert before is corrected
+    assert np.allclose(after.keypoints[20, 0, wrist, :2], [300, 150])   # the key before the click stays
+    assert len(after.corrections) < len(corrected.corrections)        # the one after it went with its rows
+    assert not np.allclose(after.keypoints[100, 0, wrist, :2], [310, 160])
+    assert followed_inside(after, girl, FRAME, GIRL_BOX) > 0.9
