@@ -119,7 +119,8 @@ def sync_text(c: Comparison) -> str:
            "events": "from the marked moments", "none": "not synced yet"}.get(s.method, s.method)
     offset = f"B {s.offset_s:+.3f} s" + (" (median along the warp)" if s.method == "dtw" else "")
     nudge = f", nudged {c.nudged_s:+.3f} s by hand" if abs(c.nudged_s) > 1e-9 else ""
-    r = f", similarity r = {s.similarity:.2f}" if math.isfinite(s.similarity) else ""
+    before = " before the nudge" if nudge else ""   # the similarity is not worked out again per nudge
+    r = f", similarity r = {s.similarity:.2f}{before}" if math.isfinite(s.similarity) else ""
     return f"Sync {how}: {offset}{nudge}{r}"
 
 
