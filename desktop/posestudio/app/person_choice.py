@@ -33,9 +33,11 @@ def working_copy(result):
                                           if getattr(result, n) is not None})
 
 
-def follow_job(path: str, work, frame: int, x: float, y: float):
-    """job(progress, cancel) -> FollowOutcome, or None when the detector finds nobody under the click (then
-    `work` is untouched). Opens a VideoSource of its own: the window's loader keeps serving the picture."""
+def follow_job(path: str, work, frame: int, x: float, y: float, corrections=None):
+    """job(progress, cancel) -> (FollowOutcome, the new result), or None when the detector finds nobody under
+    the click (then `work` is untouched). `corrections`: the hand corrections of the result followed from; those
+    on frames before `frame` are applied again to the new result (the rows after it are new detections).
+    Opens a VideoSource of its own: the window's loader keeps serving the picture."""
 
     def job(progress, cancel):
         from posestudio.core.analysis.follow import detector_region_at, follow_person_from
@@ -48,8 +50,14 @@ def follow_job(path: str, work, frame: int, x: float, y: float):
             # follow_person_from would seed a square around an empty spot: a click must be on a person
             if detector_region_at(source.frame_at(frame), x, y, getattr(estimator, "detector", None)) is None:
                 return None
-            return follow_person_from(work, source, frame, x, y, estimator=estimator, progress=progress,
-                                      cancel=cancel)
+            outcome = follow_person_from(work, source, frame, x, y, estimator=estimator, progress=progress,
+                                         cancel=cancel)
+        if corrections is None:
+            return outcome, work
+        from posestudio.core.analysis.corrections import apply as apply_corrections
+
+        kept = corrections.without(corrections.frame >= frame)
+        return outcome, apply_corrections(work, kept if len(kept) else None)
 
     return job
 
@@ -89,10 +97,10 @@ class PersonChoice(QObject):
             return False
         started_from = s.result
         work = working_copy(started_from)
-        task = self.workers.task(follow_job(str(s.clip.path), work, frame, x, y), "follow the clicked person",
-                                 low_priority=True)
+        job = follow_job(str(s.clip.path), work, frame, x, y, started_from.corrections)
+        task = self.workers.task(job, "follow the clicked person", low_priority=True)
         task.progress.connect(lambda done, total, t=task: self._on_progress(t, done, total))
-        task.completed.connect(lambda outcome, t=task: self._on_completed(t, started_from, work, frame, outcome))
+        task.completed.connect(lambda done, t=task: self._on_completed(t, started_from, frame, done))
         task.failed.connect(lambda message, t=task: self._end(t, message, error=True))
         task.cancelled.connect(lambda t=task: self._end(
             t, "Following the clicked person cancelled; the analysis is as it was."))
@@ -138,22 +146,18 @@ class PersonChoice(QObject):
         elif message:
             self.status.info(message)
 
-    def _on_completed(self, task, started_from, work, frame: int, outcome) -> None:
+    def _on_completed(self, task, started_from, frame: int, done) -> None:
         if task is not self.task:
             return
         s = self.session
-        if outcome is None:
+        if done is None:
             self._end(task, "No person under the click: click on the person you want to follow.")
             return
         if s.result is not started_from:  # analysed again or edited meanwhile: this re-analysis is of the old one
             self._end(task, "The analysis changed while the person was being followed; click the person again.",
                       error=True)
             return
-        if started_from.corrections is not None:  # hand corrections on the frames kept stay
-            from posestudio.core.analysis.corrections import apply as apply_corrections
-
-            kept = started_from.corrections.without(started_from.corrections.frame >= frame)
-            work = apply_corrections(work, kept if len(kept) else None)
+        outcome, work = done
         self.outcome = outcome
         # the curves follow the chosen person (their id may not be in the panel's list yet)
         self.panel.settings.person = outcome.person_id
