@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import shiboken6
 from PySide6.QtWidgets import QStatusBar
 
 from posestudio.app.analysis_job import NewFrames, analysis_job, new_frames_maker
@@ -85,5 +86,8 @@ def test_new_frames_cost_angles_for_those_frames_only(qtbot, videos_dir, require
         assert growth.rows_computed == 7
         assert isinstance(later, NewFrames)
     finally:
-        session.set_analysis(None)
         assert workers.stop_all(5000)
+        # the presenters go with the session, before the timeline they draw on (a redraw timer must not
+        # outlive it and fire in the next test)
+        session.deleteLater()
+        qtbot.waitUntil(lambda: not shiboken6.isValid(session), timeout=5000)

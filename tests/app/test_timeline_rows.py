@@ -59,7 +59,7 @@ def test_rows_per_joint_hide_keep_order_and_read_out(make_window, analyse_with, 
 
     # the mouse over a row shows it above the plots
     row = timeline.visible_rows()[0]
-    qtbot.waitUntil(lambda: row.vb.sceneBoundingRect().width() > 300, timeout=5000)
+    qtbot.waitUntil(lambda: row.vb.sceneBoundingRect().width() > 300, timeout=20000)
     y_mid = sum(row.vb.viewRange()[1]) / 2
     pos = timeline.view.mapFromScene(row.vb.mapViewToScene(QPointF(seconds, y_mid)))
     timeline.view.scene().sigMouseMoved.emit(timeline.view.mapToScene(pos))
