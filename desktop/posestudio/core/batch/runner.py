@@ -8,11 +8,14 @@ default) comes back as KilledWorker and is recorded as failed, so the run still 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 from concurrent.futures.process import BrokenProcessPool
 import importlib.util
 import logging
 import multiprocessing
 import os
+import signal
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -68,8 +71,9 @@ def run_dask(tasks: list[Task], settings: Settings, out_dir: str, on_record: OnR
                                       "and that the scheduler is running.") from None
         else:
             # dashboard on a free port: a fixed one clashes with any other Dask on the machine
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=":0", silence_logs=logging.ERROR)
+            with _sigint_ignored():  # Ctrl+C reaches the whole process group: only this process handles it
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=":0", silence_logs=logging.ERROR)
             client = Client(cluster)
         try:
             # the settings key in the task key: two runs sharing a cluster never share a task by accident
@@ -88,6 +92,21 @@ def run_dask(tasks: list[Task], settings: Settings, out_dir: str, on_record: OnR
     finally:
         if cluster is not None:
             cluster.close()
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    """Worker processes started inside inherit SIGINT ignored (Python keeps an ignored SIGINT ignored), so a
+    Ctrl+C in the terminal stops the run here, which closes the cluster, instead of each worker printing a
+    traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def run_pool(tasks: list[Task], settings: Settings, out_dir: str, on_record: OnRecord, *, workers: int) -> None:
