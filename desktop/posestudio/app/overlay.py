@@ -9,7 +9,7 @@ import numpy as np
 from posestudio.app import angles
 from posestudio.app.video_view import Overlay
 from posestudio.core.analysis.left_out import in_model_sides
-from posestudio.core.display import angle_label_place, angle_value_text, body_centre_x
+from posestudio.core.display import angle_label_place, angle_value_text, body_centre_x, confident_segments
 from posestudio.core.models.skeleton import side_of
 
 
@@ -32,6 +32,7 @@ def frame_overlay(result, index: int, keypoint_set, angle_data, threshold: float
     if kp is None:
         return overlay
     names = {n: i for i, n in enumerate(result.keypoint_names)}
+    overlay.limbs = confident_segments(kp, keypoint_set.edges, threshold)  # values keep off them, as on the export
     centre_x = body_centre_x(kp, threshold)
     anchors = {info.name: info.anchor for info in angles.catalog(result.keypoint_names, custom)}
     for name, values in angle_data.values.items():

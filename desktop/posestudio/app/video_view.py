@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QTransform
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from posestudio.app import keypoint_marks as marks
+from posestudio.core.display import place_label_boxes
 from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
 from posestudio.core.render import CENTER_RGB, SIDE_COLOURS, faded
 
@@ -31,6 +32,7 @@ class Overlay:
     # keypoints picked for a new custom angle: x, y, text ("1 left_shoulder")
     picked: list[tuple[float, float, str]] = field(default_factory=list)
     manual: dict = field(default_factory=dict)   # track id -> (K,) flags of what the user's hand made
+    limbs: list = field(default_factory=list)    # the followed person's confident segments (ax, ay, bx, by)
 
 
 def _qcolor(rgb, alpha: int = 255) -> QColor:
@@ -233,19 +235,17 @@ class VideoView(QWidget):
                 pos = t.map(QPointF(kp[top, 0], kp[top, 1])) + QPointF(-10, -14)
                 self._text_box(p, metrics, pos, f"#{track_id}",
                                QColor(255, 230, 80) if track_id == self.overlay.followed else QColor(235, 235, 235))
-        placed: list[QRectF] = []
-        for text, x, y, side, outward in self.overlay.labels:
-            anchor = t.map(QPointF(x, y))
-            dx = -10 - metrics.horizontalAdvance(text) if outward < 0 else 10
-            pos = anchor + QPointF(dx, 4)
-            # joints that coincide (both hips in a side view) would stack their values: move down until free
-            for _ in range(6):
-                rect = QRectF(metrics.boundingRect(text)).translated(pos).adjusted(-3, -1, 3, 1)
-                if not any(rect.intersects(r) for r in placed):
-                    break
-                pos += QPointF(0, rect.height() + 1)
-            placed.append(rect)
-            self._text_box(p, metrics, pos, text, _qcolor(SIDE_COLOURS.get(side, CENTER_RGB)))
+        # placed on screen by the exported video's rule: beside the joint, off the limbs and each other
+        labels = self.overlay.labels
+        rects = [QRectF(metrics.boundingRect(text)).adjusted(-3, -1, 3, 1) for text, *_ in labels]
+        screen = [t.map(QPointF(x, y)) for _, x, y, _, _ in labels]
+        limbs = [(a.x(), a.y(), b.x(), b.y()) for ax, ay, bx, by in self.overlay.limbs
+                 for a, b in ((t.map(QPointF(ax, ay)), t.map(QPointF(bx, by))),)]
+        corners = place_label_boxes([(q.x(), q.y(), lab[4], r.width(), r.height())
+                                     for q, lab, r in zip(screen, labels, rects)], limbs)
+        for (text, _, _, side, _), r, (left, top) in zip(labels, rects, corners):
+            self._text_box(p, metrics, QPointF(left - r.left(), top - r.top()), text,
+                           _qcolor(SIDE_COLOURS.get(side, CENTER_RGB)))
 
     @staticmethod
     def _text_box(p: QPainter, metrics, pos: QPointF, text: str, colour: QColor) -> None:

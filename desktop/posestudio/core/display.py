@@ -66,6 +66,16 @@ def _hits_segment(left: float, top: float, w: float, h: float, seg) -> bool:
     return True
 
 
+def confident_segments(kps: np.ndarray, edges, min_score: float) -> list[tuple[float, float, float, float]]:
+    """The skeleton segments (ax, ay, bx, by) between two confident points: what angle values should not cover."""
+    edges = np.asarray(edges, dtype=int).reshape(-1, 2)
+    with np.errstate(invalid="ignore"):
+        sure = np.isfinite(kps[:, :2]).all(axis=1) & (kps[:, 2] >= min_score)
+    a, b = edges[:, 0], edges[:, 1]
+    keep = sure[a] & sure[b]
+    return [(float(kps[i, 0]), float(kps[i, 1]), float(kps[j, 0]), float(kps[j, 1])) for i, j in zip(a[keep], b[keep])]
+
+
 def place_label_boxes(boxes, limbs=()) -> list[tuple[float, float]]:
     """Top-left corners for angle-value boxes: each (x, y, outward, width, height) is a joint (see
     angle_label_place) and its box size, in the drawing's pixels. A box sits LABEL_GAP_PX beside its joint on

@@ -15,7 +15,7 @@ import numpy as np
 
 from posestudio.core.display import (
     LEFT_RGB, NEUTRAL_RGB, RIGHT_RGB, SIDE_RGB, angle_colour, angle_display_name, angle_label_place,
-    angle_value_text, body_centre_x, format_time, place_label_boxes,
+    angle_value_text, body_centre_x, confident_segments, format_time, place_label_boxes,
 )
 from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE, side_of
 
@@ -332,13 +332,7 @@ class FrameRenderer:
             cv2.circle(frame, c, r, HAND_RGB, self.line, cv2.LINE_AA, _SHIFT)
 
     def _limbs(self, kps: np.ndarray, min_score: float) -> list[tuple[float, float, float, float]]:
-        """The confident skeleton segments (ax, ay, bx, by) that angle values should not cover."""
-        with np.errstate(invalid="ignore"):
-            sure = np.isfinite(kps[:, :2]).all(axis=1) & (kps[:, 2] >= min_score)
-        a, b = self.edges[:, 0], self.edges[:, 1]
-        keep = sure[a] & sure[b]
-        return [(float(kps[i, 0]), float(kps[i, 1]), float(kps[j, 0]), float(kps[j, 1]))
-                for i, j in zip(a[keep], b[keep])]
+        return confident_segments(kps, self.edges, min_score)
 
     def _angle_labels(self, frame, kps: np.ndarray, values: Sequence[float]) -> None:
         min_score = self.options.min_score
