@@ -126,6 +126,7 @@ def test_csv_one_row_per_frame_and_person(lightning_result, tmp_path):
     assert len(empty) == int((result.person_ids[:, 0] < 0).sum()) and all(c == "" for r in empty for c in r[3:])
 
 
+@pytest.mark.slow
 def test_multipose_ids_are_tracked(shared_data, require_model):
     require_model("movenet-multipose")
     from posestudio.core.analysis.run import analyse_video

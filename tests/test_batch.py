@@ -79,6 +79,7 @@ def clips(videos_dir, tmp_path) -> dict[str, Path]:
             **{name: videos_dir / "awkward" / name for name in BAD}}
 
 
+@pytest.mark.slow
 def test_batch_locally_failures_listed_resume_and_new_model(require_model, clips, tmp_path):
     require_model(MODEL)
     require_model("movenet-thunder")
@@ -129,6 +130,7 @@ def test_batch_locally_failures_listed_resume_and_new_model(require_model, clips
     assert [e["status"] for e in manifest["videos"]] == ["done"] * 3 and manifest["model"]["id"] == "movenet-thunder"
 
 
+@pytest.mark.slow
 def test_inputs_are_files_folders_and_lists_and_a_bad_command_is_one_sentence(clips, tmp_path):
     from posestudio.core.batch.plan import find_videos, plan_tasks
 
@@ -152,6 +154,7 @@ def test_inputs_are_files_folders_and_lists_and_a_bad_command_is_one_sentence(cl
         assert run.returncode == 2 and len(lines) == 1 and words in lines[0], run.stderr
 
 
+@pytest.mark.slow
 def test_batch_without_dask_uses_a_process_pool(require_model, clips, tmp_path):
     require_model(MODEL)
     out = tmp_path / "out"
@@ -199,6 +202,7 @@ def _visible_outputs(out: Path, name: str) -> list[str]:
     # the same checks again on the other runner and after a crash: slow on a shared machine, run by .ci/run
     pytest.param(HIDE_DASK, signal.SIGINT, id="process-pool-ctrl-c", marks=pytest.mark.slow),
     pytest.param(None, signal.SIGKILL, id="dask-killed", marks=pytest.mark.slow)])
+@pytest.mark.slow
 def test_interrupted_batch_leaves_no_half_file_and_resumes(require_model, videos_dir, tmp_path, prelude, stop):
     require_model(MODEL)
     out = tmp_path / "out"
@@ -258,6 +262,7 @@ def cluster(tmp_path_factory):
         dask.close()
 
 
+@pytest.mark.slow
 def test_batch_on_a_dask_cluster_matches_analyze(require_model, clips, cluster, tmp_path):
     require_model(MODEL)
     out = tmp_path / "out"
@@ -286,6 +291,7 @@ def test_batch_on_a_dask_cluster_matches_analyze(require_model, clips, cluster, 
     assert [entries[str(v)]["status"] for v in bad] == ["failed"] * len(bad)  # tried again, still unreadable
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_video_has_its_video_redone(require_model, videos_dir, cluster, tmp_path):
     require_model(MODEL)
     hold = tmp_path / "hold"

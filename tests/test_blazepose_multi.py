@@ -81,6 +81,7 @@ def _check_found_and_stable(ids, who):
     return main
 
 
+@pytest.mark.slow
 def test_walk_clip_every_person_found_with_33_keypoints_and_stable_ids(walk_runs):
     blaze, _ = walk_runs
     assert blaze.max_people == 3 and blaze.keypoints.shape[2] == 33
@@ -93,6 +94,7 @@ def test_walk_clip_every_person_found_with_33_keypoints_and_stable_ids(walk_runs
             assert np.isfinite(kp).all()  # all 33 points, every person
 
 
+@pytest.mark.slow
 def test_gym_clip_both_players_found_with_stable_ids(gym_runs):
     blaze, _ = gym_runs
     lefts, rights = [], []
@@ -106,6 +108,7 @@ def test_gym_clip_both_players_found_with_stable_ids(gym_runs):
 
 
 @pytest.mark.parametrize("runs,frames", [("walk_runs", MAN_FRAMES), ("gym_runs", GYM_FRAMES)])
+@pytest.mark.slow
 def test_multipose_and_blazepose_find_the_same_people(runs, frames, request):
     """On the stretches above (the flip and the tiny far-away players left out, where either model may see
     part of a body), every person MoveNet MultiPose finds is one of BlazePose's. (MultiPose loses the man on
@@ -250,6 +253,7 @@ STREET = "awkward/opencv_vtest_first15s_streamcopy.avi"
 STREET_MEN = {"red jacket": (range(14, 24), (745, 345)), "dark jacket": (range(43, 63), (725, 330))}
 
 
+@pytest.mark.slow
 def test_street_clip_men_over_100_px_found_with_smaller_tiles(videos_dir, require_model):
     require_model("blazepose-detector")
     require_model("blazepose-full")
@@ -282,6 +286,7 @@ def test_street_clip_men_over_100_px_found_with_smaller_tiles(videos_dir, requir
         assert len(set(ids)) == 1, who
 
 
+@pytest.mark.slow
 def test_cli_people_option(require_model, videos_dir, tmp_path):
     """analyze --people 2 writes up to two 33-point people a frame (an .npz keeps the slots); a MoveNet
     single-person model with --people 2 is one sentence, exit 2."""

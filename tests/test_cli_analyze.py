@@ -153,6 +153,7 @@ def _flexion(a, b, c):
 JOINTS = {"knee": ("hip", "knee", "ankle"), "elbow": ("shoulder", "elbow", "wrist")}
 
 
+@pytest.mark.slow
 def test_no_smoothing_gives_the_raw_angles(angle_runs):
     """--no-smoothing writes each joint's angle straight from its row's keypoints: recomputed here with plain
     numpy from the arrays of the .npz the same analysis saved (read with numpy, not Pose Studio)."""
@@ -208,6 +209,7 @@ def test_no_smoothing_gives_the_raw_angles(angle_runs):
 
 
 
+@pytest.mark.slow
 def test_min_score_and_cutoff_change_the_angles(angle_runs):
     header, _ = _read_csv(angle_runs["default"])
     names = [n for n in header[54:] if not n.endswith("_velocity")]
@@ -244,6 +246,7 @@ def test_bad_angle_settings_exit_2_with_one_sentence(videos_dir, tmp_path):
         assert not (tmp_path / "x.csv").exists() and not (tmp_path / "s.csv").exists()
 
 
+@pytest.mark.slow
 def test_sudden_changes_in_the_angle_curves_are_pointed_out(require_model, videos_dir, tmp_path):
     """The gym clip: BlazePose corrects the player's left arm at frame 20 (drawn on a railing before)."""
     require_model("blazepose-full")

@@ -31,6 +31,7 @@ def _rows(path):
         return list(csv.reader(fh))
 
 
+@pytest.mark.slow
 def test_compare_recovers_the_cut_and_writes_the_clip_and_the_aligned_numbers(videos_dir, tmp_path, require_model,
                                                                                 capsys):
     require_model(MODEL)

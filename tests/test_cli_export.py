@@ -50,6 +50,7 @@ def test_one_clip_with_angles_and_csv_then_the_cache_is_used(videos_dir, tmp_pat
     assert "run.mp4" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_batch_to_a_folder_makes_one_clip_per_video(videos_dir, tmp_path, require_model, capsys):
     require_model(MODEL)
     folder = tmp_path / "out"

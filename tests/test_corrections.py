@@ -197,6 +197,7 @@ def test_next_low_score_finds_the_start_of_each_unsure_stretch():
     assert C.next_low_score(r, 0, 50, -1, 0.3, [2, 3]) == (30, 3)
 
 
+@pytest.mark.slow
 def test_on_a_real_clip_two_drags_ten_frames_apart_interpolate_the_offset(videos_dir, require_model, tmp_path):
     """The gym clip's right wrist (found by BlazePose throughout frames 40-50): drag it at frames 40 and 50;
     every frame between moves by the linearly interpolated offset, within 0.5 px."""

@@ -138,6 +138,7 @@ def _cycles_of(result, pid, **kw):
     return person_cycles(result.track(pid), result.timestamps, result.keypoint_names, angles, **kw)
 
 
+@pytest.mark.slow
 def test_walking_woman_strides_match_the_eye(walk_multipose):
     r = walk_multipose
     found = {}
@@ -165,6 +166,7 @@ def test_walking_woman_strides_match_the_eye(walk_multipose):
     assert m.max() > 60 and 70 <= int(np.argmax(m)) <= 85  # the swing peak
 
 
+@pytest.mark.slow
 def test_walking_woman_with_blazepose_following_three_people(videos_dir, require_model):
     """BlazePose following several people (--people 3) gives her heels and toes: the same contacts, and a
     knee nearly straight at contact as in the textbook."""
@@ -184,6 +186,7 @@ def test_walking_woman_with_blazepose_following_three_people(videos_dir, require
     assert m.max() > 60 and 70 <= int(np.argmax(m)) <= 85
 
 
+@pytest.mark.slow
 def test_single_person_blazepose_mostly_misses_the_walking_woman(videos_dir, require_model):
     from posestudio.core.analysis.run import analyse_video
 
@@ -208,6 +211,7 @@ def test_running_clip_has_one_stride_of_one_foot(videos_dir, require_model):
     assert sorted(sc.count for sc in rep.sides.values()) == [0, 1]
 
 
+@pytest.mark.slow
 def test_dumbbell_raises_are_four_repetitions_rest_to_rest(videos_dir, require_model):
     """Looked at every 15th frame: arms up around frames 60-105, 195-225, 315-345, 420-465; at rest around
     0-30, 150-165, 270-285, 390-405 and from 495 (480 is mid-way down). So four repetitions per arm."""

@@ -84,14 +84,17 @@ def _inside(xy, box, margin=0.15):
     return box[0] - margin * w <= xy[0] <= box[2] + margin * w and box[1] - margin * h <= xy[1] <= box[3] + margin * h
 
 
+@pytest.mark.slow
 def test_click_makes_single_blazepose_follow_the_player_in_blue(gym, require_model):
     _follow_and_check("blazepose-full", BLUE_CLICK, gym, require_model)
 
 
+@pytest.mark.slow
 def test_click_makes_movenet_lightning_follow_the_player_in_white(gym, require_model):
     _follow_and_check("movenet-lightning", WHITE_CLICK, gym, require_model)
 
 
+@pytest.mark.slow
 def test_click_on_empty_floor_is_said_to_be_a_box_around_the_click(gym, require_model):
     require_model("blazepose-detector")
     require_model("movenet-lightning")
@@ -108,6 +111,7 @@ def test_click_on_empty_floor_is_said_to_be_a_box_around_the_click(gym, require_
     assert not empty.analysed[:last].any() and empty.analysed[last:].all()
 
 
+@pytest.mark.slow
 def test_cancelled_follow_leaves_the_result_as_it_was(gym, require_model):
     import threading
 
@@ -132,6 +136,7 @@ def test_cancelled_follow_leaves_the_result_as_it_was(gym, require_model):
     np.testing.assert_array_equal(result.person_ids, before[1])
 
 
+@pytest.mark.slow
 def test_click_with_several_blazepose_people_keeps_the_clicked_persons_id(gym, require_model):
     require_model("blazepose-detector")
     require_model("blazepose-full")

@@ -165,6 +165,7 @@ def swing_peaks(table, t0=None, t1=None) -> list[float]:
     return [v for _, _, v in sorted(kept)]
 
 
+@pytest.mark.slow
 def test_walking_knee_near_straight_at_heel_strike(walk):
     result, table, _, _ = walk
     for frame, side in EYE_HEEL_STRIKES:
@@ -173,6 +174,7 @@ def test_walking_knee_near_straight_at_heel_strike(walk):
         assert 0 <= np.nanmin(knee) <= 15, (frame, side, knee)
 
 
+@pytest.mark.slow
 def test_walking_swing_peaks_and_steps(walk):
     result, table, t0, t1 = walk
     peaks = swing_peaks(table, t0, t1)
@@ -215,6 +217,7 @@ def _unexplained_jumps(result, real) -> list[tuple[str, int, float]]:
     pytest.param(c, m, marks=pytest.mark.xfail(strict=KNOWN_ARTEFACTS[c, m][0], reason=KNOWN_ARTEFACTS[c, m][1]))
     if (c, m) in KNOWN_ARTEFACTS else (c, m) for c, m in CLIPS
 ])
+@pytest.mark.slow
 def test_no_unexplained_angle_jumps(analysed, clip, model):
     result = analysed(clip, model)
     if (clip, model) in CORRECTED_BY_HAND:
@@ -223,6 +226,7 @@ def test_no_unexplained_angle_jumps(analysed, clip, model):
     assert not jumps, jumps
 
 
+@pytest.mark.slow
 def test_a_single_person_model_switching_between_people_is_pointed_to_multipose(analysed):
     from posestudio.core.analysis.person_angles import switching_note
 

@@ -36,6 +36,7 @@ def _open(url: str) -> LiveSource:
     return LiveSource(url, open_timeout=10.0, read_timeout=5.0)
 
 
+@pytest.mark.slow
 def test_stream_is_analysed_recorded_and_opens_with_its_analysis(videos_dir, require_model, tmp_path):
     require_model(MODEL)
     seen: dict[int, list[np.ndarray]] = {}
@@ -74,6 +75,7 @@ def _wait_for(source, frames: int, limit_s: float = 20.0) -> None:
     assert source.received >= frames, "the test stream did not deliver"
 
 
+@pytest.mark.slow
 def test_recording_started_and_stopped_during_a_live_session(videos_dir, require_model, tmp_path):
     require_model(MODEL)
     seen: dict[int, list[np.ndarray]] = {}
@@ -138,6 +140,7 @@ def _posestudio(*args, timeout=60):
 
 
 @pytest.mark.parametrize("scheme", ["tcp", "udp"])
+@pytest.mark.slow
 def test_source_that_does_not_answer_is_one_sentence(scheme):
     url = f"{scheme}://127.0.0.1:{free_port()}"  # tcp: refused at once; udp: nothing ever arrives
     began = time.monotonic()
@@ -149,6 +152,7 @@ def test_source_that_does_not_answer_is_one_sentence(scheme):
     assert proc.stdout == ""
 
 
+@pytest.mark.slow
 def test_cli_prints_the_counters_and_writes_the_data(videos_dir, require_model, tmp_path):
     require_model(MODEL)
     with served(videos_dir / CLIP, seconds=20.0) as (url, _):
@@ -190,6 +194,7 @@ def test_one_euro_is_causal_and_lags_as_documented():
     assert math.isnan(f(float("nan"), 3.1))
 
 
+@pytest.mark.slow
 def test_udp_stream_that_falls_silent_ends_the_recording_playable(videos_dir, require_model, tmp_path):
     require_model(MODEL)
     with served(videos_dir / CLIP, seconds=8.0, protocol="udp", delay=2.0) as (url, server):
@@ -226,6 +231,7 @@ class _Slow:
         return self.inner.estimate(rgb)
 
 
+@pytest.mark.slow
 def test_a_model_that_cannot_keep_up_is_named_with_a_faster_one(videos_dir, require_model, tmp_path):
     require_model("movenet-thunder")
     from posestudio.core.models.pose import create_estimator
@@ -297,6 +303,7 @@ def test_recorder_writes_a_sideways_camera_upright_at_its_timestamps(videos_dir,
             assert diff.mean() < 6  # the same upright picture, up to H.264 at crf 20
 
 
+@pytest.mark.slow
 def test_recording_survives_the_process_being_killed(videos_dir, require_model, tmp_path):
     require_model(MODEL)
     import signal

@@ -60,6 +60,7 @@ def test_dumbbell_clip_person_inside_their_region(require_model, videos_dir):
         assert k[LS, 0] > k[RS, 0]  # he faces the camera: his left shoulder is on the image's right
 
 
+@pytest.mark.slow
 def test_walking_clip_finds_the_jumping_man_then_the_walking_woman(require_model, videos_dir):
     est = _estimator(require_model)
     frames = _people_over(est, videos_dir / "sports2d_demo_walk_jumpingjacks_flip.mp4", 160)

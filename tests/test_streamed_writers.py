@@ -3,6 +3,7 @@ memory that does not grow with the clip (measured with tracemalloc on a syntheti
 
 from __future__ import annotations
 
+import pytest
 import json
 import tracemalloc
 
@@ -35,6 +36,7 @@ def _peak_while(write) -> float:
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 def test_writing_does_not_hold_the_document(tmp_path):
     """Ten times the frames must not need ten times the memory (a document built whole would: about 5 kB a
     frame for 33 keypoints)."""

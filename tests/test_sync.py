@@ -126,6 +126,7 @@ def test_dtw_path_on_a_known_pause():
     ("sports2d_demo5_dumbbell_lateral_raise.mp4", 20),   # 29.97 fps source: lateral raises
     ("sports2d_demo_walk_jumpingjacks_flip.mp4", 24),    # 30 fps source: the man's jumping jacks, the flip
 ])
+@pytest.mark.slow
 def test_clip_against_itself_cut_and_at_another_frame_rate(videos_dir, tmp_path, require_model, clip, fps):
     require_model(MODEL)
     src = videos_dir / clip
@@ -140,6 +141,7 @@ def test_clip_against_itself_cut_and_at_another_frame_rate(videos_dir, tmp_path,
     assert res.similarity > 0.8
 
 
+@pytest.mark.slow
 def test_dtw_follows_a_real_clip_played_faster(videos_dir, tmp_path, require_model):
     """The dumbbell clip from its second 1 on, played 1.25 times as fast: B's time of A's moment t is
     (t - 1) / 1.25. One fixed offset cannot match that; the warp path does, to about a frame."""
@@ -157,6 +159,7 @@ def test_dtw_follows_a_real_clip_played_faster(videos_dir, tmp_path, require_mod
     assert warped.similarity > 0.95 > fixed.similarity
 
 
+@pytest.mark.slow
 def test_two_cameras_on_one_trial_line_up(videos_dir, require_model):
     """pose2sim cam01 and cam02 film the same throw from two sides. Looked at frame pairs (frames 14-35 every
     third, and the side-by-side output at 0.33, 0.5, 0.67, 1.0, 1.33 s): the same pose at the same frame

@@ -69,6 +69,7 @@ def assert_no_teleport(result, person_id: int, max_step: float) -> None:
     assert bad.size == 0, f"id {person_id} jumps {step[bad].round()} px after frames {bad.tolist()}"
 
 
+@pytest.mark.slow
 def test_gym_two_players_keep_their_ids_through_the_occlusion(analysed, videos_dir):
     r = analysed("mmaction2_basketball_gym_240p.mp4")
     assert r.frame_count == 300 and r.analysed.all()
@@ -106,6 +107,7 @@ def test_gym_two_players_keep_their_ids_through_the_occlusion(analysed, videos_d
     assert not np.isin(late[late >= 0], [white, blue]).any()
 
 
+@pytest.mark.slow
 def test_walk_clip_man_and_woman_keep_one_id_each(analysed):
     r = analysed("sports2d_demo_walk_jumpingjacks_flip.mp4")
     assert r.analysed.all()

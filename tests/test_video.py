@@ -58,6 +58,7 @@ def _clip_path(videos_dir, name):
 
 
 @pytest.mark.parametrize("name", CLIPS + PLAYABLE_AWKWARD)
+@pytest.mark.slow
 def test_frame_at_equals_sequential_frame_and_counts_are_real(videos_dir, name):
     path = _clip_path(videos_dir, name)
     with VideoSource(path) as source:

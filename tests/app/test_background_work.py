@@ -76,6 +76,7 @@ def _assert_shows(window, expected):
     assert window.summary.table.item(row, 2).text() == f"{expected['left_knee']['range']:.0f}"
 
 
+@pytest.mark.slow
 def test_summary_of_a_range_is_computed_off_the_gui_thread_keeping_old_numbers_meanwhile(
         window, analyse_with, qtbot, videos_dir, summary_gate):
     analyse_with(window, videos_dir / RUNNING, DEFAULT_MODEL)
@@ -132,6 +133,7 @@ def _swap(window, a, b):
     menu.close()
 
 
+@pytest.mark.slow
 def test_identity_fixes_are_saved_off_the_gui_thread_newest_last_and_failures_are_reported(
         make_window, analyse_with, qtbot, videos_dir, save_gate, monkeypatch, caplog):
     window = make_window()

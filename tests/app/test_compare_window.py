@@ -66,6 +66,7 @@ def dumbbell_pair(videos_dir, tmp_path):
     return a, b, t1 - t0
 
 
+@pytest.mark.slow
 def test_compare_sync_nudge_summary_and_exports(window, analyse_with, qtbot, dumbbell_pair, tmp_path):
     a, b, true_offset = dumbbell_pair
     analyse_with(window, a, LIGHTNING)
@@ -156,6 +157,7 @@ def test_broken_file_as_b_leaves_a(window, open_clip, qtbot, videos_dir):
     assert window.session.clip.path == str(a) and window.view.frame_index == 0
 
 
+@pytest.mark.slow
 def test_cycle_view_matches_core_and_exports(window, analyse_with, qtbot, videos_dir, tmp_path):
     from posestudio.app.compare.jobs import followed_curves
     from posestudio.core.kinematics.cycles import person_cycles

@@ -4,6 +4,7 @@ undo, the corrections kept with the cached analysis and reopened, bad input turn
 
 from __future__ import annotations
 
+import pytest
 import sys
 from pathlib import Path
 
@@ -40,6 +41,7 @@ def _drag(qtbot, view, src: QPoint, dst: QPoint) -> None:
     qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=dst)
 
 
+@pytest.mark.slow
 def test_the_railing_arm_is_fixed_with_four_drags_kept_and_undone(make_window, analyse_with, videos_dir, qtbot):
     clip = videos_dir / GYM
     window = make_window()
@@ -107,6 +109,7 @@ def test_the_railing_arm_is_fixed_with_four_drags_kept_and_undone(make_window, a
     np.testing.assert_array_equal(reopened.manual, s.result.manual)
 
 
+@pytest.mark.slow
 def test_bad_corrections_are_ignored_or_one_sentence(make_window, analyse_with, videos_dir, qtbot):
     window = make_window()
     result = analyse_with(window, videos_dir / GYM, MODEL)
@@ -149,6 +152,7 @@ def test_bad_corrections_are_ignored_or_one_sentence(make_window, analyse_with, 
     assert s.result.keypoints[29, slot, k, 2] == result.keypoints[29, slot, k, 2]
 
 
+@pytest.mark.slow
 def test_low_score_keys_place_a_missed_point_and_the_reach_setting(make_window, analyse_with, videos_dir, qtbot):
     from posestudio.app.corrections import BODY_POINTS
     from posestudio.core.analysis import corrections as C

@@ -3,6 +3,7 @@ was wrong (the gym clip: BlazePose draws the player's left arm raised along a ra
 
 from __future__ import annotations
 
+import pytest
 import numpy as np
 
 GYM = "mmaction2_basketball_gym_240p.mp4"
@@ -23,6 +24,7 @@ def _tick(window, name: str) -> None:
     item.setCheckState(Qt.CheckState.Checked)
 
 
+@pytest.mark.slow
 def test_sudden_changes_are_shown_and_a_wrong_arm_can_be_left_out_kept_and_put_back(
         make_window, analyse_with, videos_dir, qtbot):
     from posestudio.core.analysis.cache import load_cached
@@ -90,6 +92,7 @@ def test_sudden_changes_are_shown_and_a_wrong_arm_can_be_left_out_kept_and_put_b
     qtbot.waitUntil(lambda: window.session.angle_data.left_out == [(5, 20, ("left arm",))], timeout=10000)
 
 
+@pytest.mark.slow
 def test_analysing_again_asks_before_dropping_the_edits(make_window, analyse_with, videos_dir, qtbot):
     window = make_window()
     analyse_with(window, videos_dir / GYM, "blazepose-full")

@@ -3,6 +3,7 @@ machine): live skeleton frames and counters, recording that opens as a clip with
 
 from __future__ import annotations
 
+import pytest
 import time
 from pathlib import Path
 
@@ -34,6 +35,7 @@ def _wait_opened(window, qtbot, path: Path):
     return window.session.result
 
 
+@pytest.mark.slow
 def test_stream_live_then_recorded_opens_as_a_clip_with_its_analysis(window, qtbot, videos_dir, require_model,
                                                                      tmp_path):
     require_model(MODEL)
@@ -89,6 +91,7 @@ def test_closed_port_is_one_sentence_and_the_window_stays_usable(window, qtbot, 
     assert window.live.live_panel.reconnect_button.isVisible()
 
 
+@pytest.mark.slow
 def test_stream_killed_mid_recording_opens_the_recording_so_far(window, qtbot, videos_dir, require_model, tmp_path):
     require_model(MODEL)
     with served(videos_dir / CLIP, seconds=30.0) as (url, server):
@@ -150,6 +153,7 @@ def test_source_dialog_from_the_file_menu_opens_the_typed_address(window, qtbot)
     assert url in window.message_bar.text.text()
 
 
+@pytest.mark.slow
 def test_closing_the_window_mid_recording_leaves_a_playable_recording(make_window, qtbot, videos_dir,
                                                                       require_model, tmp_path):
     import av

@@ -7,6 +7,7 @@ white left of the pole, the boy in blue at the right; they move a few pixels a f
 
 from __future__ import annotations
 
+import pytest
 import numpy as np
 from PySide6.QtCore import QPoint, Qt
 
@@ -53,6 +54,7 @@ def follow_by_click(qtbot, window, x: float, y: float):
     return before, person
 
 
+@pytest.mark.slow
 def test_a_click_on_the_other_player_follows_her_with_movenet_lightning(window, analyse_with, videos_dir, qtbot):
     result = analyse_with(window, videos_dir / GYM, "movenet-lightning", timeout=LONG)
     followed = window.session.angle_data.person
@@ -87,6 +89,7 @@ def test_a_click_on_the_other_player_follows_her_with_movenet_lightning(window, 
     assert followed_inside(window.session.result, followed, FRAME, BOY_BOX) > 0.9
 
 
+@pytest.mark.slow
 def test_a_click_on_the_other_player_follows_him_with_blazepose(window, analyse_with, videos_dir, qtbot, tmp_path):
     result = analyse_with(window, videos_dir / GYM, "blazepose-full", timeout=LONG)
     followed = window.session.angle_data.person
@@ -107,6 +110,7 @@ def test_a_click_on_the_other_player_follows_him_with_blazepose(window, analyse_
     window.view.grab().save(str(tmp_path / "followed_boy.png"))  # looked at: the skeleton on the boy
 
 
+@pytest.mark.slow
 def test_the_people_setting_analyses_several_people_with_blazepose(window, analyse_with, videos_dir, qtbot):
     window.panel.people_box.setValue(2)
     assert window.settings.people == 2
@@ -124,6 +128,7 @@ def test_the_people_setting_analyses_several_people_with_blazepose(window, analy
         window.panel.model_box.findData("blazepose-full"), Qt.ItemDataRole.ToolTipRole)
 
 
+@pytest.mark.slow
 def test_cancelling_the_follow_or_analysing_again_leaves_the_analysis_as_it_was(window, analyse_with, videos_dir, qtbot):
     result = analyse_with(window, videos_dir / GYM, "movenet-lightning", timeout=LONG)
     kept = result.keypoints.copy()
@@ -145,6 +150,7 @@ def test_cancelling_the_follow_or_analysing_again_leaves_the_analysis_as_it_was(
     qtbot.waitUntil(lambda: not window.session.analysing, timeout=LONG)
 
 
+@pytest.mark.slow
 def test_hand_corrections_before_the_click_stay_those_after_it_go(window, analyse_with, videos_dir, qtbot):
     import dataclasses
 

@@ -3,6 +3,7 @@ person followed on one clip is not carried to the next (issue 20, item 7)."""
 
 from __future__ import annotations
 
+import pytest
 from posestudio.app.settings import DEFAULT_MODEL, DEFAULT_THRESHOLD
 
 RUNNING = "sports2d_demo3_running_side.mp4"
@@ -29,6 +30,7 @@ def test_the_followed_person_is_not_carried_to_another_clip(window, open_clip, v
     assert window.settings.person == -1 and window.panel.choices().person == -1
 
 
+@pytest.mark.slow
 def test_a_click_picks_a_person_only_on_that_person(window, analyse_with, videos_dir, qtbot):
     import numpy as np
     from PySide6.QtCore import QPoint, Qt

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from posestudio.app.summary_panel import COLUMNS
 
 REPS = [key for key, _t, _d in COLUMNS].index("reps")
@@ -16,6 +17,7 @@ def _cell(window, name, col):
     return window.summary.table.item(_row(window, name), col)
 
 
+@pytest.mark.slow
 def test_dumbbell_elbows_wobble_while_shoulders_repeat(window, analyse_with, videos_dir, qtbot):
     window.settings.angles = ["left_elbow", "right_elbow", "left_shoulder", "right_shoulder"]
     analyse_with(window, videos_dir / "sports2d_demo5_dumbbell_lateral_raise.mp4", "movenet-lightning",
@@ -34,6 +36,7 @@ def test_dumbbell_elbows_wobble_while_shoulders_repeat(window, analyse_with, vid
         assert _cell(window, shoulder, REPS).toolTip() == ""
 
 
+@pytest.mark.slow
 def test_jumping_jacks_are_not_a_gait(window, analyse_with, videos_dir, qtbot):
     window.settings.angles = ["left_knee", "right_knee"]
     analyse_with(window, videos_dir / "sports2d_demo_walk_jumpingjacks_flip.mp4", "movenet-lightning",

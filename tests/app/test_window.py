@@ -203,6 +203,7 @@ def test_ctrl_e_opens_the_export_dialog_without_blocking(window, open_clip, qtbo
     dialogs[0].reject()
 
 
+@pytest.mark.slow
 def test_accepting_a_model_change_analyses_again(window, open_clip, wait_analysed, qtbot, running, require_model):
     require_model("movenet-lightning")
     require_model("movenet-thunder")
@@ -242,6 +243,7 @@ def test_uncaught_errors_become_one_sentence_in_the_status_bar(window):
         sys.excepthook = saved
 
 
+@pytest.mark.slow
 def test_multi_person_ids_and_click_to_follow(window, open_clip, wait_analysed, qtbot, videos_dir, require_model):
     require_model("movenet-multipose")
     window.panel.set_model("movenet-multipose")

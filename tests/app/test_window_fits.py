@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 GYM = "mmaction2_basketball_gym_240p.mp4"
 
 
@@ -11,6 +13,7 @@ def _columns_fit(table) -> bool:
     return header.sectionViewportPosition(last) + header.sectionSize(last) <= table.viewport().width() + 1
 
 
+@pytest.mark.slow
 def test_window_keeps_1280x720_after_analysing_the_gym_clip(window, analyse_with, videos_dir, qtbot):
     window.settings.angles = ["left_knee", "right_knee", "left_hip", "right_hip", "left_shoulder",
                               "right_shoulder", "left_elbow", "right_elbow", "trunk_lean"]

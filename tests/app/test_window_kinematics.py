@@ -123,6 +123,7 @@ def _click_joint(window, qtbot, frame_kp, names, name):
     qtbot.mouseClick(window.view, Qt.MouseButton.LeftButton, pos=pos + QPoint(3, -2))  # near, not exactly on
 
 
+@pytest.mark.slow
 def test_custom_angle_by_clicking_is_plotted_saved_and_usable_by_the_cli(
         window, open_clip, wait_analysed, qtbot, videos_dir, require_model, private_config, tmp_path):
     require_model(DEFAULT_MODEL)  # the window's own default
@@ -198,6 +199,7 @@ def test_custom_angle_by_clicking_is_plotted_saved_and_usable_by_the_cli(
     assert load_custom_angles() == []
 
 
+@pytest.mark.slow
 def test_swap_ids_from_a_frame_updates_everything_and_survives_reopening(
         make_window, open_clip, wait_analysed, analyse_with, qtbot, videos_dir):
     window = make_window()
