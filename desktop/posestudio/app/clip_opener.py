@@ -72,7 +72,7 @@ class ClipOpener(QObject):
             self.status.alert(f"{Path(path).name} was not found; it may have been moved or deleted.")
             return
         if self.opening is not None:
-            self._retire(self.opening)
+            self.opening.retire()
         loader = FrameLoader(path, self, workers=self.workers)
         loader.opened.connect(lambda info, ld=loader: self._on_opened(ld, info))
         loader.open_failed.connect(lambda msg, ld=loader: self._on_open_failed(ld, msg))
@@ -84,7 +84,7 @@ class ClipOpener(QObject):
     def _on_open_failed(self, loader: FrameLoader, message: str) -> None:
         if loader is self.opening:
             self.opening = None
-        self._retire(loader)
+        loader.retire()
         if self.session.clip is not None:  # one sentence: the failure, then what stays on screen
             message = f"{message.rstrip('.')}; {Path(self.session.clip.path).name} stays open."
         self.status.alert(message)  # in the window, not only the status bar: easy to miss there
@@ -99,7 +99,7 @@ class ClipOpener(QObject):
             self.panel.new_clip()  # another clip: its people are not the last one's
         old = self.session.open(info, loader)
         if old is not None:
-            self._retire(old)
+            old.retire()
         name = Path(info.path).name
         bar = self.status.message_bar
         if bar is not None and bar.kind == "error":
@@ -112,13 +112,6 @@ class ClipOpener(QObject):
             bar.show_message(f"{name}: {info.note}", "warning")
         self.runner.start()
 
-    def _retire(self, loader: FrameLoader) -> None:
-        """Stop a loader's decoder; the loader goes once its thread has ended (the workers keep that)."""
-        loader.stop()
-        if loader.service.is_running():
-            loader.service.finished.connect(loader.deleteLater)
-        else:
-            loader.deleteLater()
 
     def fill_recent(self) -> None:
         self.recent_menu.clear()

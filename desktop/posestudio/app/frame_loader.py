@@ -270,6 +270,14 @@ class FrameLoader(QObject):
         """Ask the decoder to finish; it does within one frame's decoding time."""
         self._decoder.stop()
 
+    def retire(self) -> None:
+        """Stop the decoder; the loader is deleted once its thread has ended (the workers keep that thread)."""
+        self.stop()
+        if self.service.is_running():
+            self.service.finished.connect(self.deleteLater)
+        else:
+            self.deleteLater()
+
     def close(self, timeout_ms: int = 3000) -> None:
         self._decoder.stop()
         if not self.service.wait(timeout_ms):

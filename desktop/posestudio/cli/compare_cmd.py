@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
+from posestudio.cli.progress_line import ProgressLine
 from posestudio.core.errors import PoseStudioError
 
 JOINT_FAMILIES = ("knee", "hip", "elbow", "shoulder", "ankle")
@@ -63,30 +63,6 @@ def parse_sync(value: str) -> tuple[str, tuple[float, float] | None]:
     return "events", (a, b)
 
 
-class Progress:
-    """One self-overwriting line on stderr (a line every few seconds when stderr is not a terminal)."""
-
-    def __init__(self, enabled: bool):
-        self.enabled, self.last, self.shown = enabled, 0.0, False
-        self.tty = sys.stderr.isatty()
-
-    def __call__(self, text: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if not self.enabled or (done != total and now - self.last < (0.2 if self.tty else 5.0)):
-            return
-        self.last = now
-        line = f"{text} {done}/{total}"
-        sys.stderr.write(f"\r{line:<78}" if self.tty else f"{line}\n")
-        sys.stderr.flush()
-        self.shown = True
-
-    def end(self) -> None:
-        if self.shown and self.tty:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-        self.shown = False
-
-
 def open_video(path: str):
     from posestudio.core.video.source import VideoSource
 
@@ -95,7 +71,7 @@ def open_video(path: str):
     return VideoSource(path)
 
 
-def analysed(source, model: str, progress: Progress, people: int | None = None):
+def analysed(source, model: str, progress: ProgressLine, people: int | None = None):
     """The analysis of an open video (following up to `people`): cached, else made now (and cached)."""
     from posestudio.core.analysis.cache import analysis_for
 
@@ -154,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
     for v in (args.a, args.b):
         if Path(v).resolve() == out.resolve() or (args.data and Path(v).resolve() == Path(args.data).resolve()):
             raise PoseStudioError(f"The output would overwrite the video {v}; choose another name.")
-    progress = Progress(not args.quiet)
+    progress = ProgressLine(not args.quiet)
     with open_video(args.a) as src_a, open_video(args.b) as src_b:
         res_a = analysed(src_a, args.model, progress, args.people)
         res_b = analysed(src_b, args.model, progress, args.people)

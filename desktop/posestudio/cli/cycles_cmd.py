@@ -69,7 +69,8 @@ def describe(side, count: int, seconds: float, kind: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posestudio.cli.compare_cmd import JOINT_FAMILIES, Progress, analysed, angle_names, open_video
+    from posestudio.cli.compare_cmd import JOINT_FAMILIES, analysed, angle_names, open_video
+    from posestudio.cli.progress_line import ProgressLine
     from posestudio.core.analysis.person_angles import person_angles
     from posestudio.core.io.compare_tables import write_cycle_table
     from posestudio.core.kinematics import DEFAULT_ANGLES, available_angles
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     if args.start is not None and args.end is not None and args.end <= args.start:
         raise PoseStudioError(f"--end {args.end:g} is not after --start {args.start:g}; "
                               f"give an end later than the start.")
-    progress = Progress(not args.quiet)
+    progress = ProgressLine(not args.quiet)
     with open_video(args.video) as source:
         result = analysed(source, args.model, progress, args.people)
     names = tuple(result.keypoint_names)

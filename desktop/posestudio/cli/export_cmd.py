@@ -14,12 +14,12 @@ import multiprocessing
 import os
 import queue
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from posestudio.core.errors import PoseStudioError
 from posestudio.core.io import formats
+from posestudio.cli.progress_line import ProgressLine
 from posestudio.cli.people_option import add_people_option
 
 log = logging.getLogger(__name__)
@@ -171,31 +171,6 @@ def run_job(job: Job, progress=None) -> str:
             f"-> {job.out}{extra}{note}")
 
 
-class _Line:
-    """One self-overwriting progress line on stderr."""
-
-    def __init__(self, enabled: bool):
-        self.enabled, self.last, self.shown = enabled, 0.0, False
-        # redirected to a file or CI log: a line every few seconds, not a stream of carriage returns
-        self.tty = sys.stderr.isatty()
-        self.every = 0.2 if self.tty else 5.0
-
-    def show(self, text: str, force: bool = False) -> None:
-        now = time.monotonic()
-        if not self.enabled or (not force and now - self.last < self.every):
-            return
-        self.last = now
-        sys.stderr.write(f"\r{text:<78}" if self.tty else f"{text}\n")
-        sys.stderr.flush()
-        self.shown = True
-
-    def end(self) -> None:
-        if self.shown and self.tty:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-            self.shown = False
-
-
 def _batch_worker(index: int, job: Job, updates) -> str:
     def progress(phase, done, total):
         # analysing is the first half of a video's work, exporting the second
@@ -210,7 +185,7 @@ def _batch_worker(index: int, job: Job, updates) -> str:
 
 def run_batch(jobs: list[Job], quiet: bool) -> int:
     workers = min(len(jobs), os.cpu_count() or 1)
-    line = _Line(not quiet)
+    line = ProgressLine(not quiet)
     fractions = [0.0] * len(jobs)
     failed = 0
     with multiprocessing.Manager() as manager:
@@ -265,7 +240,7 @@ def run(args: argparse.Namespace) -> int:
         model_path(args.model)  # a missing model stops everything before any work: one sentence, exit 2
     if len(jobs) > 1:
         return run_batch(jobs, args.quiet)
-    line = _Line(not args.quiet)
+    line = ProgressLine(not args.quiet)
     job = jobs[0]
 
     def progress(phase, done, total):

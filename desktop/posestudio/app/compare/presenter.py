@@ -164,7 +164,7 @@ class ComparePresenter(QObject):
         if not Path(path).is_file():
             self.status.alert(f"{Path(path).name} was not found; {self._a_name()} stays open as it was.")
             return
-        self.opening is not None and self._retire(self.opening)
+        self.opening is not None and self.opening.retire()
         loader = FrameLoader(path, self, workers=self.workers)
         loader.opened.connect(lambda info, ld=loader: self._on_opened(ld, info))
         loader.open_failed.connect(lambda msg, ld=loader: self._on_open_failed(ld, msg))
@@ -179,7 +179,7 @@ class ComparePresenter(QObject):
     def _on_open_failed(self, loader: FrameLoader, message: str) -> None:
         if loader is self.opening:
             self.opening = None
-        self._retire(loader)
+        loader.retire()
         self.status.alert(f"{message.rstrip('.')}; {self._a_name()} stays open as it was.")
 
     def _on_opened(self, loader: FrameLoader, info) -> None:
@@ -371,7 +371,7 @@ class ComparePresenter(QObject):
             self.analysis = None
         self.runner.cancel()
         if b is not None and b.loader is not None:
-            self._retire(b.loader)
+            b.loader.retire()
         if b is not None:
             b.deleteLater()
         self.session_b = self.comparison = self.base = None
@@ -382,7 +382,7 @@ class ComparePresenter(QObject):
     def leave(self) -> None:
         """Back to the single-clip window: B closed, its pane, curves and numbers gone."""
         if self.opening is not None:
-            self._retire(self.opening)
+            self.opening.retire()
             self.opening = None
         if not self.active:
             return
@@ -391,9 +391,3 @@ class ComparePresenter(QObject):
         self._enable()
         self.comparison_changed.emit(None)
 
-    def _retire(self, loader: FrameLoader) -> None:
-        loader.stop()
-        if loader.service.is_running():
-            loader.service.finished.connect(loader.deleteLater)
-        else:
-            loader.deleteLater()
