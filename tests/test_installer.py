@@ -75,7 +75,7 @@ def test_frozen_self_test_passes_with_only_bundled_models(bundle, tmp_path):
                           capture_output=True, text=True, timeout=600)
     lines = done.stdout.splitlines()
     assert done.returncode == 0, done.stdout + done.stderr
-    assert len(lines) == len(ALL_IDS) + 3, lines
+    assert len(lines) == len(ALL_IDS) + 4, lines  # qt, accelerator, the models, video, user folders
     assert all(line.startswith("ok   ") for line in lines), lines
     for model_id in ALL_IDS:
         assert any(line.startswith(f"ok   model {model_id} ") for line in lines), model_id
