@@ -137,7 +137,7 @@ def follow_person_from(result: AnalysisResult, source, frame: int, x: float, y: 
                 continue
             if pid not in ids:
                 ids[pid], next_id = next_id, next_id + 1
-            _put(work, index, slot, person, ids[pid])
+            work.put_person(index, slot, person, ids[pid])
         work.timestamps[index] = t
         work.analysed[index] = True
         done += 1
@@ -160,9 +160,3 @@ def _clear(result: AnalysisResult, index: int) -> None:
         result.left_out[index] = False
 
 
-def _put(result: AnalysisResult, index: int, slot: int, person, pid: int) -> None:
-    result.keypoints[index, slot] = person.keypoints
-    result.person_scores[index, slot] = person.score
-    result.person_ids[index, slot] = pid
-    if result.world is not None and person.world is not None:
-        result.world[index, slot] = person.world

@@ -121,11 +121,7 @@ def fill_skipped(result, source, estimator, *, progress: Callable[[int, int], No
                 pid = gap_ids[key]
             if pid >= 0:
                 used.add(pid)
-            result.keypoints[index, slot] = person.keypoints
-            result.person_scores[index, slot] = person.score
-            result.person_ids[index, slot] = pid
-            if result.world is not None and person.world is not None:
-                result.world[index, slot] = person.world
+            result.put_person(index, slot, person, pid)
         result.analysed[index] = True
         done += 1
         if progress is not None:

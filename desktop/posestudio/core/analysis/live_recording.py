@@ -46,11 +46,7 @@ def poses_to_result(poses: dict, first: int, count: int, times, estimator, model
         if pose is None:
             continue
         for slot, (person, pid) in enumerate(zip(pose.people, pose.person_ids)):
-            result.keypoints[index - first, slot] = person.keypoints
-            result.person_scores[index - first, slot] = person.score
-            result.person_ids[index - first, slot] = pid
-            if result.world is not None and person.world is not None:
-                result.world[index - first, slot] = person.world
+            result.put_person(index - first, slot, person, pid)
         result.analysed[index - first] = True
     return result
 

@@ -66,6 +66,14 @@ class AnalysisResult:
     def complete(self) -> bool:
         return bool(self.analysed.all())
 
+    def put_person(self, index: int, slot: int, person, person_id: int) -> None:
+        """Store one detected person (a pose Person) at a frame's slot, with its 3D points when both have them."""
+        self.keypoints[index, slot] = person.keypoints
+        self.person_scores[index, slot] = person.score
+        self.person_ids[index, slot] = person_id
+        if self.world is not None and person.world is not None:
+            self.world[index, slot] = person.world
+
     def people_in_frame(self, i: int) -> list[int]:
         """Slots of frame i that hold a person."""
         return [p for p in range(self.max_people) if self.person_ids[i, p] >= 0]

@@ -185,9 +185,5 @@ def _store(result: AnalysisResult, index: int, t: float, people, tracker, rgb: n
     # slide from one player onto another who overlaps them.
     ids = [int(i) for i in tracker.update(kps, boxes, t, appearance=tracker_colours(rgb, kps, boxes))]
     for slot, (person, pid) in enumerate(zip(people, ids)):
-        result.keypoints[index, slot] = person.keypoints
-        result.person_scores[index, slot] = person.score
-        result.person_ids[index, slot] = pid
-        if result.world is not None and person.world is not None:
-            result.world[index, slot] = person.world
+        result.put_person(index, slot, person, pid)
     result.analysed[index] = True
