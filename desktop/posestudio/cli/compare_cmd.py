@@ -141,12 +141,7 @@ def run(args: argparse.Namespace) -> int:
             names = [n for n in synclib.shared_angles(curves_a, curves_b)
                      if n.split("_", 1)[-1] in JOINT_FAMILIES] or None
         ta, tb = res_a.timestamps, res_b.timestamps
-        if mode == "events":
-            sync = synclib.event_sync(curves_a, ta, curves_b, tb, marks[0], marks[1], names)
-        elif mode == "dtw":
-            sync = synclib.dtw_sync(curves_a, ta, curves_b, tb, names)
-        else:
-            sync = synclib.correlation_sync(curves_a, ta, curves_b, tb, names)
+        sync = synclib.sync_by(mode, curves_a, ta, curves_b, tb, names, marks)
         columns = synclib.aligned_columns(curves_a, ta, curves_b, tb, sync, names)
         print(f"offset_s: {sync.offset_s:.3f}")
         print(f"similarity: {sync.similarity:.3f} ({sync.SIMILARITY_MEANING})")

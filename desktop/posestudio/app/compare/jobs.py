@@ -98,12 +98,7 @@ def compare(result_a, pid_a, result_b, mode: str, marks: tuple[float, float] | N
     pid_b, curves_b = followed_curves(result_b)
     t_a, t_b = np.asarray(result_a.timestamps, float), np.asarray(result_b.timestamps, float)
     names = synclib.shared_angles(curves_a, curves_b) or None
-    if mode == "events":
-        sync = synclib.event_sync(curves_a, t_a, curves_b, t_b, marks[0], marks[1], names)
-    elif mode == "dtw":
-        sync = synclib.dtw_sync(curves_a, t_a, curves_b, t_b, names)
-    else:
-        sync = synclib.correlation_sync(curves_a, t_a, curves_b, t_b, names)
+    sync = synclib.sync_by(mode, curves_a, t_a, curves_b, t_b, names, marks)
     return make_comparison(sync, pid_a, pid_b, curves_a, curves_b, t_a, t_b)
 
 

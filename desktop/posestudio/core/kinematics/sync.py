@@ -335,3 +335,13 @@ def aligned_columns(a_curves: dict, a_t, b_curves: dict, b_t, sync: SyncResult, 
 
 __all__ = ["SyncError", "SyncResult", "aligned_columns", "correlation_sync", "dtw_path", "dtw_sync", "event_sync",
            "offset_from_events", "shared_angles", "similarity_at"]
+
+
+def sync_by(mode: str, a_curves: dict, a_t, b_curves: dict, b_t, names=None, marks=None) -> SyncResult:
+    """One sync for the window and the command line: "events" (marks = A's and B's time of the same
+    moment), "dtw", or anything else for one fixed offset by cross-correlation."""
+    if mode == "events":
+        return event_sync(a_curves, a_t, b_curves, b_t, marks[0], marks[1], names)
+    if mode == "dtw":
+        return dtw_sync(a_curves, a_t, b_curves, b_t, names)
+    return correlation_sync(a_curves, a_t, b_curves, b_t, names)
