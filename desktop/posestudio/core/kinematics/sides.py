@@ -74,21 +74,22 @@ def side_swaps(keypoints: np.ndarray, keypoint_names: Sequence[str], limb: str =
         d = np.hypot(*(b - a).transpose(3, 0, 1, 2))  # (F-1, 2, J)
         return np.nansum(d, axis=(1, 2))              # missing points cost nothing either way
 
-    # step[s_prev][s_next]: movement from frame i (state s_prev) to frame i+1 (state s_next)
-    step = [[move(states[a][:-1], states[b][1:]) for b in (0, 1)] for a in (0, 1)]
-    cost = np.array([0.0, swap_price])
-    back = np.zeros((f, 2), dtype=np.int8)
+    # movement from frame i to i+1 as given->given, swapped->given, given->swapped, swapped->swapped
+    s00, s10, s01, s11 = (move(states[a][:-1], states[b][1:]).tolist() for a, b in ((0, 0), (1, 0), (0, 1), (1, 1)))
+    # plain floats: numpy calls on two numbers per frame made this loop most of an hour-long clip's angle time
+    c0, c1 = 0.0, swap_price
+    back0, back1 = [0] * f, [0] * f   # the best previous state for each state at frame i
     for i in range(1, f):
-        new = np.empty(2)
-        for b in (0, 1):
-            options = [cost[a] + step[a][b][i - 1] for a in (0, 1)]
-            back[i, b] = int(np.argmin(options))
-            new[b] = min(options) + (swap_price if b else 0.0)
-        cost = new
-    state = int(np.argmin(cost))
+        g, s = c0 + s00[i - 1], c1 + s10[i - 1]
+        b0, n0 = (1, s) if s < g else (0, g)
+        g, s = c0 + s01[i - 1], c1 + s11[i - 1]
+        b1, n1 = (1, s) if s < g else (0, g)
+        back0[i], back1[i] = b0, b1
+        c0, c1 = n0, n1 + swap_price
+    state = 1 if c1 < c0 else 0
     for i in range(f - 1, -1, -1):
         out[i] = bool(state)
-        state = back[i, state]
+        state = back1[i] if state else back0[i]
     return out
 
 
