@@ -4,12 +4,9 @@ posestudio.core.analysis.run with progress, cancel and partial results; the resu
 from __future__ import annotations
 
 import dataclasses
-import logging
 from dataclasses import dataclass
 
 import numpy as np
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -85,10 +82,9 @@ def analysis_job(path: str, model_id: str, fingerprint: str | None = None, peopl
         make = new_frames_maker()
         result = run.analyse_video(str(path), model_id, progress=progress, cancel=cancel, people=people,
                                    on_frames=lambda r, _start, stop: partial(lambda: make(r, stop)))
-        try:  # a cache file already there was stale or unreadable (else it was returned above): replace it
-            cache.save_cached(result)
-        except Exception:  # a cache we cannot write costs time next time, nothing else
-            log.warning("Could not save the analysis to the cache", exc_info=True)
+        # a cache file already there was stale or unreadable (else it was returned above): replace it; one
+        # we cannot write costs time next time, nothing else (logged)
+        cache.save_cached_or_warn(result)
         return Analysed(result, False)
 
     return job
