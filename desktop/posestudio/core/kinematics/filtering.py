@@ -110,9 +110,32 @@ def _bridge(t, x, ok, before, after, method, max_rate=None):
     return np.interp(t[gap], [t[before], t[after]], [x[before], x[after]])
 
 
+def _line_residuals(x: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """(n-2,) how far each inner sample lies from the line through its two neighbours (NaN without them)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = (t[1:-1] - t[:-2]) / (t[2:] - t[:-2])
+        return x[1:-1] - (x[:-2] + (x[2:] - x[:-2]) * frac)
+
+
+def outlier_limit(values: np.ndarray, timestamps=None, threshold: float = 6.0, min_jump: float = 10.0) -> float | None:
+    """The distance from the line through its neighbours beyond which reject_outliers calls a (F,) track's
+    sample a spike: `threshold` times the track's robust spread, at least `min_jump`; None when fewer than
+    three samples have both neighbours (nothing is rejected then). It depends on the whole track."""
+    x = np.asarray(values, dtype=np.float64)
+    if x.size < 3:
+        return None
+    t = np.arange(x.size, dtype=np.float64) if timestamps is None else _timestamps(timestamps, x.size)
+    resid = _line_residuals(x, t)
+    resid = resid[np.isfinite(resid)]
+    if resid.size < 3:
+        return None
+    spread = 1.4826 * np.median(np.abs(resid - np.median(resid)))
+    return float(max(threshold * spread, min_jump))
+
+
 @_per_column
 def reject_outliers(values: np.ndarray, timestamps=None, threshold: float = 6.0,
-                    min_jump: float = 10.0) -> np.ndarray:
+                    min_jump: float = 10.0, limit: float | None = None) -> np.ndarray:
     """Set single-frame spikes to NaN (fill_gaps then bridges them).
 
     A sample is a spike when both neighbours are valid, it sits on the same side of both and more than
@@ -120,29 +143,27 @@ def reject_outliers(values: np.ndarray, timestamps=None, threshold: float = 6.0,
     the neighbours exceeds `threshold` times the track's robust spread of that distance (median absolute
     deviation), so the sharp but genuine peaks of fast movements survive. The first and last sample of
     each stretch are held to the same limit against the line through their two inner neighbours.
+    limit: that distance given (outlier_limit of the whole track, when cleaning a piece of it again).
     """
     x = values.copy()
     n = x.size
     if n < 3:
         return x
     t = np.arange(n, dtype=np.float64) if timestamps is None else _timestamps(timestamps, n)
-    prev, mid, nxt = x[:-2], x[1:-1], x[2:]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        frac = (t[1:-1] - t[:-2]) / (t[2:] - t[:-2])
-        resid = mid - (prev + (nxt - prev) * frac)
-        valid = np.isfinite(resid)
-        if valid.sum() < 3:
+    if limit is None:
+        limit = outlier_limit(x, t, threshold, min_jump)
+        if limit is None:
             return x
-        med = np.median(resid[valid])
-        spread = 1.4826 * np.median(np.abs(resid[valid] - med))
+    prev, mid, nxt = x[:-2], x[1:-1], x[2:]
+    resid = _line_residuals(x, t)
+    with np.errstate(invalid="ignore"):
         d_prev, d_next = mid - prev, mid - nxt
-        spike = (valid & (np.abs(resid) > max(threshold * spread, min_jump))
+        spike = (np.isfinite(resid) & (np.abs(resid) > limit)
                  & (np.abs(d_prev) > min_jump) & (np.abs(d_next) > min_jump)
                  & (np.sign(d_prev) == np.sign(d_next)))
     x[1:-1][spike] = np.nan
     # the first and last sample of each stretch have one neighbour: judge them against the line through
     # the next two (a model's first frame on a person, or a limb's last before it leaves the picture)
-    limit = max(threshold * spread, min_jump)
     for start, stop in finite_runs(values):
         if stop - start < 4:
             continue
@@ -210,6 +231,15 @@ def reject_islands(values: np.ndarray, timestamps, max_len: int = DEFAULT_MAX_IS
     return x
 
 
+@functools.lru_cache(maxsize=64)
+def low_pass_design(order: int, wn: float) -> np.ndarray:
+    """Second-order sections of a Butterworth low-pass (`wn` a fraction of Nyquist). Kept: designing it took
+    longer than filtering a run, and a clip's runs share one sampling rate."""
+    from scipy import signal
+
+    return signal.butter(order, wn, btype="low", output="sos")  # shared: callers must not write to it
+
+
 def _sos_padlen(sos: np.ndarray) -> int:
     # the default edge padding of scipy.signal.sosfiltfilt
     return 3 * (2 * len(sos) + 1 - min((sos[:, 2] == 0).sum(), (sos[:, 5] == 0).sum()))
@@ -243,7 +273,7 @@ def butterworth(values: np.ndarray, timestamps, cutoff_hz: float = DEFAULT_CUTOF
         from scipy import signal
         from scipy.interpolate import CubicSpline
 
-        sos = signal.butter(order, wn, btype="low", output="sos")
+        sos = low_pass_design(int(order), float(wn))
         regular = np.all(np.abs(dt - step) <= 0.02 * step)
         if regular:
             grid, y = tr, xr
@@ -286,7 +316,8 @@ def drop_edge_runs(values: np.ndarray, min_run: int = DEFAULT_MIN_EDGE_RUN) -> n
 def smooth(values: np.ndarray, timestamps, cutoff_hz: float | None = DEFAULT_CUTOFF_HZ,
            order: int = DEFAULT_ORDER, max_gap_s: float = DEFAULT_MAX_GAP_S,
            outliers: bool = True, bounds: tuple[float, float] | None = None,
-           min_edge_run: int = DEFAULT_MIN_EDGE_RUN, max_bridge_rate: float | None = None) -> np.ndarray:
+           min_edge_run: int = DEFAULT_MIN_EDGE_RUN, max_bridge_rate: float | None = None,
+           spike_limit: float | None = None) -> np.ndarray:
     """Unconfirmed edge samples dropped (drop_edge_runs; min_edge_run 0 or 1 keeps them), outlier
     rejection (single-frame spikes, fast samples next to missing data, then short stretches between gaps),
     gap filling (not across a change
@@ -295,6 +326,7 @@ def smooth(values: np.ndarray, timestamps, cutoff_hz: float | None = DEFAULT_CUT
 
     bounds: the values' domain (an unsigned angle's 0..180); filled gaps and the filter's ringing are kept
     inside it, so a bridge across a gap never invents a value the measurement cannot take.
+    spike_limit: reject_outliers' limit, given when a piece of a track is cleaned again (see local_smooth).
     Returns a new array; the input (the raw track) is never modified.
     """
     x = np.array(values, dtype=np.float64)
@@ -302,7 +334,7 @@ def smooth(values: np.ndarray, timestamps, cutoff_hz: float | None = DEFAULT_CUT
         x = drop_edge_runs(x, min_edge_run)
     if outliers:
         measured = x
-        x = reject_outliers(x, timestamps)
+        x = reject_outliers(x, timestamps, limit=spike_limit)
         x = reject_fast_edges(x, timestamps, measured)
         x = reject_islands(x, timestamps, max_gap_s=max(max_gap_s or 0.0, DEFAULT_MAX_GAP_S))
     if max_gap_s and max_gap_s > 0:
