@@ -29,6 +29,7 @@ from posestudio.app.left_out_actions import LeftOutActions
 from posestudio.app.live.presenter import LivePresenter
 from posestudio.app.message_bar import MessageBar
 from posestudio.app.person_choice import PersonChoice
+from posestudio.app.provider_label import ProviderLabel
 from posestudio.app.range_summary import RangeSummary
 from posestudio.app.session import ClipSession
 from posestudio.app.settings import Settings
@@ -145,6 +146,8 @@ class MainWindow(QMainWindow):
         self.cancel_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.clip_label = ElidedLabel()
         bar.addPermanentWidget(self.clip_label)
+        self.provider_label = ProviderLabel(self.session)
+        bar.addPermanentWidget(self.provider_label)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.cancel_button)
         self.progress.hide()
