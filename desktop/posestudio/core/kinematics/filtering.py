@@ -110,32 +110,9 @@ def _bridge(t, x, ok, before, after, method, max_rate=None):
     return np.interp(t[gap], [t[before], t[after]], [x[before], x[after]])
 
 
-def _line_residuals(x: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """(n-2,) how far each inner sample lies from the line through its two neighbours (NaN without them)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        frac = (t[1:-1] - t[:-2]) / (t[2:] - t[:-2])
-        return x[1:-1] - (x[:-2] + (x[2:] - x[:-2]) * frac)
-
-
-def outlier_limit(values: np.ndarray, timestamps=None, threshold: float = 6.0, min_jump: float = 10.0) -> float | None:
-    """The distance from the line through its neighbours beyond which reject_outliers calls a (F,) track's
-    sample a spike: `threshold` times the track's robust spread, at least `min_jump`; None when fewer than
-    three samples have both neighbours (nothing is rejected then). It depends on the whole track."""
-    x = np.asarray(values, dtype=np.float64)
-    if x.size < 3:
-        return None
-    t = np.arange(x.size, dtype=np.float64) if timestamps is None else _timestamps(timestamps, x.size)
-    resid = _line_residuals(x, t)
-    resid = resid[np.isfinite(resid)]
-    if resid.size < 3:
-        return None
-    spread = 1.4826 * np.median(np.abs(resid - np.median(resid)))
-    return float(max(threshold * spread, min_jump))
-
-
 @_per_column
 def reject_outliers(values: np.ndarray, timestamps=None, threshold: float = 6.0,
-                    min_jump: float = 10.0, limit: float | None = None) -> np.ndarray:
+                    min_jump: float = 10.0) -> np.ndarray:
     """Set single-frame spikes to NaN (fill_gaps then bridges them).
 
     A sample is a spike when both neighbours are valid, it sits on the same side of both and more than
@@ -143,27 +120,29 @@ def reject_outliers(values: np.ndarray, timestamps=None, threshold: float = 6.0,
     the neighbours exceeds `threshold` times the track's robust spread of that distance (median absolute
     deviation), so the sharp but genuine peaks of fast movements survive. The first and last sample of
     each stretch are held to the same limit against the line through their two inner neighbours.
-    limit: that distance given (outlier_limit of the whole track, when cleaning a piece of it again).
     """
     x = values.copy()
     n = x.size
     if n < 3:
         return x
     t = np.arange(n, dtype=np.float64) if timestamps is None else _timestamps(timestamps, n)
-    if limit is None:
-        limit = outlier_limit(x, t, threshold, min_jump)
-        if limit is None:
-            return x
     prev, mid, nxt = x[:-2], x[1:-1], x[2:]
-    resid = _line_residuals(x, t)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = (t[1:-1] - t[:-2]) / (t[2:] - t[:-2])
+        resid = mid - (prev + (nxt - prev) * frac)
+        valid = np.isfinite(resid)
+        if valid.sum() < 3:
+            return x
+        med = np.median(resid[valid])
+        spread = 1.4826 * np.median(np.abs(resid[valid] - med))
         d_prev, d_next = mid - prev, mid - nxt
-        spike = (np.isfinite(resid) & (np.abs(resid) > limit)
+        spike = (valid & (np.abs(resid) > max(threshold * spread, min_jump))
                  & (np.abs(d_prev) > min_jump) & (np.abs(d_next) > min_jump)
                  & (np.sign(d_prev) == np.sign(d_next)))
     x[1:-1][spike] = np.nan
     # the first and last sample of each stretch have one neighbour: judge them against the line through
     # the next two (a model's first frame on a person, or a limb's last before it leaves the picture)
+    limit = max(threshold * spread, min_jump)
     for start, stop in finite_runs(values):
         if stop - start < 4:
             continue
@@ -316,8 +295,7 @@ def drop_edge_runs(values: np.ndarray, min_run: int = DEFAULT_MIN_EDGE_RUN) -> n
 def smooth(values: np.ndarray, timestamps, cutoff_hz: float | None = DEFAULT_CUTOFF_HZ,
            order: int = DEFAULT_ORDER, max_gap_s: float = DEFAULT_MAX_GAP_S,
            outliers: bool = True, bounds: tuple[float, float] | None = None,
-           min_edge_run: int = DEFAULT_MIN_EDGE_RUN, max_bridge_rate: float | None = None,
-           spike_limit: float | None = None) -> np.ndarray:
+           min_edge_run: int = DEFAULT_MIN_EDGE_RUN, max_bridge_rate: float | None = None) -> np.ndarray:
     """Unconfirmed edge samples dropped (drop_edge_runs; min_edge_run 0 or 1 keeps them), outlier
     rejection (single-frame spikes, fast samples next to missing data, then short stretches between gaps),
     gap filling (not across a change
@@ -326,17 +304,35 @@ def smooth(values: np.ndarray, timestamps, cutoff_hz: float | None = DEFAULT_CUT
 
     bounds: the values' domain (an unsigned angle's 0..180); filled gaps and the filter's ringing are kept
     inside it, so a bridge across a gap never invents a value the measurement cannot take.
-    spike_limit: reject_outliers' limit, given when a piece of a track is cleaned again (see local_smooth).
-    Returns a new array; the input (the raw track) is never modified.
+    Returns a new array; the input (the raw track) is never modified. It is drop_doubtful then
+    bridge_and_filter: the first looks at the whole track, the second only a bounded way around each sample
+    (local_smooth does it again over a changed piece).
     """
+    x = drop_doubtful(values, timestamps, max_gap_s, outliers, min_edge_run)
+    return bridge_and_filter(x, timestamps, cutoff_hz, order, max_gap_s, bounds, max_bridge_rate)
+
+
+def drop_doubtful(values: np.ndarray, timestamps, max_gap_s: float = DEFAULT_MAX_GAP_S, outliers: bool = True,
+                  min_edge_run: int = DEFAULT_MIN_EDGE_RUN) -> np.ndarray:
+    """smooth's first half on a (F,) track: unconfirmed edge stretches, spikes, fast edges and islands set to
+    NaN. Its verdicts depend on the whole track (the first and last stretch, the spikes' limit)."""
     x = np.array(values, dtype=np.float64)
     if min_edge_run and min_edge_run > 1:
         x = drop_edge_runs(x, min_edge_run)
     if outliers:
         measured = x
-        x = reject_outliers(x, timestamps, limit=spike_limit)
+        x = reject_outliers(x, timestamps)
         x = reject_fast_edges(x, timestamps, measured)
         x = reject_islands(x, timestamps, max_gap_s=max(max_gap_s or 0.0, DEFAULT_MAX_GAP_S))
+    return x
+
+
+def bridge_and_filter(x: np.ndarray, timestamps, cutoff_hz: float | None = DEFAULT_CUTOFF_HZ,
+                      order: int = DEFAULT_ORDER, max_gap_s: float = DEFAULT_MAX_GAP_S,
+                      bounds: tuple[float, float] | None = None, max_bridge_rate: float | None = None) -> np.ndarray:
+    """smooth's second half on a (F,) track drop_doubtful cleaned: short gaps bridged, then the low-pass.
+    A sample's value depends only on the track a bounded way around it (local_smooth.reach)."""
+    x = np.array(x, dtype=np.float64)
     if max_gap_s and max_gap_s > 0:
         x = fill_gaps(x, timestamps, max_gap_s, max_rate=max_bridge_rate)
         if bounds is not None:
