@@ -10,9 +10,11 @@ from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
 
 from .angles import AngleDef, available_angles, compute_angles, default_angle, outside_picture_missing
 from .reliability import DEFAULT_MIN_SEGMENT_FRACTION, DEFAULT_MIN_SEGMENT_PX, short_segment_mask
-from .filtering import DEFAULT_MAX_BRIDGE_RATE, DEFAULT_MAX_GAP_S, DEFAULT_ORDER, angular_velocity, smooth
+from .filtering import (
+    DEFAULT_MAX_BRIDGE_RATE, DEFAULT_MAX_GAP_S, DEFAULT_ORDER, angular_velocity, bridge_and_filter, drop_doubtful,
+)
 from .sides import fix_side_swaps
-from .summary import gait_cadence, summarise
+from .summary import gait_cadence, summarise, usual_range
 
 
 @dataclass
@@ -29,6 +31,9 @@ class AngleTable:
     side_swaps: dict[str, np.ndarray] = field(default_factory=dict)  # "leg"/"arm" -> (F,) frames relabelled
     # name -> (F,) True where a segment was too short to give a direction (left out of `filtered`)
     too_short: dict[str, np.ndarray] = field(default_factory=dict)
+    # name -> (F,) with smoothing on, the track before its gaps are bridged and it is low-passed (drop_doubtful):
+    # where a correction changed this, the curve is smoothed again (table_patch)
+    cleaned: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -51,7 +56,8 @@ class AngleTable:
     def summary(self, t0: float | None = None, t1: float | None = None, filtered: bool = True) -> dict[str, dict]:
         """summarise() of every angle over [t0, t1]."""
         src = self.filtered if filtered else self.raw
-        return {name: summarise(src[name], self.timestamps, t0, t1, raw=self.raw[name]) for name in self.angles}
+        return {name: summarise(src[name], self.timestamps, t0, t1, raw=self.raw[name], joint_range=usual_range(name))
+                for name in self.angles}
 
     def gait(self, t0: float | None = None, t1: float | None = None) -> dict:
         """Steps and cadence from the knee curves (NaN cadence if the knees are not in the table)."""
@@ -85,30 +91,42 @@ def angle_table(keypoints: np.ndarray, timestamps, keypoint_names, angles=None, 
     They name sides as the curves show them, so they apply after the side fix.
     """
     t = np.asarray(timestamps, dtype=np.float64)
-    kp = np.asarray(keypoints)
-    if kp.shape[0] != t.size:
-        raise ValueError(f"{kp.shape[0]} frames of keypoints but {t.size} timestamps")
+    if np.shape(keypoints)[0] != t.size:
+        raise ValueError(f"{np.shape(keypoints)[0]} frames of keypoints but {t.size} timestamps")
     if angles is None:
         angles = available_angles(keypoint_names)
     else:
         angles = [default_angle(a) if isinstance(a, str) else a for a in angles]
-    if frame_size is not None:
-        kp = outside_picture_missing(kp, frame_size)
+    settings = {"min_score": min_score, "smoothing": smoothing, "cutoff_hz": cutoff_hz, "order": order,
+                "max_gap_s": max_gap_s, "fix_sides": fix_sides, "frame_size": frame_size,
+                "min_segment_fraction": min_segment_fraction, "min_segment_px": min_segment_px}
+    table_defs = {a.name: a for a in angles}
+    raw, too_short, cleaned, swaps = table_inputs(keypoints, t, keypoint_names, table_defs, settings, left_out)
+    filtered = {n: bridge_and_filter(cleaned[n], t, cutoff_hz, order, max_gap_s, value_bounds(table_defs[n]),
+                                     DEFAULT_MAX_BRIDGE_RATE)
+                if smoothing else v.copy() for n, v in raw.items()}
+    velocity = {n: angular_velocity(v, t) for n, v in filtered.items()}
+    return AngleTable(t, table_defs, raw, filtered, velocity, settings, swaps, too_short, cleaned)
+
+
+def table_inputs(keypoints, t: np.ndarray, keypoint_names, defs: dict[str, AngleDef], settings: dict, left_out=None):
+    """(raw, too_short, cleaned, side swaps) of angle_table: what looks at the whole track (the side fix, the
+    unwrapped raw angles, the spikes' limit) before the bridging and low-pass, which look only around each
+    sample. `settings` as AngleTable.settings."""
+    kp = np.asarray(keypoints)
+    min_score, smoothing = settings["min_score"], settings["smoothing"]
+    if settings["frame_size"] is not None:
+        kp = outside_picture_missing(kp, settings["frame_size"])
     swaps: dict[str, np.ndarray] = {}
-    if fix_sides and kp.shape[0] > 1:
+    if settings["fix_sides"] and kp.shape[0] > 1:
         kp, swaps = fix_side_swaps(kp, keypoint_names, min_score)
     if left_out is not None:
         kp = np.array(kp, dtype=np.float64)
         kp[..., 2] = np.where(left_out, 0.0, kp[..., 2])
-    raw = compute_angles(kp, keypoint_names, angles, min_score)
-    table_defs = {a.name: a for a in angles}
-    too_short = short_segment_mask(kp, keypoint_names, list(table_defs.values()), min_score,
-                                   min_segment_fraction, min_segment_px) if smoothing else {}
-    filtered = {n: smooth(np.where(too_short[n], np.nan, v), t, cutoff_hz, order, max_gap_s,
-                          bounds=value_bounds(table_defs[n]), max_bridge_rate=DEFAULT_MAX_BRIDGE_RATE)
-                if smoothing else v.copy() for n, v in raw.items()}
-    velocity = {n: angular_velocity(v, t) for n, v in filtered.items()}
-    settings = {"min_score": min_score, "smoothing": smoothing, "cutoff_hz": cutoff_hz, "order": order,
-                "max_gap_s": max_gap_s, "fix_sides": fix_sides, "frame_size": frame_size,
-                "min_segment_fraction": min_segment_fraction, "min_segment_px": min_segment_px}
-    return AngleTable(t, table_defs, raw, filtered, velocity, settings, swaps, too_short)
+    raw = compute_angles(kp, keypoint_names, list(defs.values()), min_score)
+    if not smoothing:
+        return raw, {}, {}, swaps
+    too_short = short_segment_mask(kp, keypoint_names, list(defs.values()), min_score,
+                                   settings["min_segment_fraction"], settings["min_segment_px"])
+    cleaned = {n: drop_doubtful(np.where(too_short[n], np.nan, v), t, settings["max_gap_s"]) for n, v in raw.items()}
+    return raw, too_short, cleaned, swaps
