@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from posestudio.core.kinematics import angle_table, find_repetitions, gait_cadence, summarise
+from posestudio.core.kinematics.summary import usual_range
 from posestudio.core.kinematics.angles import COCO17_NAMES
 
 
@@ -167,3 +168,21 @@ def test_two_peaks_of_one_knee_give_steps_but_no_cadence():
     t = np.arange(0, 3, 1 / 30)
     g = gait_cadence(_knee_bends(t, [1.0, 1.8]), np.full(t.size, 10.0), t)
     assert g["steps"] == 2 and np.isnan(g["cadence_spm"])
+
+
+def test_small_regular_joint_peaks_are_not_repetitions():
+    # the dumbbell elbows with BlazePose full: smooth, steady peaks of about 25 degrees every 2 s
+    t = np.arange(0, 18, 1 / 30)
+    sway = 14 - 12.5 * np.cos(2 * np.pi * t / 2.0)
+    assert summarise(sway, t)["reps_doubt"] is None  # shape, depth and rhythm alone call these repetitions
+    elbow = summarise(sway, t, joint_range=usual_range("left_elbow"))
+    assert elbow["reps"] >= 7 and "quarter" in elbow["reps_doubt"] and elbow["rate_doubt"]
+    # a real movement of the same joint, and a lateral raise of the shoulder (4 raises of 90 degrees)
+    curl = summarise(20 + 55 * (1 - np.cos(2 * np.pi * t / 2.0)), t, joint_range=usual_range("left_elbow"))
+    raise_ = summarise(20 + 45 * (1 - np.cos(2 * np.pi * (t - 0.5) / 4.0)), t,
+                       joint_range=usual_range("right_shoulder"))
+    assert curl["reps_doubt"] is None and curl["reps"] >= 8
+    assert raise_["reps_doubt"] is None and raise_["reps"] == 4 and raise_["cycles_per_min"] == pytest.approx(15, abs=1)
+    # segment and custom angles have no usual range: only the noise, depth and rhythm rules apply
+    assert usual_range("left_forearm") is None and usual_range("trunk_lean") is None
+    assert usual_range("my_custom") is None and usual_range("right_knee") == 140

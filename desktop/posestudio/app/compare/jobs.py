@@ -15,7 +15,7 @@ from posestudio.core.export.side_by_side import matching_frames
 from posestudio.core.kinematics import DEFAULT_ANGLES, available_angles
 from posestudio.core.kinematics import sync as synclib
 from posestudio.core.kinematics.cycles import person_cycles
-from posestudio.core.kinematics.summary import summarise
+from posestudio.core.kinematics.summary import summarise, usual_range
 
 JOINT_FAMILIES = ("knee", "hip", "elbow", "shoulder", "ankle")   # as `posestudio compare` and `cycles`
 SUMMARY_STATS = ("min", "max", "range", "reps", "cadence")
@@ -70,8 +70,8 @@ class Comparison:
                                self.nudged_s + seconds)
 
 
-def _stats(values, t, t0, t1) -> dict:
-    s = summarise(values, t, t0, t1)
+def _stats(name, values, t, t0, t1) -> dict:
+    s = summarise(values, t, t0, t1, joint_range=usual_range(name))
     reps = s["reps"] if s["reps_doubt"] is None else float("nan")
     cadence = s["cycles_per_min"] if s["rate_doubt"] is None else float("nan")
     return {"min": s["min"], "max": s["max"], "range": s["range"], "reps": reps, "cadence": cadence}
@@ -86,7 +86,8 @@ def make_comparison(sync, pid_a, pid_b, curves_a, curves_b, t_a, t_b, nudged_s: 
         a0, a1 = float(t_a[a_idx[0]]), float(t_a[a_idx[-1]])
         b0, b1 = float(t_b[b_idx.min()]), float(t_b[b_idx.max()])
         for name in [n for n in curves_a if n in curves_b]:
-            numbers[name] = {"A": _stats(curves_a[name], t_a, a0, a1), "B": _stats(curves_b[name], t_b, b0, b1)}
+            numbers[name] = {"A": _stats(name, curves_a[name], t_a, a0, a1),
+                             "B": _stats(name, curves_b[name], t_b, b0, b1)}
     return Comparison(sync, pid_a, pid_b, curves_a, curves_b, np.asarray(t_a, float), np.asarray(t_b, float),
                       b_for_a, numbers, nudged_s)
 

@@ -15,6 +15,13 @@ MIN_REP_NOISE = 8.0         # ...and this many times the curve's frame-to-frame 
 MIN_DEPTH_RATIO = 0.5       # every peak at least half as prominent as the most prominent one
 MAX_RHYTHM_CV = 0.35        # time between peaks varies by at most this share of its mean
 MIN_REPS_FOR_RATE = 3       # a rate from fewer peaks rests on a single interval
+# A repetition also moves a joint through a fair share of its normal range of motion (clinical goniometry,
+# in this app's conventions: flexion or elevation from 0). With BlazePose full the dumbbell elbows rise
+# 20-31 degrees, smoothly and twice per raise: the lifter keeps one slight bend, and the picture shows it
+# larger or smaller as the arm turns (hands in front of the thighs, arm out to the side); no peak-shape or
+# rhythm rule can tell that from a repetition, the size of the movement can.
+JOINT_RANGE_DEG = {"elbow": 150.0, "knee": 140.0, "hip": 120.0, "shoulder": 180.0, "ankle": 70.0}
+MIN_RANGE_SHARE = 0.25
 MIN_STEPS = 3               # fewer knee peaks cannot show a walking rhythm
 
 
@@ -84,10 +91,21 @@ def noise_level(values) -> float:
     return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / np.sqrt(6))
 
 
-def repetition_doubt(values, timestamps, reps: np.ndarray, noise: float) -> str | None:
+def usual_range(name: str) -> float | None:
+    """The normal range of motion (degrees) of a built-in joint angle such as "left_elbow"; None for
+    segment angles and custom angles, which have no such range."""
+    for side in ("left_", "right_"):
+        if name.startswith(side):
+            return JOINT_RANGE_DEG.get(name[len(side):])
+    return None
+
+
+def repetition_doubt(values, timestamps, reps: np.ndarray, noise: float,
+                     joint_range: float | None = None) -> str | None:
     """Why the repetition peaks `reps` (indices into values) should not be taken as repetitions, as a sentence
-    for the user, or None when they are credible: each moves the joint enough against the noise, the peaks
-    are alike in depth, and (three or more) they come at a steady pace."""
+    for the user, or None when they are credible: each moves the joint enough against the noise and (for a
+    joint with a `joint_range`, see usual_range) through MIN_RANGE_SHARE of its normal range, the peaks are
+    alike in depth, and (three or more) they come at a steady pace."""
     if reps.size == 0:
         return None
     x = np.asarray(values, dtype=np.float64)
@@ -99,6 +117,9 @@ def repetition_doubt(values, timestamps, reps: np.ndarray, noise: float) -> str 
     prom = signal.peak_prominences(filled, reps)[0]
     depth = float(np.median(prom))
     need = max(MIN_REP_DEG, MIN_REP_NOISE * noise) if np.isfinite(noise) else MIN_REP_DEG
+    if joint_range and depth < MIN_RANGE_SHARE * joint_range and MIN_RANGE_SHARE * joint_range >= need:
+        return (f"The peaks rise only {depth:.0f}°, less than a quarter of the joint's usual "
+                f"{joint_range:.0f}° range: a sway or a change of viewing angle, not a repetition.")
     if depth < need:
         return (f"The peaks rise only {depth:.0f}° (the curve's noise is {noise:.1f}°); a repetition needs "
                 f"{need:.0f}°.")
@@ -114,7 +135,8 @@ def repetition_doubt(values, timestamps, reps: np.ndarray, noise: float) -> str 
 
 
 def summarise(values, timestamps, t0: float | None = None, t1: float | None = None,
-              min_prominence: float | None = None, peaks: str = "max", raw=None) -> dict:
+              min_prominence: float | None = None, peaks: str = "max", raw=None,
+              joint_range: float | None = None) -> dict:
     """Numbers for one angle over the clip or the time range [t0, t1] (seconds).
 
     Keys: samples (valid ones), min, max, range (of motion), mean, std, t_min, t_max (seconds of the first
@@ -123,6 +145,7 @@ def summarise(values, timestamps, t0: float | None = None, t1: float | None = No
     reps_doubt: a sentence why the peaks are not credible repetitions (repetition_doubt), else None;
     rate_doubt: why no rate should be shown (the reps' doubt, or too few peaks), else None.
     raw: the unfiltered curve, for the noise estimate (default: values).
+    joint_range: the joint's normal range of motion (usual_range(name)), None for other angles.
     """
     x, t = _window(values, timestamps, t0, t1)
     ok = np.isfinite(x)
@@ -141,7 +164,7 @@ def summarise(values, timestamps, t0: float | None = None, t1: float | None = No
         period = float(np.median(np.diff(t[reps])))
         out.update(period_s=period, cycles_per_min=60.0 / period)
     noise = noise_level(_window(raw, timestamps, t0, t1)[0] if raw is not None else x)
-    out["reps_doubt"] = repetition_doubt(x, t, reps, noise) if ok.sum() >= 3 else None
+    out["reps_doubt"] = repetition_doubt(x, t, reps, noise, joint_range) if ok.sum() >= 3 else None
     out["rate_doubt"] = out["reps_doubt"] or (
         None if reps.size >= MIN_REPS_FOR_RATE else
         f"At least {MIN_REPS_FOR_RATE} repetitions are needed for a rate ({reps.size} found).")
@@ -225,4 +248,4 @@ def coverage(values) -> float:
     return float(np.isfinite(x).mean()) if x.size else 0.0
 
 
-__all__ = ["summarise", "find_repetitions", "gait_cadence", "coverage", "SUMMARY_KEYS"]
+__all__ = ["summarise", "find_repetitions", "gait_cadence", "coverage", "usual_range", "SUMMARY_KEYS"]
