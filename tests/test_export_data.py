@@ -160,7 +160,7 @@ def test_json_is_the_analyze_format(result, tmp_path):
     assert (data["width"], data["height"], data["frame_count"]) == (result.width, result.height, result.frame_count)
     assert len(data["frames"]) == result.frame_count
     for i, frame in enumerate(data["frames"]):
-        assert frame["index"] == i and frame["time"] == pytest.approx(result.timestamps[i], abs=1e-6)
+        assert frame["index"] == i and frame["time_s"] == pytest.approx(result.timestamps[i], abs=1e-6)
         slots = np.flatnonzero(result.person_ids[i] >= 0)
         assert [p["id"] for p in frame["people"]] == [int(result.person_ids[i, s]) for s in slots]
         for person, s in zip(frame["people"], slots):

@@ -1,6 +1,6 @@
-"""CSV files: the wide layout (`frame, time, person, <kp>_x, <kp>_y, <kp>_score` for every keypoint, then
+"""CSV files: the wide layout (`frame, time_s, person, <kp>_x, <kp>_y, <kp>_score` for every keypoint, then
 any extra columns such as angles; one row per frame and person, a frame with nobody keeps a row with
-empty cells) and the long (tidy) one (`frame, time, person, variable, value`, the wide column names as
+empty cells) and the long (tidy) one (`frame, time_s, person, variable, value`, the wide column names as
 variables; frames without anybody have no rows). Empty cells are values that are not known."""
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ class FileFormat:
 JSON = FileFormat(".json", "JSON, as `posestudio analyze` writes",
                   lambda r, p, o: write_json(r, p, o.extra, o.angle_settings))
 CSV = FileFormat(".csv", "Spreadsheet CSV, one row per frame", lambda r, p, o: write_csv(r, p, o.extra))
-LONG_CSV = FileFormat(".csv", "Long (tidy) CSV: frame, time, person, variable, value",
+LONG_CSV = FileFormat(".csv", "Long (tidy) CSV: frame, time_s, person, variable, value",
                       lambda r, p, o: write_long_csv(r, p, o.extra), long=True)
 NPZ = FileFormat(".npz", "Pose Studio analysis (NumPy arrays)", lambda r, p, o: save_result(r, p))
 TRC = FileFormat(".trc", "OpenSim markers TRC, pixels with Y up",

@@ -1,6 +1,6 @@
 """The JSON file users get: the video, the model and, per frame, every person's id, score and keypoints
 (pixels, upright picture, origin top-left); optionally each person's angles and how they were computed, and
-what the user left out."""
+what the user left out. Times are in seconds (`time_s`, as the CSV columns)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def _frame(result: AnalysisResult, i: int, extra: Mapping[str, np.ndarray] | Non
         if result.manual is not None and result.manual[i, p].any():  # placed, carried or hidden by hand
             person["manual"] = {result.keypoint_names[k]: True for k in np.flatnonzero(result.manual[i, p])}
         people.append(person)
-    return {"index": i, "time": _num(result.timestamps[i], 6), "people": people}
+    return {"index": i, "time_s": _num(result.timestamps[i], 6), "people": people}
 
 
 def _head(result: AnalysisResult, angle_settings: Mapping | None) -> dict:
