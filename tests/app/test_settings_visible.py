@@ -49,3 +49,27 @@ def test_a_click_picks_a_person_only_on_that_person(window, analyse_with, videos
     centre = window.view.map_from_image(float(np.mean(kp[ok, 0])), float(np.mean(kp[ok, 1])))
     qtbot.mouseClick(window.view, Qt.MouseButton.LeftButton, pos=QPoint(int(centre.x()), int(centre.y())))
     qtbot.waitUntil(lambda: window.panel.choices().person == track, timeout=5000)
+
+
+def test_several_people_are_named_and_reset_to_one(window, qtbot):
+    panel = window.panel
+    assert panel.model_id == DEFAULT_MODEL  # BlazePose full: the people setting applies
+    asked = []
+    panel.model_requested.connect(asked.append)
+    panel.people_box.setValue(3)
+    assert panel.changed_box.isVisibleTo(panel) and "3 people" in panel.changed_note.text()
+    assert window.settings.people == 3 and asked == [DEFAULT_MODEL]
+    panel.reset_button.click()
+    assert panel.people_box.value() == 1 and window.settings.people == 1 and panel.choices().people == 1
+    assert panel.people_box.suffix() == " person"
+    assert not panel.changed_box.isVisibleTo(panel)
+    assert asked == [DEFAULT_MODEL, DEFAULT_MODEL]  # analysed again with one person, once
+
+
+def test_people_is_not_named_for_a_model_that_ignores_it(window):
+    from posestudio.app.settings_defaults import changed_settings
+
+    assert changed_settings("movenet-multipose", "MoveNet MultiPose", 3, DEFAULT_THRESHOLD, True) == [
+        "model MoveNet MultiPose"]
+    assert "3 people followed (default 1)" in changed_settings(DEFAULT_MODEL, "BlazePose full", 3,
+                                                               DEFAULT_THRESHOLD, True)

@@ -46,6 +46,14 @@ class PeopleBox(QSpinBox):
             if blazepose else "For BlazePose models: MoveNet Lightning/Thunder follow one person, "
             "MultiPose finds up to 6 by itself.")
 
+    def set_quietly(self, people: int) -> None:
+        """Show and keep `people` without asking for an analysis (the caller asks for one)."""
+        self.blockSignals(True)
+        self.setValue(people)
+        self.blockSignals(False)
+        self._update_suffix()
+        self.settings.people = people
+
     def _update_suffix(self) -> None:
         self.setSuffix(" person" if self.value() == 1 else " people")
 

@@ -16,6 +16,7 @@ from posestudio.app import angles
 from posestudio.app.angle_picker import MODES
 from posestudio.app.people_setting import PeopleBox, with_people_cost
 from posestudio.app.settings import DEFAULT_MODEL, DEFAULT_THRESHOLD, Settings
+from posestudio.app.settings_defaults import DEFAULT_PEOPLE, DefaultsNote, changed_settings
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ class SettingsPanel(QWidget):
         self.model_note.setWordWrap(True)
         self.model_note.setStyleSheet("color: gray")
         self.people_box = PeopleBox(settings)  # another number of people is analysed like another model
-        self.people_box.people_requested.connect(lambda _n: self.model_requested.emit(self.model_id))
+        self.people_box.people_requested.connect(self._on_people)
         self.set_model(settings.model_id)
         self.model_box.currentIndexChanged.connect(self._on_model)
 
@@ -134,19 +135,10 @@ class SettingsPanel(QWidget):
         self.person_box.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.person_box.customContextMenuRequested.connect(self._on_person_menu)
 
-        # settings that change the numbers, when not the defaults: said, with one click back (they persist
-        # across clips, and a high confidence or another model silently thins the curves otherwise)
-        self.changed_note = QLabel()
-        self.changed_note.setWordWrap(True)
-        self.changed_note.setStyleSheet("color: rgb(200, 120, 0)")
-        self.reset_button = QPushButton("Reset to defaults")
-        self.reset_button.setToolTip("Model, confidence and smoothing back to their defaults")
-        self.reset_button.clicked.connect(self.reset_to_defaults)
-        self.changed_box = QWidget()
-        changed_row = QHBoxLayout(self.changed_box)
-        changed_row.setContentsMargins(0, 0, 0, 0)
-        changed_row.addWidget(self.changed_note, 1)
-        changed_row.addWidget(self.reset_button, 0, Qt.AlignmentFlag.AlignTop)
+        # settings that change the numbers, when not the defaults: said, with one click back
+        self.changed_box = DefaultsNote()
+        self.changed_note, self.reset_button = self.changed_box.note, self.changed_box.button
+        self.changed_box.reset_requested.connect(self.reset_to_defaults)
 
         analysis = QGroupBox("Analysis")
         form = QFormLayout(analysis)
@@ -221,28 +213,27 @@ class SettingsPanel(QWidget):
         self.model_requested.emit(self.model_id)
         self._show_changed()
 
+    def _on_people(self, _people: int) -> None:
+        self._show_changed()
+        self.model_requested.emit(self.model_id)  # another number of people is analysed like another model
+
     def changed_settings(self) -> list[str]:
         """The settings that change the numbers and are not their defaults, in words."""
-        out = []
-        if self.model_id != DEFAULT_MODEL:
-            out.append(f"model {self.model_box.currentText()}")
-        threshold = self.threshold_slider.value() / 100.0
-        if abs(threshold - DEFAULT_THRESHOLD) > 1e-9:
-            out.append(f"confidence {threshold:.2f} (default {DEFAULT_THRESHOLD:.2f})")
-        if not self.smoothing_box.isChecked():
-            out.append("curves not smoothed")
-        return out
+        return changed_settings(self.model_id, self.model_box.currentText(), self.people_box.value(),
+                                self.threshold_slider.value() / 100.0, self.smoothing_box.isChecked())
 
     def _show_changed(self) -> None:
-        changed = self.changed_settings()
-        self.changed_note.setText("Not the defaults: " + "; ".join(changed) + "." if changed else "")
-        self.changed_box.setVisible(bool(changed))
+        self.changed_box.show_changed(self.changed_settings())
 
     def reset_to_defaults(self) -> None:
         self.threshold_slider.setValue(round(DEFAULT_THRESHOLD * 100))
         self.smoothing_box.setChecked(True)
+        fewer = self.people_box.value() != DEFAULT_PEOPLE
+        self.people_box.set_quietly(DEFAULT_PEOPLE)  # one re-analysis for people and model together, below
         if self.model_id != DEFAULT_MODEL:
             self.model_box.setCurrentIndex(max(self.model_box.findData(DEFAULT_MODEL), 0))  # the window re-analyses
+        elif fewer:
+            self.model_requested.emit(self.model_id)
         self._show_changed()
 
     def new_clip(self) -> None:
