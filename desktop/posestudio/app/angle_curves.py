@@ -83,6 +83,7 @@ class AngleCurves(QObject):
             result=s.result, person=c.person, wanted=list(c.angles), threshold=c.threshold,
             smooth=c.smoothing and not s.analysing,  # smoothing needs the whole curve: once it is there
             timestamps=s.clip.timestamps if s.clip is not None else None, custom=tuple(self.custom.angles),
+            base=None if s.analysing else s.angle_data,  # after an edit: smoothed again only where it changed
         ))
 
     @property

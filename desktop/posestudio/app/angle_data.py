@@ -11,6 +11,7 @@ from posestudio.app import angles
 from posestudio.core import kinematics as _kin
 from posestudio.core.analysis.person_angles import track_lengths
 from posestudio.core.kinematics.sudden import sudden_changes
+from posestudio.core.kinematics.table_patch import MAX_SHARE, patch_table
 from posestudio.core.analysis.left_out import left_out_ranges
 
 
@@ -23,6 +24,7 @@ class AngleRequest:
     smooth: bool
     timestamps: np.ndarray | None = None   # the clip's; the result's own are NaN on frames not analysed yet
     custom: tuple = ()                     # the user's custom AngleDefs
+    base: object = None                    # the AngleData shown: patched where the result changed, when it fits
 
 
 @dataclass
@@ -35,6 +37,12 @@ class AngleData:
     result: object = None          # the AnalysisResult these angles come from
     sudden: list = field(default_factory=list)     # kinematics SuddenChange in the shown curves
     left_out: list = field(default_factory=list)   # (first, last, parts) the user left out of this person
+    asked: tuple = ()              # (wanted, threshold, smooth, custom) of the request
+    smoothed: int | None = None    # samples smoothed again when patched from the base; None: the whole clip
+
+
+def _asked(request: AngleRequest) -> tuple:
+    return tuple(request.wanted), request.threshold, request.smooth, tuple(request.custom)
 
 
 def compute(request: AngleRequest) -> AngleData:
@@ -45,16 +53,44 @@ def compute(request: AngleRequest) -> AngleData:
     ts = request.timestamps
     if ts is None or len(ts) != len(result.timestamps):
         ts = result.timestamps
-    data = AngleData(person=person, tracks=found, timestamps=np.asarray(ts, dtype=float), result=result)
+    data = AngleData(person=person, tracks=found, timestamps=np.asarray(ts, dtype=float), result=result,
+                     asked=_asked(request))
     if person < 0:
         return data
-    data.table = angles.table(result.track(person), result.keypoint_names, request.wanted, data.timestamps,
-                              request.threshold, request.smooth, request.custom, result.left_out_of(person))
+    track, left_out = result.track(person), result.left_out_of(person)
+    patched = _patched(request.base, data, track, left_out)
+    if patched is not None:
+        data.table, data.smoothed = patched
+    else:
+        data.table = angles.table(track, result.keypoint_names, request.wanted, data.timestamps,
+                                  request.threshold, request.smooth, request.custom, left_out)
     if data.table is not None:
         data.values = {k: np.asarray(v, dtype=float) for k, v in data.table.filtered.items()}
         data.sudden = sudden_changes(data.table)
     data.left_out = left_out_ranges(result, person)
     return data
+
+
+def _patched(base, data: AngleData, track, left_out):
+    """(table, samples smoothed again) from the angles shown, when only some frames of the followed person
+    changed (a hand correction, its undo): smoothing the whole clip again takes seconds on a long one."""
+    old, new = (base.result if base is not None else None), data.result
+    # a result still being analysed is filled in place (and its curves with it): nothing to compare with
+    if old is None or old is new or not old.complete or base.table is None:
+        return None
+    if base.person != data.person or base.asked != data.asked or old.keypoints.shape != new.keypoints.shape \
+            or tuple(old.keypoint_names) != tuple(new.keypoint_names) or not np.array_equal(base.timestamps, data.timestamps):
+        return None
+    before, left_before = old.track(data.person), old.left_out_of(data.person)
+    changed = ~np.all((before == track) | (np.isnan(before) & np.isnan(track)), axis=(1, 2))
+    if left_out is not None or left_before is not None:   # None: nothing left out
+        none = np.zeros(track.shape[:2], dtype=bool)
+        changed |= ((none if left_out is None else left_out) != (none if left_before is None else left_before)).any(axis=1)
+    if not changed.any():
+        return base.table, 0
+    if changed.mean() > MAX_SHARE:
+        return None
+    return patch_table(base.table, track, new.keypoint_names, left_out)
 
 
 SIGNED_KINDS = ("segment", "vertical")   # unwrapped over time: a new piece continues from the last value

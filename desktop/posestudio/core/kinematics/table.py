@@ -109,10 +109,12 @@ def angle_table(keypoints: np.ndarray, timestamps, keypoint_names, angles=None, 
     return AngleTable(t, table_defs, raw, filtered, velocity, settings, swaps, too_short, cleaned)
 
 
-def table_inputs(keypoints, t: np.ndarray, keypoint_names, defs: dict[str, AngleDef], settings: dict, left_out=None):
+def table_inputs(keypoints, t: np.ndarray, keypoint_names, defs: dict[str, AngleDef], settings: dict, left_out=None,
+                 before: "AngleTable | None" = None):
     """(raw, too_short, cleaned, side swaps) of angle_table: what looks at the whole track (the side fix, the
     unwrapped raw angles, the spikes' limit) before the bridging and low-pass, which look only around each
-    sample. `settings` as AngleTable.settings."""
+    sample. `settings` as AngleTable.settings. before: a table of the same track and settings, whose cleaned
+    curves are kept where their raw angles and short segments did not change."""
     kp = np.asarray(keypoints)
     min_score, smoothing = settings["min_score"], settings["smoothing"]
     if settings["frame_size"] is not None:
@@ -128,5 +130,11 @@ def table_inputs(keypoints, t: np.ndarray, keypoint_names, defs: dict[str, Angle
         return raw, {}, {}, swaps
     too_short = short_segment_mask(kp, keypoint_names, list(defs.values()), min_score,
                                    settings["min_segment_fraction"], settings["min_segment_px"])
-    cleaned = {n: drop_doubtful(np.where(too_short[n], np.nan, v), t, settings["max_gap_s"]) for n, v in raw.items()}
+    cleaned = {}
+    for n, v in raw.items():
+        if before is not None and n in before.cleaned and np.array_equal(v, before.raw[n], equal_nan=True) \
+                and np.array_equal(too_short[n], before.too_short[n]):
+            cleaned[n] = before.cleaned[n]
+        else:
+            cleaned[n] = drop_doubtful(np.where(too_short[n], np.nan, v), t, settings["max_gap_s"])
     return raw, too_short, cleaned, swaps
