@@ -40,12 +40,12 @@ def _best_fps(source, result, options: VideoExportOptions, repeat: int, folder: 
 
 def draw_ms(source, result, overlay: OverlayOptions, height: int | None, samples: int = 60) -> float:
     """Mean milliseconds to draw the overlays on one frame (no decoding or encoding)."""
-    from posestudio.core.export.video_export import _OverlayFrames
+    from posestudio.core.export.overlay_frames import OverlayFrames
 
     w, h = output_size(source.width, source.height, height)
     i0, i1 = frame_range(source.timestamps, None, None)
     times = np.asarray(source.timestamps[i0:i1]) - source.timestamps[i0]
-    layer = _OverlayFrames(result, overlay, i0, i1, h / source.height, True, w, h, times)
+    layer = OverlayFrames(result, overlay, i0, i1, h / source.height, True, w, h, times)
     frame = source.frame_at(0)
     if (w, h) != (source.width, source.height):
         import cv2

@@ -30,6 +30,10 @@ class Cancelled(PoseStudioError):
         super().__init__(f"{what} was cancelled.")
 
 
+class ExportError(PoseStudioError):
+    """The annotated clip cannot be written."""
+
+
 class DataExportError(PoseStudioError):
     """The numbers cannot be written in the asked format."""
 

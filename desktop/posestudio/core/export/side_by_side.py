@@ -27,8 +27,8 @@ from posestudio.core.export.video_export import (
     TIME_BASE,
     ExportError,
     ExportReport,
-    _OverlayFrames,
 )
+from posestudio.core.export.overlay_frames import OverlayFrames
 from posestudio.core.render import OverlayOptions
 
 MAX_HEIGHT = 720  # default height of each half: two 1080p pictures side by side would be 3840 wide
@@ -78,7 +78,7 @@ class _Half:
         i0, i1 = int(indices.min()), int(indices.max()) + 1
         self.times = np.asarray(src.timestamps, dtype=np.float64)
         overlay = replace(opts.overlay, title=title)
-        self.overlay = _OverlayFrames(result, overlay, i0, i1, self.scale, opts.smooth, self.w, self.h,
+        self.overlay = OverlayFrames(result, overlay, i0, i1, self.scale, opts.smooth, self.w, self.h,
                                       self.times[i0:i1], person) if result is not None else None
         self.frames = src.frames(i0, i1)
         self.current: tuple[int, np.ndarray] | None = None

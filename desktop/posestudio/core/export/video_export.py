@@ -21,8 +21,9 @@ import cv2
 import numpy as np
 
 from posestudio.core.atomic import atomic_path
-from posestudio.core.errors import Cancelled, PoseStudioError
-from posestudio.core.render import FrameRenderer, OverlayOptions, angle_labels_for
+from posestudio.core.errors import Cancelled, ExportError
+from posestudio.core.export.overlay_frames import OverlayFrames
+from posestudio.core.render import FrameRenderer, OverlayOptions
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +32,6 @@ DEFAULT_CRF = 20                 # visually near-lossless for overlays and sharp
 DEFAULT_PRESET = "veryfast"      # ~2-3x faster than "medium" for a few % more bytes; users wait less
 COPY_AUDIO_CODECS = {"aac", "aac_fixed", "mp3", "mp3float"}  # decoder names of what MP4 carries as it is
 AUDIO_BITRATE = 160_000
-
-
-class ExportError(PoseStudioError):
-    """The annotated clip cannot be written."""
 
 
 @dataclass
@@ -89,71 +86,6 @@ def _frame_interval(t: np.ndarray, fps: float) -> float:
     if len(t) > 1:
         return float(np.median(np.diff(t)))
     return 1.0 / fps if fps and fps > 0 else 1.0 / 30
-
-
-class _OverlayFrames:
-    """Per-frame overlay data (scaled to the output size) for frames [i0, i1) of an analysis."""
-
-    def __init__(self, result, options: OverlayOptions, i0: int, i1: int, scale: float, smooth: bool,
-                 out_w: int, out_h: int, times: np.ndarray, person_id: int | None = None, custom=()):
-        from posestudio.core.analysis import person_angles as tracks
-        from posestudio.core.analysis.left_out import drawn_keypoints
-        from posestudio.core.models.skeleton import keypoint_set
-
-        self.result = result
-        self.keypoints = drawn_keypoints(result, options.min_score)  # what the user left out is not drawn
-        self.i0 = i0
-        self.scale = scale
-        ks = keypoint_set(result.keypoint_set)
-        label_defs = self._label_defs(result, options, tracks, custom) if options.angles else []
-        plot_defs = self._plot_defs(result, options, tracks, custom) if options.plot else []
-        defs = list({a.name: a for a in label_defs + plot_defs}.values())
-        # angles belong to one person, as in the window: the chosen one, else the one present most
-        # (labels on every person of a crowd would hide the picture)
-        main = tracks.main_person(result) if person_id is None else person_id
-        people = [tracks.person_angles(result, main, defs, smooth=smooth, min_score=options.min_score)] \
-            if defs and main is not None else []
-        labels = angle_labels_for(ks, label_defs)
-        self.values = np.stack([tracks.to_slots(result, people, lab.name) for lab in labels], axis=-1) \
-            if labels and people else None  # (F, P, A), NaN outside the person's slots
-        series = {a.name: people[0].angles[a.name][i0:i1] for a in plot_defs} if plot_defs and people else None
-        self.renderer = FrameRenderer(out_w, out_h, ks, options, labels, times, series)
-
-    @staticmethod
-    def _label_defs(result, options: OverlayOptions, tracks, custom) -> list:
-        """The angles written at the joints: those named (the window's shown ones, custom ones included), else
-        the usual joint angles."""
-        if options.label_angles is None:
-            return tracks.labelled_angles(result.keypoint_names, custom)
-        available = {a.name: a for a in tracks.available_angles(result.keypoint_names, custom)}
-        return [available[n] for n in options.label_angles if n in available]
-
-    @staticmethod
-    def _plot_defs(result, options: OverlayOptions, tracks, custom) -> list:
-        available = {a.name: a for a in tracks.available_angles(result.keypoint_names, custom)}
-        wanted = list(options.plot_angles)
-        if not wanted:
-            knees = [n for n in ("left_knee", "right_knee") if n in available]
-            wanted = knees or list(available)[:2]
-        unknown = [n for n in wanted if n not in available]
-        if unknown:
-            raise ExportError(f"The plot cannot show {', '.join(unknown)} with this model; choose from "
-                              f"{', '.join(available)}.")
-        return [available[n] for n in wanted]
-
-    def draw(self, rgb: np.ndarray, index: int, time_s: float) -> None:
-        r = self.result
-        if index < r.keypoints.shape[0]:
-            people = self.keypoints[index]
-            if self.scale != 1.0:
-                people = people.copy()
-                people[..., :2] *= self.scale
-            values = self.values[index] if self.values is not None else None
-        else:
-            people, values = None, None
-        manual = r.manual[index] if r.manual is not None and index < r.manual.shape[0] else None
-        self.renderer.draw(rgb, time_s=time_s, people=people, angle_values=values, plot_pos=index - self.i0,
-                           manual=manual)
 
 
 class _AudioCopier:
@@ -272,7 +204,7 @@ def export_video(source, out_path, result=None, options: VideoExportOptions | No
             if result is not None and (result.width, result.height) != (src.width, src.height):
                 raise ExportError("The analysis was made on a picture of another size; analyse this video again.")
             if result is not None:
-                overlay = _OverlayFrames(result, options.overlay, i0, i1, scale, options.smooth, out_w, out_h, times,
+                overlay = OverlayFrames(result, options.overlay, i0, i1, scale, options.smooth, out_w, out_h, times,
                                          options.person_id, options.custom_angles)
             else:  # no analysis: time stamp and title only
                 from posestudio.core.models.skeleton import COCO17
@@ -290,7 +222,7 @@ def export_video(source, out_path, result=None, options: VideoExportOptions | No
 
 
 def _encode(src, tmp: Path, i0: int, i1: int, t_all: np.ndarray, out_w: int, out_h: int,
-            options: VideoExportOptions, overlay: _OverlayFrames | None, plain: FrameRenderer | None,
+            options: VideoExportOptions, overlay: OverlayFrames | None, plain: FrameRenderer | None,
             interval: float, progress, cancel) -> str | None:
     n = i1 - i0
     t0 = float(t_all[i0])

@@ -1,6 +1,7 @@
 """CSV files of a comparison: the cycle table (`clip,person,angle,cycle_pct,mean,sd,n`, one row per angle and
 percent of the cycle) and two clips' numbers on one clock (`time_s`, `b_time_s`, then `a_NAME`, `b_NAME`).
-Empty cells are values that are not known. Written atomically."""
+Empty cells are values that are not known. Written atomically. Not in formats.py's registry, which holds the
+formats one analysis can be written in: these are always CSV, built from two clips' numbers."""
 
 from __future__ import annotations
 

@@ -3,6 +3,8 @@ messages and the window's save dialog all come from here.
 
 Two uses: ANALYSIS (`posestudio analyze`: the keypoints, with --angles columns) and DATA (the export of the
 numbers, from `posestudio export --data` and the window: keypoints with angle columns, or markers).
+Not here: the summary (summary_table.py) and a comparison's tables (compare_tables.py) are always CSV and
+are built from rows of several people or clips rather than one analysis, so there is no format to choose.
 """
 
 from __future__ import annotations
