@@ -20,7 +20,7 @@ def test_the_command_line_choices_come_from_the_registry():
 def test_dialog_filters_name_each_layout_once():
     filters = formats.dialog_filters(formats.DATA)
     assert list(filters) == ["Spreadsheet CSV, one row per frame (*.csv)",
-                             "Long (tidy) CSV: frame, time, person, variable, value (*.csv)",
+                             "Long (tidy) CSV: frame, time_s, person, variable, value (*.csv)",
                              "JSON, as `posestudio analyze` writes (*.json)",
                              "OpenSim markers TRC, pixels with Y up (*.trc)"]
     assert [f.long for f in filters.values()] == [False, True, False, False]

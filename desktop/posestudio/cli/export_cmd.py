@@ -52,7 +52,7 @@ def register(subparsers) -> None:
     p.add_argument("--no-audio", action="store_true", help="leave the sound out")
     p.add_argument("--data", metavar="OUT" + "|".join(DATA_FORMATS),
                    help="also write the numbers (whole clip); with several videos give just the format, e.g. csv")
-    p.add_argument("--long", action="store_true", help="long (tidy) CSV: frame, time, person, variable, value")
+    p.add_argument("--long", action="store_true", help="long (tidy) CSV: frame, time_s, person, variable, value")
     add_people_option(p)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
