@@ -2,7 +2,8 @@
 
 - decode_fps: upright RGB frames from VideoSource.frames(), nothing else.
 - inference_fps: estimator.estimate() alone, timed per frame on the clip's own frames in video order
-  (so BlazePose tracks as in real use); the decode of each frame happens outside the timed span.
+  (so BlazePose tracks as in real use), given what the analysis gives it: the decoder's frame, of which the
+  model converts to RGB only the crop it looks at (video/frame.py). Decoding happens outside the timed span.
 - analysis_fps: analyse_video() as the app runs it (decode thread + bounded queue + model), from start
   to result, with an estimator created beforehand (loading a model is not per-frame work).
 - peak_memory_mb: the process's peak resident set size (getrusage ru_maxrss) after all of the above.
@@ -44,8 +45,8 @@ class _FirstFrames:
     def frame_count(self) -> int:
         return min(self._limit, self._source.frame_count)
 
-    def frames(self, start: int = 0, stop: int | None = None):
-        return self._source.frames(start, min(self._limit, stop) if stop is not None else self._limit)
+    def frames(self, start: int = 0, stop: int | None = None, **kwargs):
+        return self._source.frames(start, min(self._limit, stop) if stop is not None else self._limit, **kwargs)
 
 
 def _peak_rss_mb() -> float:
@@ -95,13 +96,13 @@ def _one_round(source, estimator, model_id: str, stop: int, limited: bool) -> di
     n = sum(1 for _ in source.frames(0, stop))
     out["decode_fps"] = n / (time.perf_counter() - t0)
 
-    for _i, _t, rgb in source.frames(0, min(WARMUP_FRAMES, stop)):
-        estimator.estimate(rgb)
+    for _i, _t, frame in source.frames(0, min(WARMUP_FRAMES, stop), lazy=True):
+        estimator.estimate(frame)
     estimator.reset()
     spent, n = 0.0, 0
-    for _i, _t, rgb in source.frames(0, stop):
+    for _i, _t, frame in source.frames(0, stop, lazy=True):
         t0 = time.perf_counter()
-        estimator.estimate(rgb)
+        estimator.estimate(frame)
         spent += time.perf_counter() - t0
         n += 1
     out["inference_fps"] = n / spent

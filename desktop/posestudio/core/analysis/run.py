@@ -49,7 +49,7 @@ class _Decoder(threading.Thread):
         return False
 
     def run(self) -> None:
-        frames = self.source.frames()
+        frames = _frames(self.source)
         try:
             for item in frames:
                 if not self._put(item):
@@ -60,6 +60,15 @@ class _Decoder(threading.Thread):
             self._put(exc)
         finally:
             frames.close()  # closes the decoder now, not whenever the generator is collected
+
+
+def _frames(source):
+    """The source's frames as video Frames, which the models crop from the decoder's YUV: converting whole
+    frames to RGB here took CPU from the model on two cores. Sources without them yield RGB arrays."""
+    try:
+        return source.frames(lazy=True)
+    except TypeError:  # a stand-in source (tests, wrappers) whose frames() takes no `lazy`
+        return source.frames()
 
 
 def _make_tracker(max_people: int, fps: float, frame_size: tuple[int, int]):
@@ -130,7 +139,7 @@ def _analyse(source, model_id, progress, cancel, on_frames, estimator) -> Analys
                     raise item
                 raise PoseStudioError(f"Decoding {source.path.name} failed part-way; see the log for details.") \
                     from item
-            index, t, rgb = item
+            index, t, rgb = item  # rgb: an (H, W, 3) array or a video Frame (its .rgb is the array)
             if index >= len(result.analysed):  # more frames than announced: grow rather than drop them
                 _grow(result, max(index + 1, 2 * len(result.analysed)))
             people = estimator.estimate(rgb)[: result.max_people]

@@ -74,28 +74,43 @@ class Region:
 MIN_WARP_SCALE = 0.25
 
 
-def crop(rgb: np.ndarray, region: Region, out_w: int, out_h: int | None = None) -> np.ndarray:
-    """Warp `region` of the image to an (out_h, out_w, 3) picture; outside the image is black.
+def crop(rgb, region: Region, out_w: int, out_h: int | None = None, *, pyramid: bool = True,
+         border: str = "zero") -> np.ndarray:
+    """Warp `region` of the image to an (out_h, out_w, 3) picture; outside the image is black ("zero") or the
+    nearest edge pixel ("replicate").
 
+    `rgb` is an (H, W, 3) array or a video Frame (posestudio.core.video.frame): a Frame is sampled plane by
+    plane from the decoder's YUV and only the crop is turned into RGB, so the whole frame is never converted.
     Strong downscales (below MIN_WARP_SCALE) first halve the part of the image under the region with a
     Gaussian pyramid, so the picture does not fall apart into aliasing (a bilinear warp of a 1768-wide frame
-    to 192 px samples 4 of every ~80 pixels); pyrDown costs a fraction of an area resize.
+    to 192 px samples 4 of every ~80 pixels); pyrDown costs a fraction of an area resize. pyramid=False
+    warps directly, as MediaPipe does for BlazePose.
     """
     out_h = out_w if out_h is None else out_h
+    planes = rgb.plane_regions(region) if hasattr(rgb, "plane_regions") else None
+    if planes is not None:
+        y, u, v = (_warp(plane, where, out_w, out_h, pyramid, border, fill) for plane, where, fill in planes)
+        return rgb.to_rgb(y, u, v)
+    return _warp(np.asarray(rgb), region, out_w, out_h, pyramid, border, 0)
+
+
+def _warp(image: np.ndarray, region: Region, out_w: int, out_h: int, pyramid: bool, border: str,
+          fill: int) -> np.ndarray:
     scale = min(out_w / region.width, out_h / region.height)
-    if scale < MIN_WARP_SCALE:
-        h, w = rgb.shape[:2]
+    if pyramid and scale < MIN_WARP_SCALE:
+        h, w = image.shape[:2]
         corners = region.to_image(np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=np.float64))
         x0, y0 = np.floor(corners.min(axis=0)).astype(int) - 2
         x1, y1 = np.ceil(corners.max(axis=0)).astype(int) + 2
         x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
         if x1 - x0 >= 4 and y1 - y0 >= 4:
-            rgb = rgb[y0:y1, x0:x1]
+            image = image[y0:y1, x0:x1]
             cx, cy, rw, rh = region.cx - x0, region.cy - y0, region.width, region.height
-            while scale < MIN_WARP_SCALE and min(rgb.shape[:2]) >= 4:
-                rgb = cv2.pyrDown(rgb)
+            while scale < MIN_WARP_SCALE and min(image.shape[:2]) >= 4:
+                image = cv2.pyrDown(image)
                 # pyrDown centres output pixel i on input pixel 2i: continuous x' = (x + 0.5) / 2
                 cx, cy, rw, rh, scale = (cx + 0.5) / 2, (cy + 0.5) / 2, rw / 2, rh / 2, scale * 2
             region = Region(cx, cy, rw, rh, region.rotation)
-    return cv2.warpAffine(rgb, region.matrix(out_w, out_h), (out_w, out_h), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
+    mode = cv2.BORDER_REPLICATE if border == "replicate" else cv2.BORDER_CONSTANT
+    return cv2.warpAffine(image, region.matrix(out_w, out_h), (out_w, out_h), flags=cv2.INTER_LINEAR,
+                          borderMode=mode, borderValue=(fill, fill, fill))

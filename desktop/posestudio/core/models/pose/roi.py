@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from posestudio.core.models.pose.crop import Region, crop
+
 
 @dataclass(frozen=True)
 class Roi:
@@ -69,11 +71,27 @@ def crop_matrix(roi: Roi, out_size: int) -> np.ndarray:
     ], dtype=np.float64)
 
 
-def warp_roi(rgb: np.ndarray, roi: Roi, out_size: int, border: str = "replicate") -> np.ndarray:
-    """The region resampled to an out_size square, uint8 RGB (bilinear; `border` "replicate" or "zero")."""
+def warp_roi(rgb, roi: Roi, out_size: int, border: str = "replicate") -> np.ndarray:
+    """The region resampled to an out_size square, uint8 RGB (bilinear; `border` "replicate" or "zero").
+
+    `rgb` is an array or a video Frame; a Frame is cropped from its YUV planes (crop.crop) through the
+    Region that puts the same pixels where this warp does."""
+    if not isinstance(rgb, np.ndarray):
+        return crop(rgb, roi_region(roi, out_size), out_size, pyramid=False, border=border)
     mode = cv2.BORDER_REPLICATE if border == "replicate" else cv2.BORDER_CONSTANT
     return cv2.warpAffine(rgb, crop_matrix(roi, out_size), (out_size, out_size),
                           flags=cv2.INTER_LINEAR, borderMode=mode, borderValue=(0, 0, 0))
+
+
+def roi_region(roi: Roi, out_size: int) -> Region:
+    """The crop.Region whose warp equals crop_matrix(roi, out_size): MediaPipe maps pixel indices corner to
+    corner, crop.Region maps pixel centres, so the centre moves by half a pixel both sides of the warp."""
+    k = out_size / roi.size
+    c, s = math.cos(roi.rotation), math.sin(roi.rotation)
+    # solve k R^T (p + 0.5 - centre) + out/2 - 0.5 == k R^T (p - roi centre) + out/2 for the centre
+    dx, dy = 0.5 / k, 0.5 / k
+    return Region(roi.cx + 0.5 - (c * dx - s * dy), roi.cy + 0.5 - (s * dx + c * dy), roi.size, roi.size,
+                  roi.rotation)
 
 
 def crop_to_image(points: np.ndarray, roi: Roi) -> np.ndarray:
