@@ -9,7 +9,6 @@ movement: the cleaned track leaves them out (gaps, bridged when short) and the r
 
 from __future__ import annotations
 
-import warnings
 from typing import Sequence
 
 import numpy as np
@@ -42,9 +41,16 @@ def _rolling_nanmedian(x: np.ndarray, window: int) -> np.ndarray:
     half = max(window, 1) // 2
     padded = np.concatenate([np.full(half, np.nan), x, np.full(half, np.nan)])
     views = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # windows without any trunk
-        return np.nanmedian(views, axis=1)
+    # sorted rows put NaN last: the middle of each row's valid values, as np.nanmedian gives it (which
+    # took 15-50 ms on a 5-minute clip, and runs again after each hand correction)
+    count = (~np.isnan(views)).sum(axis=1)
+    ordered = np.sort(views, axis=1)
+    rows = np.arange(n)
+    low = ordered[rows, np.maximum(count - 1, 0) // 2]
+    high = ordered[rows, np.where(count > 0, count // 2, 0)]
+    out = (low + high) / 2.0
+    out[count == 0] = np.nan
+    return out
 
 
 def trunk_scale(points, window: int = SCALE_WINDOW) -> np.ndarray:
