@@ -30,8 +30,8 @@ COLUMNS = (
 TIPS = ("Smallest value (degrees)", "Largest value (degrees)", "Range of motion: max minus min (degrees)",
         "Mean value (degrees)", "Time of the smallest value (seconds; click to go there)",
         "Time of the largest value (seconds; click to go there)",
-        "Repetitions: peaks standing out from the movement; '-' when the curve only wobbles or its rhythm is "
-        "irregular (hover the cell for why)",
+        "Repetitions: peaks standing out from the movement; '-' when they move the joint too little, the curve "
+        "only wobbles or its rhythm is irregular (hover the cell for why)",
         "Repetitions per minute (median peak-to-peak time); '-' when the repetitions are not credible")
 TIME_KEYS = ("t_min", "t_max")
 DOUBTFUL_KEYS = ("reps", "cycles_per_min")  # "-" with the reason as tooltip when not credible
