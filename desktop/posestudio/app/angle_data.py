@@ -90,7 +90,7 @@ def _patched(base, data: AngleData, track, left_out):
         return base.table, 0
     if changed.mean() > MAX_SHARE:
         return None
-    return patch_table(base.table, track, new.keypoint_names, left_out)
+    return patch_table(base.table, track, new.keypoint_names, left_out, before)
 
 
 SIGNED_KINDS = ("segment", "vertical")   # unwrapped over time: a new piece continues from the last value

@@ -93,14 +93,22 @@ def side_swaps(keypoints: np.ndarray, keypoint_names: Sequence[str], limb: str =
     return out
 
 
+def deciding_points(keypoint_names: Sequence[str], limb: str) -> list[int]:
+    """Indices of the keypoints a limb's swap decision is made of: its ends, and the trunk (the body's scale)."""
+    index = {n: i for i, n in enumerate(keypoint_names)}
+    names = [f"{side}_{p}" for p in _DECIDING[limb] + ("shoulder", "hip") for side in ("left", "right")]
+    return [index[n] for n in names if n in index]
+
+
 def fix_side_swaps(keypoints: np.ndarray, keypoint_names: Sequence[str], min_score: float = DEFAULT_MIN_SCORE,
-                   swap_price: float = 0.25) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Copy of (F, K, C) keypoints with mixed-up legs and arms relabelled, and which frames were changed."""
+                   swap_price: float = 0.25, known: dict | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Copy of (F, K, C) keypoints with mixed-up legs and arms relabelled, and which frames were changed.
+    known: limb -> its swaps already worked out on keypoints whose deciding_points were the same (kept)."""
     src = np.asarray(keypoints)
     kp = src.copy()
     changed = {}
     for limb, parts in (("leg", LEG_PARTS), ("arm", ARM_PARTS)):
-        swaps = side_swaps(kp, keypoint_names, limb, min_score, swap_price)
+        swaps = known[limb] if known and limb in known else side_swaps(kp, keypoint_names, limb, min_score, swap_price)
         for li, ri, _ in _pairs(keypoint_names, parts):
             if _ in ("shoulder", "hip"):
                 continue  # the trunk's own points stay: only the limb hanging from them was mislabelled

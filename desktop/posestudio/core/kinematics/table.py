@@ -110,18 +110,19 @@ def angle_table(keypoints: np.ndarray, timestamps, keypoint_names, angles=None, 
 
 
 def table_inputs(keypoints, t: np.ndarray, keypoint_names, defs: dict[str, AngleDef], settings: dict, left_out=None,
-                 before: "AngleTable | None" = None):
+                 before: "AngleTable | None" = None, known_swaps: dict | None = None):
     """(raw, too_short, cleaned, side swaps) of angle_table: what looks at the whole track (the side fix, the
     unwrapped raw angles, the spikes' limit) before the bridging and low-pass, which look only around each
     sample. `settings` as AngleTable.settings. before: a table of the same track and settings, whose cleaned
-    curves are kept where their raw angles and short segments did not change."""
+    curves are kept where their raw angles and short segments did not change; known_swaps: its side swaps of
+    the limbs whose deciding points did not change (see fix_side_swaps)."""
     kp = np.asarray(keypoints)
     min_score, smoothing = settings["min_score"], settings["smoothing"]
     if settings["frame_size"] is not None:
         kp = outside_picture_missing(kp, settings["frame_size"])
     swaps: dict[str, np.ndarray] = {}
     if settings["fix_sides"] and kp.shape[0] > 1:
-        kp, swaps = fix_side_swaps(kp, keypoint_names, min_score)
+        kp, swaps = fix_side_swaps(kp, keypoint_names, min_score, known=known_swaps)
     if left_out is not None:
         kp = np.array(kp, dtype=np.float64)
         kp[..., 2] = np.where(left_out, 0.0, kp[..., 2])

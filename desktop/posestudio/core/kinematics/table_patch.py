@@ -21,6 +21,7 @@ import functools
 import numpy as np
 
 from .filtering import DEFAULT_MAX_BRIDGE_RATE, _sos_padlen, angular_velocity, bridge_and_filter, low_pass_design
+from .sides import deciding_points
 from .table import AngleTable, table_inputs, value_bounds
 
 REACH_EPS = 1e-9
@@ -79,17 +80,24 @@ def changed_stretches(before: np.ndarray, after: np.ndarray, apart: int) -> list
     return list(zip(firsts.tolist(), lasts.tolist()))
 
 
-def patch_table(old: AngleTable, keypoints, keypoint_names, left_out=None,
+def patch_table(old: AngleTable, keypoints, keypoint_names, left_out=None, before=None,
                 max_share: float = MAX_SHARE) -> tuple[AngleTable, int] | None:
     """(the table angle_table would give for `keypoints`, samples smoothed again) from `old`, made with the
-    same angles and settings for this track before some of its frames changed. None when it cannot be done
-    piecewise (irregular timestamps, an old table without its cleaned curves) or more than `max_share` of
-    the clip changed: the caller computes the whole table then."""
+    same angles and settings for this track before some of its frames changed (`before`: its keypoints then,
+    when known, so a limb none of whose deciding points changed keeps its side swaps). None when it cannot be
+    done piecewise (irregular timestamps, an old table without its cleaned curves) or more than `max_share`
+    of the clip changed: the caller computes the whole table then."""
     t, settings = old.timestamps, old.settings
     step = regular_step(t)
     if step is None or np.shape(keypoints)[0] != t.size or (settings["smoothing"] and not old.cleaned):
         return None
-    raw, too_short, cleaned, swaps = table_inputs(keypoints, t, keypoint_names, old.angles, settings, left_out, old)
+    known = None
+    if before is not None and np.shape(before) == np.shape(keypoints):
+        same = np.all((before == keypoints) | (np.isnan(before) & np.isnan(keypoints)), axis=(0, 2))
+        known = {limb: swaps for limb, swaps in old.side_swaps.items()
+                 if same[deciding_points(keypoint_names, limb)].all()}
+    raw, too_short, cleaned, swaps = table_inputs(keypoints, t, keypoint_names, old.angles, settings, left_out, old,
+                                                  known)
     spread = reach(step, settings)
     before = old.cleaned if settings["smoothing"] else old.raw
     after = cleaned if settings["smoothing"] else raw
