@@ -110,6 +110,7 @@ def follow_person_from(result: AnalysisResult, source, frame: int, x: float, y: 
         roi = Roi(float(x), float(y), CLICK_BOX_SHARE * min(rgb.shape[:2]))
         seed = "click"
     estimator.reset()
+    estimator.frame_rate = float(result.fps) or None
     _seed(estimator, roi)
     used = {int(i) for i in np.unique(result.person_ids) if i >= 0}
     chosen = known[0] if known is not None else max(used, default=-1) + 1

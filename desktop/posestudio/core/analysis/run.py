@@ -109,6 +109,7 @@ def analyse_video(path_or_source, model_id: str, *, progress: Callable[[int, int
 
 def _analyse(source, model_id, progress, cancel, on_frames, estimator) -> AnalysisResult:
     estimator.reset()
+    estimator.frame_rate = float(source.fps) or None
     kset = estimator.keypoint_set
     total = int(source.frame_count)
     result = AnalysisResult.empty(

@@ -24,6 +24,7 @@ class PoseEstimator(abc.ABC):
     model_id: str
     keypoint_set: KeypointSet
     max_people: int = 1
+    frame_rate: float | None = None  # the clip's frames/s, set by whoever runs the clip (for waits in seconds)
 
     @abc.abstractmethod
     def reset(self) -> None:

@@ -5,8 +5,9 @@ per-person steps (detector region, landmark model, one-euro filtered auxiliary l
 region) and adds what MediaPipe's Pose Landmarker does with num_poses > 1: every detection after
 non-max suppression may start a track, and the detector looks again while fewer than `max_people` are
 followed. The detector letterboxes its input to 224 px, where a person in a wide frame is too small to
-be found: it scans square tiles as tall as the frame instead (2-3 runs), on the first frame, when someone
-is lost, and every `scan_every` frames while there is room for more people.
+be found: it scans square tiles instead (scan_plan: as tall as the frame, plus smaller ones where a
+100 px person would otherwise be too small), on the first frame, when someone is lost, and every
+SCAN_SECONDS while there is room for more people.
 """
 
 from __future__ import annotations
@@ -23,12 +24,16 @@ from posestudio.core.models.pose.blazepose_detector import PoseDetector
 from posestudio.core.models.pose.roi import Roi, roi_from_alignment_points
 from posestudio.core.models.skeleton import BLAZEPOSE33
 
-SCAN_EVERY = 10           # frames between detector scans while fewer than max_people are followed
+SCAN_SECONDS = 0.2        # between detector scans while fewer than max_people are followed: a man in
+                          # the street clip (10 frames/s) is 100 px tall for 1 s, so 90 % of it leaves 0.1-0.2 s
 SAME_PERSON_IOU = 0.5     # two landmark boxes overlapping this much are one person seen twice
 SAME_PERSON_DIST = 0.15   # ... or mean keypoint distance under this share of the body size
 NEW_REGION_OVERLAP = 0.5  # a detected region covering a followed person this much is that person
 DETECTOR_INPUT = 224
-MIN_DETECTED_PX = 70      # on the street clip people ~40 px tall in the detector's input went unseen, ~75 px were found
+MIN_PERSON_PX = 100       # the smallest person looked for by default
+MIN_DETECTED_PX = 70      # street clip: 100 px men are found in most frames where they span 70 px of the
+                          # detector's input, in some at 58 px, in none at 39 (tiles as tall as the frame)
+MAX_SCAN_TILES = 16       # the default adds smaller tiles only while a scan stays within this many detector runs
 
 
 def _starts(length: float, side: float) -> list[float]:
@@ -42,9 +47,21 @@ def scan_tiles(width: int, height: int, side: float | None = None) -> list[tuple
     return [(x, y, x + side, y + side) for y in _starts(float(height), side) for x in _starts(float(width), side)]
 
 
-def tile_side_for(min_person_px: float | None) -> float | None:
-    """Tiles in which a person `min_person_px` tall fills MIN_DETECTED_PX of the detector's 224 px input."""
-    return None if min_person_px is None else min_person_px * DETECTOR_INPUT / MIN_DETECTED_PX
+def scan_plan(width: int, height: int, min_person_px: float | None = None) -> list[tuple[float, float, float, float]]:
+    """The tiles of one scan: squares as tall as the frame's short side (people down to about a third of
+    it), plus, where those shrink a person `min_person_px` tall below MIN_DETECTED_PX, a layer of smaller
+    squares overlapping by half in which that person is big enough. Default (None): MIN_PERSON_PX, and the
+    smaller layer only if the scan stays within MAX_SCAN_TILES (a 768 x 576 frame: 2 + 12 tiles; a 1280 x 720
+    one would need 3 + 28, so it scans the 3 tall tiles only and finds people from about 225 px)."""
+    tall = scan_tiles(width, height)
+    wanted = MIN_PERSON_PX if min_person_px is None else float(min_person_px)
+    side = wanted * DETECTOR_INPUT / MIN_DETECTED_PX
+    if side >= min(width, height):
+        return tall
+    small = scan_tiles(width, height, side)
+    if min_person_px is None and len(tall) + len(small) > MAX_SCAN_TILES:
+        return tall
+    return tall + small
 
 
 def _coverage(inner, outer) -> float:
@@ -82,22 +99,27 @@ class BlazePoseMulti(PoseEstimator):
     keypoint_set = BLAZEPOSE33
 
     def __init__(self, model_id: str = "blazepose-full", max_people: int = 2, threads: int | None = None, *,
-                 detector_session=None, landmark_session=None, scan_every: int = SCAN_EVERY,
+                 detector_session=None, landmark_session=None, scan_every: int | None = None,
                  min_person_px: float | None = None):
         from posestudio.core.models.registry import create_session  # lazy: onnxruntime on first use
 
         if max_people < 1:
             raise ValueError("max_people must be at least 1")
-        self.model_id, self.max_people, self.scan_every = model_id, int(max_people), max(1, int(scan_every))
-        # None: tiles as tall as the frame (people down to about a third of its height); smaller people need
-        # smaller tiles, many more detector runs a scan
-        self.tile_side = tile_side_for(min_person_px)
+        self.model_id, self.max_people = model_id, int(max_people)
+        self._scan_every = None if scan_every is None else max(1, int(scan_every))  # None: SCAN_SECONDS
+        self.min_person_px = min_person_px  # None: scan_plan's default
         self.detector = PoseDetector(detector_session or create_session("blazepose-detector", threads=threads))
         self.landmarks = LandmarkModel(landmark_session or create_session(model_id, threads=threads))
         self.reset()
 
+    @property
+    def scan_every(self) -> int:
+        """Frames between scans: SCAN_SECONDS at the clip's frame rate (the runner sets frame_rate)."""
+        return self._scan_every or max(1, round(SCAN_SECONDS * (self.frame_rate or 30.0)))
+
     def reset(self) -> None:
         self._tracks: list[_Track] = []
+        self._tiles: list | None = None
         self._frame = 0
         self._since_scan = 0
         self._shape: tuple[int, int] | None = None
@@ -141,9 +163,11 @@ class BlazePoseMulti(PoseEstimator):
 
     def _scan(self, rgb: np.ndarray, kept: list) -> None:
         self._since_scan = 0
-        h, w = rgb.shape[:2]
+        if self._tiles is None:
+            h, w = rgb.shape[:2]
+            self._tiles = scan_plan(w, h, self.min_person_px)
         found = []
-        for tile in scan_tiles(w, h, self.tile_side):
+        for tile in self._tiles:
             found += self.detector.detect(rgb, tile)
         found.sort(key=lambda d: -d.score)
         for det in found:
