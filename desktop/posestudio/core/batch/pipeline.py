@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from posestudio.core.atomic import atomic_path
+from posestudio.core.batch.one_core import take_turns
 from posestudio.core.analysis.cache import ANALYSIS_REVISION
 from posestudio.core.analysis.person_angles import angle_columns, angle_settings
 from posestudio.core.io.formats import write_result
@@ -41,7 +42,8 @@ def analyse_one(video: Path, out_dir: Path, name: str, settings, estimator) -> d
     data = out_dir / f"{name}.{settings.data_format}"
     clip = out_dir / f"{name}.mp4"
     with VideoSource(video) as source:
-        result = analyse_video(source, settings.model, estimator=estimator)
+        reading, model = take_turns(source, estimator) if settings.threads == 1 else (source, estimator)
+        result = analyse_video(reading, settings.model, estimator=model)
         columns, tables = angle_columns(result, settings.angle_defs, **options)
         rows = summary_rows(result, tables)  # before the outputs appear: the record follows them at once
         # The data file takes its name only after the clip is complete: an interrupted video leaves

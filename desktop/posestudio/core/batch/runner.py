@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 from typing import Callable
 
+from posestudio.core.batch.one_core import pin_blas_env
 from posestudio.core.batch.plan import Settings, Task
 from posestudio.core.batch.records import write_record
 from posestudio.core.batch.task import failed_record, run_video
@@ -112,7 +113,9 @@ def _sigint_ignored():
 def run_pool(tasks: list[Task], settings: Settings, out_dir: str, on_record: OnRecord, *, workers: int) -> None:
     """Without Dask: one process per core from the standard library (a worker that dies fails its tasks)."""
     # spawn: a clean interpreter per worker, as on Windows and macOS, with no inherited threads or sessions
-    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    # the initializer runs before the worker imports numpy, so its BLAS keeps to one thread
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=pin_blas_env)
     try:
         futures = {pool.submit(run_video, t, settings, out_dir): t for t in tasks}
         for future in cf.as_completed(futures):

@@ -13,6 +13,7 @@ import threading
 import time
 from pathlib import Path
 
+from posestudio.core.batch.one_core import pin_pools
 from posestudio.core.batch.pipeline import analyse_one, create_estimator
 from posestudio.core.batch.plan import Settings, Task
 from posestudio.core.batch.records import remove_stale_temporaries, write_record
@@ -53,6 +54,8 @@ def failed_record(task: Task, settings: Settings, reason: str) -> dict:
 def run_video(task: Task, settings: Settings, out_dir: str) -> dict:
     """Analyse one video into out_dir and write its record; returns the record (status done or failed)."""
     setup_logging()
+    if settings.threads == 1:  # one worker per core: keep to it (one_core.py says why)
+        pin_pools()
     began, cpu_began = time.perf_counter(), time.process_time()
     out = Path(out_dir)
     record = {"video": task.video, "name": task.name, "index": task.index, "settings_key": settings.key,
