@@ -73,9 +73,10 @@ class Frame:
         sx0, sx1 = sorted(int(round(c[0])) for c in corners)
         sy0, sy1 = sorted(int(round(c[1])) for c in corners)
         planes = [np.frombuffer(p, np.uint8).reshape(p.height, p.line_size)[:, :p.width] for p in self._frame.planes]
-        rows, cols = np.arange(sy0, sy1) // 2, np.arange(sx0, sx1) // 2
-        u = planes[1][rows[:, None], cols[None, :]]
-        v = planes[2][rows[:, None], cols[None, :]]
+        # the chroma rows and columns under the rectangle, doubled, then trimmed to its first pixel's parity
+        cy0, cx0 = sy0 // 2, sx0 // 2
+        u, v = (np.repeat(np.repeat(p[cy0:(sy1 + 1) // 2, cx0:(sx1 + 1) // 2], 2, axis=0), 2, axis=1)
+                [sy0 % 2:sy0 % 2 + sy1 - sy0, sx0 % 2:sx0 % 2 + sx1 - sx0] for p in planes[1:])
         rgb = self.to_rgb(planes[0][sy0:sy1, sx0:sx1], u, v)
         return np.ascontiguousarray(np.rot90(rgb, self._turns)) if self._turns else rgb
 
