@@ -224,6 +224,9 @@ def test_bench_reports_every_figure(require_model, videos_dir):
     from posestudio.bench.speed import run_benchmark
 
     out = run_benchmark(videos_dir / "mmhuman3d_basketball_dribble_portrait12.mp4", "blazepose-lite", frames=10, repeat=2)
-    assert list(out) == ["decode_fps", "inference_fps", "analysis_fps", "analysis_over_inference", "peak_memory_mb"]
+    assert list(out) == ["decode_fps", "inference_fps", "analysis_fps", "analysis_over_inference",
+                         "inference_cpu_ms", "analysis_cpu_ms", "peak_memory_mb"]
     assert all(np.isfinite(v) and v > 0 for v in out.values())
     assert 0.05 < out["analysis_over_inference"] < 5  # median of paired per-round ratios
+    # the whole analysis costs at least the model's CPU time (it decodes as well), and not many times more
+    assert 0.8 * out["inference_cpu_ms"] < out["analysis_cpu_ms"] < 5 * out["inference_cpu_ms"]

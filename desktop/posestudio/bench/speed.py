@@ -6,6 +6,9 @@
   model converts to RGB only the crop it looks at (video/frame.py). Decoding happens outside the timed span.
 - analysis_fps: analyse_video() as the app runs it (decode thread + bounded queue + model), from start
   to result, with an estimator created beforehand (loading a model is not per-frame work).
+- inference_cpu_ms, analysis_cpu_ms: the process's CPU time per frame (all threads) in those two stages;
+  unlike frames/s they hardly move with other programs' load, and their difference is what decoding, the
+  queue and the bookkeeping add to the model.
 - peak_memory_mb: the process's peak resident set size (getrusage ru_maxrss) after all of the above.
 - --repeat N: N rounds of all stages; medians (ratios: median of each round's ratio), for busy machines.
 - mediapipe_fps (optional): MediaPipe's own Pose in video mode with the same model size, decoding with
@@ -99,18 +102,22 @@ def _one_round(source, estimator, model_id: str, stop: int, limited: bool) -> di
     for _i, _t, frame in source.frames(0, min(WARMUP_FRAMES, stop), lazy=True):
         estimator.estimate(frame)
     estimator.reset()
-    spent, n = 0.0, 0
+    spent, n, cpu = 0.0, 0, 0.0
     for _i, _t, frame in source.frames(0, stop, lazy=True):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         estimator.estimate(frame)
         spent += time.perf_counter() - t0
+        cpu += time.process_time() - c0
         n += 1
     out["inference_fps"] = n / spent
+    out["inference_cpu_ms"] = 1e3 * cpu / n
 
     target = _FirstFrames(source, stop) if limited else source
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result = analyse_video(target, model_id, estimator=estimator)
     out["analysis_fps"] = result.frame_count / (time.perf_counter() - t0)
+    out["analysis_cpu_ms"] = 1e3 * (time.process_time() - c0) / result.frame_count
     out["analysis_over_inference"] = out["analysis_fps"] / out["inference_fps"]
     return out
 
@@ -142,7 +149,8 @@ def run_benchmark(video, model_id: str, *, frames: int | None = None, mediapipe:
                 one["mediapipe_fps"] = mediapipe_fps(video, model_id, frames)
                 one["ours_over_mediapipe"] = one["analysis_fps"] / one["mediapipe_fps"]
             rounds.append(one)
-    keys = ["decode_fps", "inference_fps", "analysis_fps", "analysis_over_inference"]
+    keys = ["decode_fps", "inference_fps", "analysis_fps", "analysis_over_inference", "inference_cpu_ms",
+            "analysis_cpu_ms"]
     out = {k: _median(rounds, k) for k in keys}
     out["peak_memory_mb"] = _peak_rss_mb()
     if mediapipe:
