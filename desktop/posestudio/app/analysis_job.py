@@ -4,9 +4,12 @@ posestudio.core.analysis.run with progress, cancel and partial results; the resu
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,37 @@ def new_frames_maker():
     return make
 
 
+class _TappedSource:
+    """A VideoSource whose sequential frames are also handed to `tap(index, frame)`, on the thread that
+    decodes them for the analysis (the window keeps the ones it is about to show instead of decoding them
+    again). A failing tap is logged once and dropped: it must never stop the analysis."""
+
+    def __init__(self, source, tap):
+        self._source, self._tap = source, tap
+
+    def __getattr__(self, name):
+        return getattr(self._source, name)
+
+    def frames(self, *args, **kwargs):
+        # not a generator itself: arguments the source does not take fail here, at the call, as they would
+        # on the source (core.analysis.run asks for lazy frames and falls back on TypeError)
+        return self._tapped(self._source.frames(*args, **kwargs))
+
+    def _tapped(self, inner):
+        try:
+            for item in inner:
+                if self._tap is not None:
+                    try:
+                        self._tap(item[0], item[2])
+                    except Exception:
+                        log.warning("Handing decoded frames to the display failed; it decodes its own",
+                                    exc_info=True)
+                        self._tap = None
+                yield item
+        finally:
+            inner.close()
+
+
 class _Fingerprint:
     """What load_cached reads from a source: only its fingerprint."""
 
@@ -68,9 +102,11 @@ class _Fingerprint:
         self.fingerprint = fingerprint
 
 
-def analysis_job(path: str, model_id: str, fingerprint: str | None = None, people: int | None = None):
+def analysis_job(path: str, model_id: str, fingerprint: str | None = None, people: int | None = None,
+                 on_decoded=None):
     """job(progress, cancel, partial) -> Analysed. `fingerprint` is known from the opened clip, so the cache
-    lookup need not reopen the file; `people`: how many BlazePose follows (None: the model's own number)."""
+    lookup need not reopen the file; `people`: how many BlazePose follows (None: the model's own number);
+    on_decoded(index, rgb): each frame as the analysis decodes it, on its decode thread."""
 
     def job(progress, cancel, partial):
         from posestudio.core.analysis import cache, run
@@ -80,8 +116,17 @@ def analysis_job(path: str, model_id: str, fingerprint: str | None = None, peopl
             progress(cached.frame_count, cached.frame_count)
             return Analysed(cached, True)
         make = new_frames_maker()
-        result = run.analyse_video(str(path), model_id, progress=progress, cancel=cancel, people=people,
-                                   on_frames=lambda r, _start, stop: partial(lambda: make(r, stop)))
+        source = str(path)
+        if on_decoded is not None:
+            from posestudio.core.video.source import VideoSource
+
+            source = _TappedSource(VideoSource(str(path)), on_decoded)
+        try:
+            result = run.analyse_video(source, model_id, progress=progress, cancel=cancel, people=people,
+                                       on_frames=lambda r, _start, stop: partial(lambda: make(r, stop)))
+        finally:
+            if on_decoded is not None:
+                source.close()
         # a cache file already there was stale or unreadable (else it was returned above): replace it; one
         # we cannot write costs time next time, nothing else (logged)
         cache.save_cached_or_warn(result)

@@ -64,7 +64,9 @@ class AnalysisRunner(QObject):
         if force:
             self._forget_cached(model_id, people)
         self.panel.set_keypoint_names(keypoint_names_for(model_id))
-        task = self.workers.task(analysis_job(s.clip.path, model_id, s.clip.fingerprint, people=people),
+        feed = s.loader.feed.offer if s.loader is not None else None  # frames the playing view is about to show
+        task = self.workers.task(analysis_job(s.clip.path, model_id, s.clip.fingerprint, people=people,
+                                              on_decoded=feed),
                                  f"analysis {model_id}", partial=True, low_priority=True)
         self.model_id = model_id
         task.progress.connect(lambda done, total, t=task: self._on_progress(t, done, total))

@@ -3,6 +3,8 @@ skeleton, angle labels and picked points drawn over it; the panel shows the angl
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QObject
 
 from posestudio.app.angle_picker import AnglePicker
@@ -17,6 +19,11 @@ from posestudio.app.transport import Playback
 from posestudio.app.video_view import VideoView
 
 
+# while playing, the timeline's cursor and the panel's angle values change at most this often: each cursor
+# move repaints the timeline's rows, and numbers changing 30 times a second cannot be read anyway
+SIDE_EVERY_S = 1 / 15
+
+
 class FrameDisplay(QObject):
     def __init__(self, session: ClipSession, playback: Playback, view: VideoView, timeline: Timeline,
                  panel: SettingsPanel, picker: AnglePicker, custom: CustomAngles, status: StatusLine):
@@ -25,6 +32,7 @@ class FrameDisplay(QObject):
         self.panel, self.picker, self.custom, self.status = panel, picker, custom, status
         self.choices = panel.choices()
         self._shown_index = -1
+        self._cursor_at = self._values_at = 0.0
         session.clip_changed.connect(lambda _clip: self._clear())
         session.result_changed.connect(lambda _r: self.refresh_overlay())
         session.frames_added.connect(self._on_frames_added)
@@ -51,13 +59,20 @@ class FrameDisplay(QObject):
         s = self.session
         if s.clip is None or s.loader is None:
             return
-        self.timeline.set_cursor(float(s.clip.timestamps[index]))
+        now = time.monotonic()
+        if not self.playback.playing or now - self._cursor_at >= SIDE_EVERY_S:
+            self._cursor_at = now
+            self.timeline.set_cursor(float(s.clip.timestamps[index]))
         s.loader.request(index)
 
     def _on_playing(self, playing: bool) -> None:
         self.view.set_fast_scaling(playing)
-        if self.session.loader is not None:
-            self.session.loader.set_playing(playing)
+        loader = self.session.loader
+        if loader is None:
+            return
+        loader.set_playing(playing, self.view.picture_size())
+        if not playing:  # the still: the full-size frame and the cursor where it stopped
+            self._on_index(self.playback.index)
 
     def _on_frame(self, loader: FrameLoader, index: int, frame) -> None:
         if loader is not self.session.loader:
@@ -80,4 +95,7 @@ class FrameDisplay(QObject):
                                 self.choices.labels, self.custom.angles)
         overlay.picked = self.picker.overlay_points() if self.picker.active else []
         self.view.set_overlay(overlay)
-        self.panel.show_values(values_at(s.angle_data, index))
+        now = time.monotonic()
+        if not self.playback.playing or now - self._values_at >= SIDE_EVERY_S:
+            self._values_at = now
+            self.panel.show_values(values_at(s.angle_data, index))

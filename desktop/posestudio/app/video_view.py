@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QTransform
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QTransform
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from posestudio.app import keypoint_marks as marks
-from posestudio.core.display import place_label_boxes
+from posestudio.app import overlay_paint as paint
 from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
-from posestudio.core.render import CENTER_RGB, SIDE_COLOURS, faded
 
 CLICK_SLOP_PX = 4
 MIN_ZOOM, MAX_ZOOM = 1.0, 16.0
@@ -35,10 +34,6 @@ class Overlay:
     limbs: list = field(default_factory=list)    # the followed person's confident segments (ax, ay, bx, by)
 
 
-def _qcolor(rgb, alpha: int = 255) -> QColor:
-    return QColor(rgb[0], rgb[1], rgb[2], alpha)
-
-
 class VideoView(QWidget):
     person_clicked = Signal(int)   # track id of the person nearest to a click
     point_clicked = Signal(QPointF)   # image pixels; instead of person_clicked while picking keypoints
@@ -58,6 +53,7 @@ class VideoView(QWidget):
         self.placeholder = "Drop a video here, or use File > Open (Ctrl+O)."
         self._frame: np.ndarray | None = None
         self._image: QImage | None = None
+        self._size = (0, 0)   # the clip's width and height: overlay and mouse work in its pixels
         self._zoom = 1.0
         self._center: QPointF | None = None   # image point shown at the widget's centre
         self._press: QPointF | None = None
@@ -75,13 +71,16 @@ class VideoView(QWidget):
 
     # content
     def set_frame(self, index: int, frame: np.ndarray) -> None:
-        frame = np.ascontiguousarray(frame)
-        h, w = frame.shape[:2]
-        size_changed = self._frame is None or self._frame.shape[:2] != (h, w)
-        self._frame = frame  # QImage borrows this buffer; keep it alive
-        # a frame from the loader brings its picture ready to paint (converted off the GUI thread)
+        """An RGB frame, or a frame from the loader: its picture ready to paint (converted off the GUI
+        thread), maybe scaled down while playing, with the clip's size it stands for (`source_size`)."""
         image = getattr(frame, "image", None)
-        self._image = image if image is not None else QImage(frame.data, w, h, 3 * w, QImage.Format.Format_RGB888)
+        if image is None:
+            frame = np.ascontiguousarray(frame)
+            h, w = frame.shape[:2]
+            image = QImage(frame.data, w, h, 3 * w, QImage.Format.Format_RGB888)
+        size = tuple(getattr(frame, "source_size", None) or (frame.shape[1], frame.shape[0]))
+        size_changed = self._frame is None or self._size != size
+        self._frame, self._image, self._size = frame, image, size  # the QImage borrows the frame's buffer
         self.frame_index = index
         if size_changed:
             self.reset_view()
@@ -106,6 +105,15 @@ class VideoView(QWidget):
     def displayed_frame(self) -> np.ndarray | None:
         return self._frame
 
+    def picture_size(self) -> tuple[int, int] | None:
+        """The clip's picture as painted now, in device pixels (at most the clip's own size): while playing
+        the frames kept for the view are scaled to it."""
+        if self._image is None:
+            return None
+        iw, ih = self._size
+        scale = min(1.0, self._transform().m11() * self.devicePixelRatioF())
+        return max(1, round(iw * scale)), max(1, round(ih * scale))
+
     # geometry
     def reset_view(self) -> None:
         self._zoom = 1.0
@@ -116,7 +124,7 @@ class VideoView(QWidget):
         """Image pixels -> widget pixels."""
         if self._image is None:
             return QTransform()
-        iw, ih = self._image.width(), self._image.height()
+        iw, ih = self._size
         scale = min(self.width() / iw, self.height() / ih) * self._zoom
         center = self._center if self._center is not None else QPointF(iw / 2, ih / 2)
         t = QTransform()
@@ -132,7 +140,7 @@ class VideoView(QWidget):
         return self._transform().map(QPointF(x, y))
 
     def _clamp_center(self, c: QPointF) -> QPointF:
-        iw, ih = self._image.width(), self._image.height()
+        iw, ih = self._size
         return QPointF(min(max(c.x(), 0.0), iw), min(max(c.y(), 0.0), ih))
 
     # painting
@@ -153,106 +161,20 @@ class VideoView(QWidget):
         p.setTransform(t)
         if t.m11() < 1.0 and not self.fast_scaling:  # smooth when shrinking; enlarged pixels stay crisp
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        p.drawImage(QPointF(0, 0), self._image)
+        iw, ih = self._size
+        if (self._image.width(), self._image.height()) == (iw, ih):
+            p.drawImage(QPointF(0, 0), self._image)
+        else:  # a picture scaled for playing: drawn over the clip's own pixels
+            p.drawImage(QRectF(0, 0, iw, ih), self._image)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, not self.fast_scaling)
         people = [(tid, self._dragged_points(tid, kp)) for tid, kp in self.overlay.people]
         for track_id, kp in people:
-            self._draw_person(p, kp, track_id == self.overlay.followed or len(people) == 1)
+            paint.draw_person(p, self.overlay, kp, track_id == self.overlay.followed or len(people) == 1)
         p.resetTransform()
         marks.draw_manual(p, t, people, self.overlay.manual)
-        self._draw_texts(p, t)
-        self._draw_picked(p, t)
+        paint.draw_texts(p, t, self.overlay, self.font())
+        paint.draw_picked(p, t, self.overlay)
         self._draw_grab(p, t, people)
-
-    def _draw_picked(self, p: QPainter, t: QTransform) -> None:
-        if not self.overlay.picked:
-            return
-        ring = QPen(QColor(255, 230, 80), 3.0)
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        metrics = p.fontMetrics()
-        centres = [t.map(QPointF(x, y)) for x, y, _ in self.overlay.picked]
-        p.setPen(QPen(QColor(255, 230, 80, 200), 2.0, Qt.PenStyle.DashLine))
-        for a, b in zip(centres, centres[1:]):
-            p.drawLine(a, b)
-        for centre, (_, _, text) in zip(centres, self.overlay.picked):
-            p.setPen(ring)
-            p.drawEllipse(centre, 9.0, 9.0)
-            self._text_box(p, metrics, centre + QPointF(12, -10), text, QColor(255, 230, 80))
-
-    def _draw_person(self, p: QPainter, kp: np.ndarray, followed: bool) -> None:
-        """Lines and joints batched by colour: a handful of Qt calls per person, not one per edge."""
-        kset = self.overlay.keypoint_set
-        if kset is None:
-            return
-        thr = self.overlay.threshold
-        width = 3.0 if followed else 1.8
-        ok = np.isfinite(kp[:, 0]) & np.isfinite(kp[:, 1])
-        confident = ok & (np.nan_to_num(kp[:, 2]) >= thr)
-        sides = [kset.side(i) for i in range(len(kset.names))]
-        lines: dict[tuple[str, bool], list[QLineF]] = {}
-        for a, b in kset.edges:
-            if ok[a] and ok[b]:
-                side = sides[a] if sides[a] == sides[b] else "center"
-                sure = bool(confident[a] and confident[b])
-                lines.setdefault((side, sure), []).append(QLineF(kp[a, 0], kp[a, 1], kp[b, 0], kp[b, 1]))
-        outline = QPen(QColor(15, 15, 15, 200), width + 2.0)
-        outline.setCosmetic(True)
-        outline.setCapStyle(Qt.PenCapStyle.RoundCap)
-        p.setPen(outline)
-        for (side, sure), group in lines.items():
-            if sure:
-                p.drawLines(group)
-        for (side, sure), group in lines.items():
-            rgb = SIDE_COLOURS.get(side, CENTER_RGB)
-            pen = QPen(_qcolor(rgb if sure else faded(rgb), 255 if sure else 150), width)
-            pen.setCosmetic(True)
-            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-            p.setPen(pen)
-            p.drawLines(group)
-        radius = (4.0 if followed else 3.0) / max(p.transform().m11(), 1e-6)
-        joints: dict[tuple[str, bool], list[int]] = {}
-        for i in np.flatnonzero(ok):
-            joints.setdefault((sides[i], bool(confident[i])), []).append(int(i))
-        for (side, sure), group in joints.items():
-            rgb = SIDE_COLOURS.get(side, CENTER_RGB)
-            p.setPen(QPen(QColor(15, 15, 15, 220 if sure else 90), 0))
-            p.setBrush(_qcolor(rgb if sure else faded(rgb), 255 if sure else 110))
-            for i in group:
-                p.drawEllipse(QPointF(kp[i, 0], kp[i, 1]), radius, radius)
-
-    def _draw_texts(self, p: QPainter, t: QTransform) -> None:
-        font = QFont(self.font())
-        font.setPointSizeF(max(font.pointSizeF(), 9.0))
-        font.setBold(True)
-        p.setFont(font)
-        metrics = p.fontMetrics()
-        if self.overlay.show_ids:
-            for track_id, kp in self.overlay.people:
-                ok = np.isfinite(kp[:, 1])
-                if not ok.any():
-                    continue
-                top = int(np.nanargmin(np.where(ok, kp[:, 1], np.inf)))
-                pos = t.map(QPointF(kp[top, 0], kp[top, 1])) + QPointF(-10, -14)
-                self._text_box(p, metrics, pos, f"#{track_id}",
-                               QColor(255, 230, 80) if track_id == self.overlay.followed else QColor(235, 235, 235))
-        # placed on screen by the exported video's rule: beside the joint, off the limbs and each other
-        labels = self.overlay.labels
-        rects = [QRectF(metrics.boundingRect(text)).adjusted(-3, -1, 3, 1) for text, *_ in labels]
-        screen = [t.map(QPointF(x, y)) for _, x, y, _, _ in labels]
-        limbs = [(a.x(), a.y(), b.x(), b.y()) for ax, ay, bx, by in self.overlay.limbs
-                 for a, b in ((t.map(QPointF(ax, ay)), t.map(QPointF(bx, by))),)]
-        corners = place_label_boxes([(q.x(), q.y(), lab[4], r.width(), r.height())
-                                     for q, lab, r in zip(screen, labels, rects)], limbs)
-        for (text, _, _, side, _), r, (left, top) in zip(labels, rects, corners):
-            self._text_box(p, metrics, QPointF(left - r.left(), top - r.top()), text,
-                           _qcolor(SIDE_COLOURS.get(side, CENTER_RGB)))
-
-    @staticmethod
-    def _text_box(p: QPainter, metrics, pos: QPointF, text: str, colour: QColor) -> None:
-        rect = QRectF(metrics.boundingRect(text)).translated(pos).adjusted(-3, -1, 3, 1)
-        p.fillRect(rect, QColor(0, 0, 0, 170))
-        p.setPen(colour)
-        p.drawText(pos, text)
 
     # mouse
     def wheelEvent(self, event) -> None:
@@ -301,7 +223,7 @@ class VideoView(QWidget):
             return
         self.setCursor(Qt.CursorShape.ClosedHandCursor)
         scale = self._transform().m11()
-        iw, ih = self._image.width(), self._image.height()
+        iw, ih = self._size
         center = self._center if self._center is not None else QPointF(iw / 2, ih / 2)
         self._center = self._clamp_center(center - delta / scale)
         self._press = event.position()
@@ -328,7 +250,7 @@ class VideoView(QWidget):
         picked = self.person_at(point)
         if picked is not None:
             self.person_clicked.emit(picked)
-        elif self._image is not None and self._image.rect().contains(point.toPoint()):
+        elif self._image is not None and QRectF(0, 0, *self._size).contains(point):
             self.nobody_clicked.emit(point)
 
     def mouseDoubleClickEvent(self, event) -> None:

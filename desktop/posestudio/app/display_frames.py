@@ -1,0 +1,110 @@
+"""Frames ready to paint, and the cache the decoder and the analysis fill with them.
+
+A DisplayFrame is either the clip's frame at full size (RGB, what a paused view and a zoomed-in still need)
+or a copy scaled to the size the view paints it at while playing (`full` False): the frames the analysis
+decoded ahead of the playhead are kept that way, a third of the memory or less, so more of them fit. Both
+carry their QImage in the format the screen paints without converting (RGB32).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import cv2
+import numpy as np
+from PySide6.QtGui import QImage
+
+CACHE_BYTES = 384 * 1024 * 1024
+
+
+class DisplayFrame(np.ndarray):
+    """The picture's pixels with `image`, the same picture as a QImage in RGB32, and `source_size`, the
+    clip's (width, height) the picture stands for. Full frames are RGB (H, W, 3); scaled ones are the
+    QImage's own BGRA buffer (h, w, 4)."""
+
+    image: QImage | None = None
+    source_size: tuple[int, int] = (0, 0)
+    full: bool = True
+
+    @property
+    def total_bytes(self) -> int:
+        extra = self.image.sizeInBytes() if self.image is not None and self.full else 0
+        return self.nbytes + extra
+
+
+def display_frame(rgb: np.ndarray) -> DisplayFrame:
+    """The full-size frame: RGB kept (callers read pixels from it), its RGB32 picture converted here."""
+    rgb = np.ascontiguousarray(rgb)
+    h, w = rgb.shape[:2]
+    out = rgb.view(DisplayFrame)
+    out.image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).convertToFormat(QImage.Format.Format_RGB32)
+    out.source_size, out.full = (w, h), True
+    return out
+
+
+def scaled_frame(rgb: np.ndarray, size: tuple[int, int]) -> DisplayFrame:
+    """The frame scaled to `size` (width, height) for painting 1:1; full size when it would not shrink."""
+    h, w = rgb.shape[:2]
+    tw, th = int(size[0]), int(size[1])
+    if tw >= w or th >= h or tw < 1 or th < 1:
+        return display_frame(rgb)
+    # nearest pixel, as the playing view scales anyway (VideoView.fast_scaling); linear costs twice as much
+    small = cv2.resize(np.ascontiguousarray(rgb), (tw, th), interpolation=cv2.INTER_NEAREST)
+    bgra = cv2.cvtColor(small, cv2.COLOR_RGB2BGRA)   # QImage's RGB32 is 0xffRRGGBB: B, G, R, 255 in memory
+    out = bgra.view(DisplayFrame)
+    out.image = QImage(bgra.data, tw, th, 4 * tw, QImage.Format.Format_RGB32)  # borrows `out`'s buffer
+    out.source_size, out.full = (w, h), False
+    return out
+
+
+def _size(frame: np.ndarray) -> int:
+    return frame.total_bytes if isinstance(frame, DisplayFrame) else frame.nbytes
+
+
+class FrameCache:
+    """Frames bounded by their total size in bytes; shared by the GUI, the decoder and the analysis.
+    Frames before `keep_from` (the playhead, while playing) go first, then the least recently used: frames
+    put ahead of the playhead are the ones about to be shown."""
+
+    def __init__(self, max_bytes: int = CACHE_BYTES):
+        self.max_bytes = max_bytes
+        self.keep_from = 0
+        self._items: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, index: int) -> np.ndarray | None:
+        with self._lock:
+            frame = self._items.get(index)
+            if frame is not None:
+                self._items.move_to_end(index)
+            return frame
+
+    def peek(self, index: int) -> np.ndarray | None:
+        """The frame without counting it as used."""
+        with self._lock:
+            return self._items.get(index)
+
+    def __contains__(self, index: int) -> bool:
+        with self._lock:
+            return index in self._items
+
+    def put(self, index: int, frame: np.ndarray) -> None:
+        with self._lock:
+            old = self._items.pop(index, None)
+            if old is not None:
+                self._bytes -= _size(old)
+            self._items[index] = frame
+            self._bytes += _size(frame)
+            while self._bytes > self.max_bytes and len(self._items) > 1:
+                behind = next((i for i in self._items if i < self.keep_from), None)
+                dropped = self._items.pop(behind) if behind is not None else self._items.popitem(last=False)[1]
+                self._bytes -= _size(dropped)
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._items)

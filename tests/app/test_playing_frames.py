@@ -1,0 +1,100 @@
+"""While playing, the window shows the frame at the playhead: taken from the analysis's own decoding when it
+has passed there (scaled to the view), else decoded; paused, the exact full-size frame."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from posestudio.app.frame_loader import FrameLoader
+from posestudio.core.video.source import VideoSource
+
+DUMBBELL = "sports2d_demo5_dumbbell_lateral_raise.mp4"
+
+
+def _rgb(frame) -> np.ndarray:
+    """The picture of a shown frame as RGB (scaled frames are BGRA)."""
+    array = np.asarray(frame)
+    return cv2.cvtColor(array, cv2.COLOR_BGRA2RGB) if array.shape[2] == 4 else array
+
+
+def _difference(frame, full: np.ndarray) -> float:
+    """Mean absolute difference between a shown picture and a decoded frame scaled to its size."""
+    picture = _rgb(frame)
+    h, w = picture.shape[:2]
+    expected = full if full.shape[:2] == (h, w) else cv2.resize(full, (w, h), interpolation=cv2.INTER_NEAREST)
+    return float(np.abs(picture.astype(np.int16) - expected.astype(np.int16)).mean())
+
+
+def assert_is_frame(frame, index: int, source: VideoSource) -> None:
+    """The picture is the clip's frame `index` (scaled), and clearly not a frame a few before or after."""
+    own = _difference(frame, source.frame_at(index))
+    near = min(_difference(frame, source.frame_at(j)) for j in (index - 4, index + 4)
+               if 0 <= j < source.frame_count)
+    assert own < 1.0 and own < near, f"frame {index}: differs by {own:.2f} from it, {near:.2f} from a neighbour"
+
+
+def test_the_feed_keeps_only_frames_just_ahead_of_the_playhead_scaled(qtbot, videos_dir):
+    path = videos_dir / DUMBBELL
+    loader = FrameLoader(str(path))
+    try:
+        with qtbot.waitSignal(loader.opened, timeout=10000):
+            loader.start()
+        loader.close()  # the decoder stops: what lands in the cache here is the feed's
+        loader.set_playing(True, (640, 360))
+        loader.request(100)   # the playhead
+        loader.feed.stop = 110  # a small horizon, to see its end
+        with VideoSource(path) as source:
+            for index, _t, rgb in source.frames(95, 115):
+                loader.feed.offer(index, rgb)
+            assert loader.feed.taken == 10
+            assert all(i in loader.cache for i in range(100, 110))
+            assert not any(i in loader.cache for i in (95, 99, 110, 114))
+            loader.feed.offer(111, np.zeros((10, 10, 3), np.uint8))   # not this clip's size: ignored
+            assert 111 not in loader.cache
+            kept = loader.cache.get(105)
+            assert not kept.full and kept.shape == (360, 640, 4) and kept.source_size == (1280, 720)
+            assert_is_frame(kept, 105, source)
+        assert loader.request(105) is kept  # playing: shown at once
+        loader.set_playing(False)
+        assert loader.request(105) is None  # a still wants the full-size frame: decoded again
+    finally:
+        loader.close()
+
+
+@pytest.mark.slow
+def test_playing_while_analysing_shows_the_playheads_frame(window, open_clip, qtbot, videos_dir, require_model):
+    require_model("movenet-lightning")
+    window.panel.set_model("movenet-lightning")
+    window.settings.model_id = "movenet-lightning"
+    path = videos_dir / DUMBBELL
+    shown = []   # (frame index shown, transport's frame then, picture)
+    original = window.view.set_frame
+
+    def recording_set_frame(index, frame):
+        shown.append((index, window.playback.index, frame))
+        original(index, frame)
+
+    window.view.set_frame = recording_set_frame
+    open_clip(window, path)
+    qtbot.waitUntil(lambda: window.session.result is not None, timeout=60000)  # the analysis is under way
+    window.transport.set_speed(0.25)  # slower than the analysis even on a loaded machine: it runs ahead
+    before = len(shown)
+    window.playback.play()
+    qtbot.waitUntil(lambda: window.playback.index >= 40, timeout=60000)
+    window.playback.pause()
+    played = shown[before:]
+    assert played, "nothing was shown while playing"
+    assert all(index <= current for index, current, _ in played), "a frame after the playhead was shown"
+    fed = [(i, c, f) for i, c, f in played if not getattr(f, "full", True)]
+    assert fed, "no frame came from the analysis's decoding"
+    assert all(i == c for i, c, _ in fed)  # taken at once from what the analysis left: never late
+    with VideoSource(path) as source:
+        for index, _current, frame in fed[:: max(1, len(fed) // 6)] + played[:: max(1, len(played) // 6)]:
+            assert_is_frame(frame, index, source)
+        # paused: the transport's frame, exact and full size
+        stop = window.playback.index
+        qtbot.waitUntil(lambda: window.view.frame_index == stop
+                        and getattr(window.view.displayed_frame(), "full", True), timeout=10000)
+        assert np.array_equal(window.view.displayed_frame(), source.frame_at(stop))
