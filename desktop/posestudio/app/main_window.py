@@ -51,14 +51,15 @@ import posestudio.core.models.pose  # noqa: E402,F401
 import posestudio.core.models.pose.blazepose  # noqa: E402,F401
 import posestudio.core.models.pose.movenet  # noqa: E402,F401
 import posestudio.core.video.source  # noqa: E402,F401
+# Core loads scipy lazily (a command that does not need it starts faster). The window does: imported on a
+# worker after the window showed, extension initialisation held the GIL and the idle window stalled for
+# 200-800 ms on a loaded machine; here it costs start-up time before anything is on screen instead.
+import scipy.interpolate  # noqa: E402,F401
+import scipy.optimize  # noqa: E402,F401
+import scipy.signal  # noqa: E402,F401
+import pyqtgraph.exporters  # noqa: E402,F401  (the export dialog's plot image; 80 ms on first use)
 
 log = logging.getLogger(__name__)
-
-
-def _import_lazy_modules() -> None:
-    import scipy.interpolate  # noqa: F401
-    import scipy.optimize  # noqa: F401
-    import scipy.signal  # noqa: F401
 
 
 def _save_to_cache(result) -> None:
@@ -92,7 +93,6 @@ class MainWindow(QMainWindow):
         self._connect()
         self.transport.set_speed(self.settings.speed)
         self._restore_layout()
-        QTimer.singleShot(0, self._warm_up_imports)
 
     # ----- construction -----
     def _build_layout(self) -> None:
@@ -346,12 +346,6 @@ class MainWindow(QMainWindow):
             self.opener.open_paths(paths)
 
     # ----- threads and shutdown -----
-    def _warm_up_imports(self) -> None:
-        """Core loads scipy lazily (start-up time). Its first import inside an angle or analysis job stalls
-        the GUI for several hundred ms (extension initialisation holds the GIL), so do it in the background
-        while the window waits for a file."""
-        self.workers.call_once(_import_lazy_modules, "warm-up-imports")
-
     def shutdown(self, timeout_ms: int = 5000) -> None:
         """Stop playing, analysing and decoding; wait for every worker (a pending save completes)."""
         self.playback.pause()
