@@ -19,9 +19,11 @@ MIN_REPS_FOR_RATE = 3       # a rate from fewer peaks rests on a single interval
 # in this app's conventions: flexion or elevation from 0). With BlazePose full the dumbbell elbows rise
 # 20-31 degrees, smoothly and twice per raise: the lifter keeps one slight bend, and the picture shows it
 # larger or smaller as the arm turns (hands in front of the thighs, arm out to the side); no peak-shape or
-# rhythm rule can tell that from a repetition, the size of the movement can.
+# rhythm rule can tell that from a repetition, the size of the movement can. (The walking woman's hips give
+# two 20-33 degree peaks a stride, flexion and the extension this unsigned angle folds up: '-' too; her knee
+# swings, 60-70 degrees, still count.)
 JOINT_RANGE_DEG = {"elbow": 150.0, "knee": 140.0, "hip": 120.0, "shoulder": 180.0, "ankle": 70.0}
-MIN_RANGE_SHARE = 0.25
+MIN_RANGE_SHARE = 0.25      # repetition_doubt's sentence says "a quarter"
 MIN_STEPS = 3               # fewer knee peaks cannot show a walking rhythm
 
 
