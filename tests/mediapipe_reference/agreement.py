@@ -85,9 +85,11 @@ def ours(video: Path, model_id: str, frames: int | None = None, threads: int | N
     landmarks, hashes = [], []
     t0 = time.perf_counter()
     with VideoSource(video) as src:
-        for i, _t, rgb in src.frames(0, frames):
-            hashes.append(hashlib.sha1(np.ascontiguousarray(rgb).tobytes()).hexdigest())
-            people = est.estimate(rgb)
+        # the frames the analysis gives the model (crops from the decoder's YUV); their RGB, made after the
+        # model has looked (a frame with RGB made would be cropped from it), proves MediaPipe saw the same
+        for i, _t, frame in src.frames(0, frames, lazy=True):
+            people = est.estimate(frame)
+            hashes.append(hashlib.sha1(np.ascontiguousarray(frame.rgb).tobytes()).hexdigest())
             landmarks.append(people[0].keypoints[:, :2] if people else np.full((33, 2), np.nan))
     return {"landmarks": np.array(landmarks, dtype=np.float64).reshape(-1, 33, 2), "frame_sha1": np.array(hashes),
             "detector_calls": est.detector.calls, "seconds": time.perf_counter() - t0}
