@@ -40,6 +40,10 @@ class ClipInfo:
     note: str | None
 
 
+def _rgb(frame) -> np.ndarray:
+    return frame if isinstance(frame, np.ndarray) else frame.rgb
+
+
 class _Decoder(QObject):
     """The decode loop (run on a service thread): owns the VideoSource, answers the newest request."""
 
@@ -106,10 +110,20 @@ class _Decoder(QObject):
                 return i
         return None
 
+    @staticmethod
+    def _sequence(source, index: int):
+        """Frames from `index` on; lazily converted to RGB where the source can (core.video's Frames)."""
+        try:
+            return source.frames(index, lazy=True)
+        except TypeError:
+            return source.frames(index)
+
     def _decode(self, source, index: int) -> np.ndarray:
-        """Frame `index`, continuing the sequential reader when it is close ahead instead of seeking."""
+        """Frame `index`, continuing the sequential reader when it is close ahead instead of seeking. Frames
+        read on the way are kept only if they are not behind the latest request: when playback skips ahead
+        of the decoder, converting the frames it skipped for nobody cost as much as decoding them."""
         if self._iter is None or not (self._iter_next <= index <= self._iter_next + SEQUENTIAL_REACH):
-            self._iter = source.frames(index)
+            self._iter = self._sequence(source, index)
             self._iter_next = index
         while True:
             try:
@@ -119,12 +133,12 @@ class _Decoder(QObject):
                 return self._make(source.frame_at(index))
             self._iter_next = i + 1
             if i == index:
-                return self._make(frame)
+                return self._make(_rgb(frame))
             if i > index:  # should not happen with an exact reader; fall back to the exact call
                 self._iter = None
                 return self._make(source.frame_at(index))
-            if not self.usable(self._cache.peek(i)):
-                self._cache.put(i, self._make(frame))
+            if i > self._anchor and not self.usable(self._cache.peek(i)):
+                self._cache.put(i, self._make(_rgb(frame)))
 
     def run(self) -> None:
         from posestudio.core.video.source import VideoSource
