@@ -58,7 +58,7 @@ class Reader:
         """Position before `seek_pts` (a keyframe's pts), or at the very start when None."""
         if seek_pts is None or self._container is None:
             self._open()  # reopening is the one way to the start that works on every demuxer
-        else:
+        if seek_pts is not None:  # a new reader seeks too: decoding from the start is minutes on a long clip
             self._container.seek(int(seek_pts), stream=self._stream, backward=True, any_frame=False)
         self._frames = decode_frames(self._container, self._stream, self.errors)
         self._pending = None
