@@ -15,8 +15,11 @@ def loop_clip(video: Path, minutes: float, folder: Path) -> Path:
         stream = src.streams.video[0]
         packets = [p for p in src.demux(stream) if p.dts is not None]
     tb = stream.time_base
-    first = min(p.pts for p in packets)
-    period = max(p.pts for p in packets) - first + (packets[1].pts - packets[0].pts if len(packets) > 1 else 1)
+    pts = sorted(p.pts for p in packets)
+    # one frame's duration after the last frame (packets come in decode order: B-frames make the first
+    # two packets' difference several frames long, a gap at every repeat)
+    step = min((b - a for a, b in zip(pts, pts[1:]) if b > a), default=1)
+    period = pts[-1] - pts[0] + step
     repeats = max(1, int(round(minutes * 60.0 / float(period * tb) + 0.4999)))
     with av.open(str(video)) as src, av.open(str(out_path), "w") as dst:
         stream = src.streams.video[0]
