@@ -34,6 +34,8 @@ MIN_PERSON_PX = 100       # the smallest person looked for by default
 MIN_DETECTED_PX = 70      # street clip: 100 px men are found in most frames where they span 70 px of the
                           # detector's input, in some at 58 px, in none at 39 (tiles as tall as the frame)
 MAX_SCAN_TILES = 16       # the default adds smaller tiles only while a scan stays within this many detector runs
+SMALL_SPAN = 0.9 * MIN_PERSON_PX  # keypoints (nose to heels) span about 0.9 of a person's height: under this,
+                                  # a person holds a place only until someone bigger turns up
 
 
 def _starts(length: float, side: float) -> list[float]:
@@ -86,11 +88,22 @@ def same_person(a: LandmarkResult, b: LandmarkResult) -> bool:
     return float(np.linalg.norm(a.points[:33] - b.points[:33], axis=1).mean()) < SAME_PERSON_DIST * size
 
 
-class _Track:
-    __slots__ = ("roi", "filter", "age")
+def _span(result: LandmarkResult) -> float:
+    box = result.person().box
+    return float(max(box[2] - box[0], box[3] - box[1]))
 
-    def __init__(self, roi: Roi):
-        self.roi, self.filter, self.age = roi, PointsFilter(**AUX_FILTER), 0
+
+def _small_index(kept: list) -> int | None:
+    """The smallest person followed whose keypoints span under SMALL_SPAN (never one the user chose)."""
+    small = [(_span(r), i) for i, (t, r) in enumerate(kept) if not t.chosen and _span(r) < SMALL_SPAN]
+    return min(small)[1] if small else None
+
+
+class _Track:
+    __slots__ = ("roi", "filter", "age", "chosen")
+
+    def __init__(self, roi: Roi, chosen: bool = False):
+        self.roi, self.filter, self.age, self.chosen = roi, PointsFilter(**AUX_FILTER), 0, chosen
 
 
 class BlazePoseMulti(PoseEstimator):
@@ -148,7 +161,9 @@ class BlazePoseMulti(PoseEstimator):
             self._try_new(rgb, roi, kept, front=True)
         self._seeds = []
         self._since_scan += 1
-        if len(kept) < self.max_people and (lost or not self._tracks or self._since_scan >= self.scan_every):
+        # with every place taken, scans go on while someone under 100 px holds one: a bigger newcomer takes it
+        room = len(kept) < self.max_people or _small_index(kept) is not None
+        if room and (lost or not self._tracks or self._since_scan >= self.scan_every):
             self._scan(rgb, kept)
         kept = kept[: self.max_people]
         self._tracks = []
@@ -171,14 +186,19 @@ class BlazePoseMulti(PoseEstimator):
             found += self.detector.detect(rgb, tile)
         found.sort(key=lambda d: -d.score)
         for det in found:
-            if len(kept) >= self.max_people:
+            full = len(kept) >= self.max_people
+            if full and _small_index(kept) is None:
                 break
             roi = roi_from_alignment_points(det.keypoints[0], det.keypoints[1], ROI_SCALE)
-            self._try_new(rgb, roi, kept)
+            self._try_new(rgb, roi, kept, replace_small=full)
 
-    def _try_new(self, rgb: np.ndarray, roi: Roi, kept: list, front: bool = False) -> bool:
-        """Start a track at `roi` unless it is someone already followed or nobody is there."""
+    def _try_new(self, rgb: np.ndarray, roi: Roi, kept: list, front: bool = False,
+                 replace_small: bool = False) -> bool:
+        """Start a track at `roi` unless it is someone already followed or nobody is there; with
+        `replace_small`, only for someone of 100 px or more, in the place of the smallest under it."""
         box = roi_box(roi)
+        if replace_small and box[2] - box[0] < 0.8 * MIN_PERSON_PX:
+            return False  # the detector's region (about the body's height) says small: spare the landmark run
         for _, r in kept:
             if _coverage(r.person().box, box) > NEW_REGION_OVERLAP and not front:
                 return False  # cheap test first: the region already holds a followed person
@@ -188,8 +208,13 @@ class BlazePoseMulti(PoseEstimator):
         twins = [i for i, (_, r) in enumerate(kept) if same_person(result, r)]
         if twins and not front:
             return False
+        if replace_small:
+            small = _small_index(kept)
+            if small is None or _span(result) < SMALL_SPAN:
+                return False
+            del kept[small]
         for i in reversed(twins):  # a chosen person replaces whoever tracking had put there
             del kept[i]
-        entry = (_Track(roi), result)
+        entry = (_Track(roi, chosen=front), result)
         kept.insert(0, entry) if front else kept.append(entry)
         return True
