@@ -1,6 +1,6 @@
 """The timeline's rows: one per joint, left and right overlaid in the video's colours, rows that hide and come
-back in their place, a read-out under the mouse that says what the curves say, and curves that grow by
-redrawing their last piece only."""
+back in their place, a read-out under the mouse that says what the curves say, and curves that grow from
+the new samples only and draw what is in view."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
 from posestudio.app.timeline import Timeline
-from posestudio.app.timeline.rows import CHUNK
 from posestudio.core.render import LEFT_RGB, RIGHT_RGB
 
 RUNNING = "sports2d_demo3_running_side.mp4"
@@ -67,10 +66,12 @@ def test_rows_per_joint_hide_keep_order_and_read_out(make_window, analyse_with, 
     assert "Left knee" in timeline.readout.text()
 
 
-def test_growing_curves_redraw_their_last_piece_only(qtbot):
+def test_growing_curves_work_on_the_new_samples_and_draw_what_is_in_view(qtbot):
     timeline = Timeline()
     qtbot.addWidget(timeline)
-    frames = 3 * CHUNK + 100
+    timeline.resize(900, 400)
+    timeline.show()
+    frames = 20_000
     t = np.arange(frames) / 30.0
     values = {"left_knee": np.full(frames, np.nan), "right_knee": np.full(frames, np.nan)}
     timeline.set_duration(float(t[-1]))
@@ -81,22 +82,32 @@ def test_growing_curves_redraw_their_last_piece_only(qtbot):
             v[:upto] = np.where(np.isnan(v[:upto]), 90 + 30 * np.sin(t[:upto]), v[:upto])
         timeline.set_curves(t, values, growing=True, upto=upto)
 
-    grow(CHUNK + 50)
+    grow(5000)
     curve = timeline.curves["left_knee"]
-    assert len(curve.pieces) == 2
-    for piece in curve.pieces:
-        piece.setData = (lambda original, p=piece: (lambda *a, **k: (calls.append(p), original(*a, **k))))(piece.setData)
-    grow(CHUNK + 80)  # 30 new samples inside the second piece: only it is handed over again
-    assert calls == [curve.pieces[1]]
-    calls.clear()
-    grow(2 * CHUNK + 10)  # into a third piece: the second is completed, the third made
-    assert len(curve.pieces) == 3 and calls == [curve.pieces[1]]
+    pyramid = curve.pyramid
+    pyramid.update = (lambda original: (lambda *a: (calls.append(a), original(*a))))(pyramid.update)
+    grow(5030)  # 30 new samples: only they are worked on, in the same pyramid
+    assert calls == [(5030, 5000)] and curve.pyramid is pyramid
     xs, ys = curve.getOriginalDataset()
-    assert len(xs) == 2 * CHUNK + 10
-    # the pieces together draw every sample once, sharing one at each join
-    drawn = np.concatenate([p.getOriginalDataset()[1][:-1] for p in curve.pieces[:-1]]
-                           + [curve.pieces[-1].getOriginalDataset()[1]])
-    np.testing.assert_array_equal(drawn, ys)
+    assert len(xs) == 5030
+    row = timeline.rows["knee"]
+    qtbot.waitUntil(lambda: row.vb.width() > 300, timeout=20000)
+    row.plot.setXRange(0.0, float(t[-1]), padding=0)   # the whole clip: a few points per pixel column
+    drawn_x, drawn_y = curve.item.getData()
+    assert 0 < len(drawn_x) <= 2 * row.vb.width() + 4
+    assert np.nanmax(drawn_y) == np.nanmax(ys) and np.nanmin(drawn_y) == np.nanmin(ys)
+    assert drawn_x[-1] <= t[5029]   # nothing drawn where no frame is analysed yet
+    row.plot.setXRange(10.0, 20.0, padding=0)   # ten seconds: the samples themselves
+    drawn_x, drawn_y = curve.item.getData()
+    first = int(np.searchsorted(t, drawn_x[0]))
+    np.testing.assert_array_equal(drawn_y, ys[first:first + len(drawn_y)])
+    # zoomed in on an earlier part while frames arrive: nothing in view changes, nothing is drawn again
+    drawn = []
+    curve.item.setData = (lambda original: (lambda *a, **k: (drawn.append(a), original(*a, **k))))(curve.item.setData)
+    grow(5100)
+    assert drawn == [] and curve.count == 5100
+    row.plot.setXRange(0.0, float(t[-1]), padding=0)
+    assert drawn and curve.item.getData()[0][-1] > t[5030]   # in view again: the new samples are drawn
     # a custom angle of the body's centre gets the custom row, the trunk's angles the trunk row, after the joints
     timeline.set_curves(t, {**values, "trunk_lean": np.zeros(frames), "my_twist": np.ones(frames)})
     qtbot.waitUntil(lambda: timeline._pending is None, timeout=5000)

@@ -18,12 +18,23 @@ from posestudio.app.session import ClipSession
 from posestudio.app.settings_panel import Choices, SettingsPanel
 from posestudio.app.status import StatusLine
 from posestudio.app.timeline import Timeline
+from posestudio.app.timeline.decimate import MinMaxPyramid
 from posestudio.app.workers import Workers
 from posestudio.core.kinematics.sudden import describe
 
 CURVE_REDRAW_S = 1.0
 FULL_EVERY_S = 5.0    # while analysing, the whole-clip computation at most this often...
 FULL_SHARE = 0.1      # ...and at most this share of the time (on a long clip it takes longer)
+
+
+def compute_drawn(request: AngleRequest, upto: int | None):
+    """(AngleData, name -> MinMaxPyramid): the angles, and what the timeline draws of each curve, both made off
+    the GUI thread (the pyramid costs a few ms a curve on an hour-long clip). upto: the frames analysed when
+    asked (the samples after it are filled in on the GUI thread as frames arrive), None: all of them."""
+    data = compute(request)
+    ts = data.timestamps
+    pyramids = {} if ts is None else {name: MinMaxPyramid(ts, v, upto) for name, v in data.values.items()}
+    return data, pyramids
 
 
 def half_frame(timestamps) -> float:
@@ -37,11 +48,13 @@ class AngleCurves(QObject):
         super().__init__(session)
         self.session, self.panel, self.timeline, self.custom, self.status = session, panel, timeline, custom, status
         self.choices: Choices = panel.choices()
-        self.runner = workers.latest(compute, "Computing angles")
+        self.runner = workers.latest(compute_drawn, "Computing angles")
         self.runner.ready.connect(self._on_angles)
         self.runner.failed.connect(lambda text: status.error(f"The angles could not be computed ({text})."))
         self._drawn_at = 0.0
         self.growth: GrowingAngles | None = None
+        self.pyramids: dict = {}           # name -> MinMaxPyramid of the angles shown (the timeline checks)
+        self._marked = None                # the AngleData whose rings and bands are shown
         self._upto = 0                     # frames of the session's result analysed so far (while analysing)
         self._asked = (0.0, 0)             # (monotonic time, frames analysed) of the last full request
         self._full_at, self._full_cost = 0.0, 0.0
@@ -68,6 +81,7 @@ class AngleCurves(QObject):
         self._redraw.stop()
         self._full_timer.stop()
         self.growth = None
+        self.pyramids, self._marked = {}, None
         self.timeline.clear_curves()
 
     def request(self) -> None:
@@ -84,7 +98,7 @@ class AngleCurves(QObject):
             smooth=c.smoothing and not s.analysing,  # smoothing needs the whole curve: once it is there
             timestamps=s.clip.timestamps if s.clip is not None else None, custom=tuple(self.custom.angles),
             base=None if s.analysing else s.angle_data,  # after an edit: smoothed again only where it changed
-        ))
+        ), self._upto if s.analysing else None)
 
     @property
     def pending(self) -> bool:
@@ -101,7 +115,8 @@ class AngleCurves(QObject):
             wait = max(FULL_EVERY_S, self._full_cost / FULL_SHARE) - since
             self._full_timer.start(int(max(wait, 0.0) * 1000))
 
-    def _on_angles(self, data) -> None:
+    def _on_angles(self, found) -> None:
+        data, self.pyramids = found
         now = time.monotonic()
         self._full_at, self._full_cost = now, now - self._asked[0]
         s = self.session
@@ -129,11 +144,15 @@ class AngleCurves(QObject):
         self._drawn_at = time.monotonic()
         growing = self.session.analysing
         upto = self.growth.upto if growing and self.growth is not None else None
-        self.timeline.set_curves(data.timestamps, data.values, growing=growing, upto=upto)
+        self.timeline.set_curves(data.timestamps, data.values, growing=growing, upto=upto, pyramids=self.pyramids)
         self._show_marks(data)
 
     def _show_marks(self, data) -> None:
-        """Rings where the shown curves change suddenly, grey bands where the user left parts out."""
+        """Rings where the shown curves change suddenly, grey bands where the user left parts out; worked out
+        once for each set of angles (not at each redraw while analysing: an hour can have thousands)."""
+        if data is self._marked:
+            return
+        self._marked = data
         marks = []
         for change in data.sudden:
             name, y = next(((n, float(data.values[n][change.frame])) for n in change.names

@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGraphicsItem
 
+from posestudio.app.timeline.decimate import MinMaxPyramid
 from posestudio.core.models.skeleton import side_of
 from posestudio.core.render import CENTER_RGB, LEFT_RGB, RIGHT_RGB
 
@@ -16,7 +17,7 @@ ROW_ORDER = ("knee", "hip", "ankle", "elbow", "shoulder", "trunk", "thigh", "sha
              "forearm")
 CUSTOM_ROW = "custom"
 CENTRE_COLOURS = (CENTER_RGB, (120, 220, 90), (230, 90, 200), (250, 220, 60))
-CHUNK = 4096          # samples per drawn piece: adding frames redraws the last piece only
+MIN_COLUMNS = 200     # pixel columns a curve is drawn for before its plot has a width
 ROW_MIN_HEIGHT = 64   # pixels: below this a row's curves cannot be read
 
 
@@ -57,7 +58,7 @@ class ViewBox(pg.ViewBox):
     """Shift+drag selects a time range instead of panning."""
 
     def __init__(self, on_shift_drag):
-        super().__init__()
+        super().__init__(enableMenu=False)   # the plots have no context menu: not built (a few ms a row)
         self._on_shift_drag = on_shift_drag
 
     def mouseDragEvent(self, ev, axis=None):
@@ -71,33 +72,65 @@ class ViewBox(pg.ViewBox):
 
 
 class Curve:
-    """One angle's curve, drawn in pieces of CHUNK samples so that frames added at the end redraw only the
-    last piece; each piece downsamples and clips to the view (pyqtgraph) on its own."""
+    """One angle's curve, drawn for the time in view at most about two points per pixel column (decimate.py),
+    again when the view moves or samples arrive: the cost follows the plot's width, not the clip's length.
+    Zoomed out, where a column holds several samples, each column's min and max are joined by a 1-pixel line:
+    Qt draws wider lines two to three times slower, and the joins fill the band between the mins and maxes anyway."""
 
     def __init__(self, plot: pg.PlotItem, colour, dashed: bool):
         style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
         self.plot, self.pen = plot, pg.mkPen(colour, width=2, style=style)
+        self.thin_pen = pg.mkPen(colour, width=1, style=style)
         self.colour = colour
-        self.pieces: list[pg.PlotDataItem] = []
+        self.item = pg.PlotCurveItem(pen=self.pen, connect="finite")
+        # the cursor's repaint crosses every curve each frame: drawn from a pixmap until it changes
+        self.item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        plot.addItem(self.item, ignoreBounds=True)   # the rows set their ranges themselves
+        self.pyramid: MinMaxPyramid | None = None
         self.t = self.y = np.zeros(0)
         self.count = 0
 
-    def set_data(self, t: np.ndarray, y: np.ndarray, count: int, changed_from: int = 0) -> None:
-        """Show samples [0, count); only pieces from `changed_from` on are handed to pyqtgraph again."""
+    def set_data(self, t: np.ndarray, y: np.ndarray, count: int, changed_from: int = 0,
+                 pyramid: MinMaxPyramid | None = None) -> None:
+        """Show samples [0, count); when the arrays are those shown, only samples from `changed_from` on are
+        new (the analysis fills them in place). `pyramid`: these arrays' pyramid, made off the GUI thread and
+        right for the samples below its count (more may have been filled in since)."""
+        p = self.pyramid
+        if pyramid is not None and pyramid.t is t and pyramid.y is y:
+            changed = min(pyramid.count, count) if pyramid is p else 0
+            self.pyramid = pyramid
+            pyramid.update(count, min(pyramid.count, count))
+        elif p is None or p.t is not t or p.y is not y or changed_from == 0:
+            self.pyramid, changed = MinMaxPyramid(t, y, count), 0
+        else:
+            changed = changed_from
+            p.update(count, changed_from)
+        grew = changed and count >= self.count
         self.t, self.y, self.count = t, y, count
-        needed = (count + CHUNK - 1) // CHUNK
-        while len(self.pieces) > needed:
-            self.plot.removeItem(self.pieces.pop())
-        first = min(max(changed_from - 1, 0) // CHUNK, len(self.pieces))  # the piece ending there too
-        for k in range(first, needed):
-            a, b = k * CHUNK, min((k + 1) * CHUNK + 1, count)  # one shared sample joins the pieces
-            if k >= len(self.pieces):
-                item = pg.PlotDataItem(pen=self.pen, connect="finite")
-                # the cursor's repaint crosses every curve each frame: drawn from a pixmap until it changes
-                item.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-                self.plot.addItem(item)
-                self.pieces.append(item)
-            self.pieces[k].setData(t[a:b], y[a:b], connect="finite")
+        if grew and (changed >= count or t[changed - 1] > self._view_end()):
+            return   # no new sample in view (zoomed in on an earlier part while analysing)
+        self.redraw()
+
+    def _view_end(self) -> float:
+        """The view's right edge and a margin: one block of samples drawn there may reach past it."""
+        (x0, x1), _ = self.plot.getViewBox().viewRange()
+        return x1 + 0.05 * (x1 - x0)
+
+    def redraw(self) -> None:
+        if self.pyramid is None:
+            return
+        vb = self.plot.getViewBox()
+        (x0, x1), _ = vb.viewRange()
+        x, low, high = self.pyramid.view(x0, x1, max(int(vb.width()), MIN_COLUMNS))
+        if high is None:
+            self.item.setData(x, low, pen=self.pen, connect="finite")
+            return
+        y = np.empty(2 * len(x))
+        y[0::2], y[1::2] = low, high
+        self.item.setData(np.repeat(x, 2), y, pen=self.thin_pen, connect="finite")
+
+    def bounds(self) -> tuple[float, float]:
+        return self.pyramid.bounds() if self.pyramid is not None else (float("nan"), float("nan"))
 
     def getOriginalDataset(self):
         return self.t[:self.count], self.y[:self.count]
@@ -106,9 +139,7 @@ class Curve:
         return float(self.y[index]) if 0 <= index < self.count else float("nan")
 
     def remove(self) -> None:
-        for item in self.pieces:
-            self.plot.removeItem(item)
-        self.pieces = []
+        self.plot.removeItem(self.item)
 
 
 class JointRow:
@@ -120,8 +151,6 @@ class JointRow:
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.showGrid(x=True, y=True, alpha=0.15)
-        self.plot.setDownsampling(auto=True, mode="peak")
-        self.plot.setClipToView(True)
         self.plot.getAxis("left").setWidth(40)
         for name in ("left", "bottom"):
             self.plot.getAxis(name).enableAutoSIPrefix(False)  # seconds and degrees, never "x0.001"
@@ -143,6 +172,11 @@ class JointRow:
         self.spans: list[pg.LinearRegionItem] = []
         self.curves: dict[tuple[str, str], Curve] = {}
         self._y = (np.inf, -np.inf)   # value range seen while growing
+        self._label_text = ""
+        self._marks: list[tuple] = []
+        # each curve draws what is in view: again when the view moves or resizes
+        self.vb.sigXRangeChanged.connect(lambda *_: self.redraw())
+        self.vb.sigResized.connect(lambda *_: self.redraw())
 
     @property
     def vb(self) -> pg.ViewBox:
@@ -158,8 +192,9 @@ class JointRow:
         return CENTRE_COLOURS[centre.index(name) % len(CENTRE_COLOURS)] if name in centre else CENTER_RGB
 
     def set_curves(self, clip_key: str, t: np.ndarray, values: dict[str, np.ndarray], count: int,
-                   changed_from: int, dashed: bool) -> None:
-        """This clip's curves in this row are exactly `values` (samples [0, count))."""
+                   changed_from: int, dashed: bool, pyramids: dict | None = None) -> None:
+        """This clip's curves in this row are exactly `values` (samples [0, count)); `pyramids`: name ->
+        MinMaxPyramid of those made off the GUI thread."""
         for key in [k for k in self.curves if k[0] == clip_key and k[1] not in values]:
             self.curves.pop(key).remove()
         names = sorted(values, key=lambda n: (side(n) != "left", side(n) != "right", n))
@@ -169,7 +204,7 @@ class JointRow:
             if curve is None:
                 curve = self.curves[(clip_key, name)] = Curve(self.plot, self.colour_for(name, names), dashed)
                 start = 0
-            curve.set_data(t, values[name], count, start)
+            curve.set_data(t, values[name], count, start, (pyramids or {}).get(name))
         self._update_label()
 
     def _update_label(self) -> None:
@@ -180,7 +215,10 @@ class JointRow:
             s = side(name)
             short = {"left": "L", "right": "R"}.get(s) or family(name).replace("_", " ")
             parts.append(f"<span style='color:#{colour[0]:02x}{colour[1]:02x}{colour[2]:02x}'>{short}</span>")
-        self.label.setText(f"<b>{row_title(self.key)}</b> (°)<br>{' '.join(parts)}", size="8pt")
+        text = f"<b>{row_title(self.key)}</b> (°)<br>{' '.join(parts)}"
+        if text != self._label_text:   # laying out rich text costs ms; the curves are set every second
+            self._label_text = text
+            self.label.setText(text, size="8pt")
 
     def widen_y(self, values: dict[str, np.ndarray], start: int, stop: int) -> None:
         """While growing: the y range only widens, in 30 degree steps, from the new samples only (re-ranging
@@ -199,22 +237,33 @@ class JointRow:
             self.plot.setYRange(30.0 * np.floor(lo / 30.0) - 5.0, 30.0 * np.ceil(hi / 30.0) + 5.0, padding=0)
 
     def fit_y(self) -> None:
-        """The y range of every curve in the row, computed once here: pyqtgraph's auto-range instead looks
-        through every sample of every curve at each repaint while it is on (most of a repaint's cost on a
-        long clip)."""
+        """The y range of every curve in the row, from the top of each curve's pyramid (no scan of the
+        samples): pyqtgraph's auto-range would look through every sample at each repaint while it is on."""
         lo, hi = np.inf, -np.inf
         for curve in self.curves.values():
-            y = curve.y[:curve.count]
-            if y.size and np.isfinite(y).any():
-                lo, hi = min(lo, float(np.nanmin(y))), max(hi, float(np.nanmax(y)))
+            c_lo, c_hi = curve.bounds()
+            if np.isfinite(c_lo):
+                lo, hi = min(lo, c_lo), max(hi, c_hi)
         self._y = (lo, hi)
         if lo <= hi:
             pad = max(2.0, 0.05 * (hi - lo))
             self.plot.setYRange(lo - pad, hi + pad, padding=0)
 
+    def redraw(self) -> None:
+        for curve in self.curves.values():
+            curve.redraw()
+
     def set_marks(self, marks: list[tuple]) -> None:
-        """Rings at (seconds, degrees, tooltip, ...)."""
-        self.marks.setData([m[0] for m in marks], [m[1] for m in marks], data=[m[2] for m in marks])
+        """Rings at (seconds, degrees, tooltip, ...). While analysing the same ones come again with new ones
+        after them: only those are added (a ring costs about 10 µs; an hour can have thousands)."""
+        old, self._marks = self._marks, list(marks)
+        if self._marks == old:
+            return
+        if old and self._marks[:len(old)] == old:
+            new = self._marks[len(old):]
+            self.marks.addPoints([m[0] for m in new], [m[1] for m in new], data=[m[2] for m in new])
+        else:
+            self.marks.setData([m[0] for m in marks], [m[1] for m in marks], data=[m[2] for m in marks])
 
     def set_spans(self, spans: list[tuple[float, float, str]]) -> None:
         """Grey bands over (t0, t1, tooltip): what the user left out."""

@@ -10,12 +10,14 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
 from posestudio.app.timeline.hover import frame_at, readout
+from posestudio.app.timeline.range_select import RangeSelection
 from posestudio.app.timeline.rows import ROW_MIN_HEIGHT, JointRow, row_key, row_sort_key, row_title, side
 from posestudio.core.kinematics import DEFAULT_ANGLES
 from posestudio.core.render import LEFT_RGB, RIGHT_RGB
 
 MAIN = "main"   # the open clip's curves; compare mode adds another clip key, drawn dashed
 _BUILTIN = frozenset(a.name for a in DEFAULT_ANGLES)
+NEXT_ROW_MS = 5   # rows are made one per event-loop turn (each takes 10-25 ms), this far apart
 
 
 class _RowsView(pg.GraphicsLayoutWidget):
@@ -28,7 +30,7 @@ def _hex(rgb) -> str:
     return "#%02x%02x%02x" % tuple(rgb)
 
 
-class Timeline(QWidget):
+class Timeline(RangeSelection, QWidget):
     seek_requested = Signal(float)   # seconds
     range_changed = Signal(object)   # (t0, t1) seconds of the selected range, or None for the whole clip
     context_requested = Signal(float, object)  # right click: seconds, global screen position (QPoint)
@@ -44,6 +46,7 @@ class Timeline(QWidget):
         self.hidden: set[str] = set()
         self.cursor = pg.InfiniteLine(pos=0.0, angle=90)   # the cursor's time; each row draws its own line
         self.marks_shown: list[tuple] = []     # (seconds, degrees, text, angle name) of the sudden changes
+        self._marks_by_row: dict[str | None, list[tuple]] = {}
         self._range: tuple[float, float] | None = None
         self._spans: list[tuple[float, float, str]] = []
         self._t = np.zeros(0)
@@ -175,13 +178,15 @@ class Timeline(QWidget):
             self.view.ci.removeItem(item)
 
     def set_curves(self, timestamps: np.ndarray, values: dict[str, np.ndarray], growing: bool = False,
-                   upto: int | None = None) -> None:
+                   upto: int | None = None, pyramids: dict | None = None) -> None:
         """The open clip's curves, exactly these; NaN samples break the line. upto: only samples before it
-        (the frames analysed so far). growing: the analysis is adding samples, to the same arrays."""
-        self.set_clip_curves(MAIN, timestamps, values, growing=growing, upto=upto)
+        (the frames analysed so far). growing: the analysis is adding samples, to the same arrays. pyramids:
+        name -> decimate.MinMaxPyramid of these arrays made off the GUI thread (else made here)."""
+        self.set_clip_curves(MAIN, timestamps, values, growing=growing, upto=upto, pyramids=pyramids)
 
     def set_clip_curves(self, clip_key: str, timestamps: np.ndarray, values: dict[str, np.ndarray],
-                        growing: bool = False, upto: int | None = None, dashed: bool = False) -> None:
+                        growing: bool = False, upto: int | None = None, dashed: bool = False,
+                        pyramids: dict | None = None) -> None:
         """One clip's curves in the joints' rows (compare mode draws a second clip dashed in the same rows).
         When growing into the arrays already drawn, only the samples after those drawn are handed over."""
         count = len(timestamps) if upto is None else int(upto)
@@ -190,14 +195,14 @@ class Timeline(QWidget):
         ids = tuple((n, id(v)) for n, v in values.items())
         drawn, drawn_ids = self._drawn.get(clip_key, (0, ()))
         changed_from = min(drawn, count) if growing and ids == drawn_ids else 0
-        self._pending = (clip_key, timestamps, values, growing, count, changed_from, dashed)
+        self._pending = (clip_key, timestamps, values, growing, count, changed_from, dashed, pyramids)
         self._drawn[clip_key] = (count, ids)
         self._apply_pending()
 
     def _apply_pending(self) -> None:
         if self._pending is None:
             return
-        clip_key, t, values, growing, count, changed_from, dashed = self._pending
+        clip_key, t, values, growing, count, changed_from, dashed, pyramids = self._pending
         by_row: dict[str, dict[str, np.ndarray]] = {}
         for name, v in values.items():
             by_row.setdefault(row_key(name, name in _BUILTIN), {})[name] = v
@@ -216,7 +221,7 @@ class Timeline(QWidget):
                 start = 0
             else:
                 start = changed_from
-            row.set_curves(clip_key, t, by_row[key], count, start, dashed)
+            row.set_curves(clip_key, t, by_row[key], count, start, dashed, pyramids)
             if growing:
                 row.widen_y(by_row[key], start, count)
             else:
@@ -226,10 +231,12 @@ class Timeline(QWidget):
         if all(key in self.rows for key in by_row):
             self._pending = None
         else:
-            self._pending = (clip_key, t, values, growing, count, 0, dashed)
-            QTimer.singleShot(0, self._apply_pending)
+            # the rows there are have these samples now; the next turn makes the next row and fills it
+            self._pending = (clip_key, t, values, growing, count, count, dashed, pyramids)
+            # a real timer, not a zero one: the repaint and playback's timers run between two rows
+            QTimer.singleShot(NEXT_ROW_MS, self._apply_pending)
 
-    # ----- time axis, cursor, selected range -----
+    # ----- time axis, cursor (the selected range: range_select.py) -----
     def set_duration(self, seconds: float) -> None:
         first = self._duration == 0.0 or abs(seconds - self._duration) > 1e-9
         self._duration = max(seconds, 1e-3)
@@ -255,70 +262,6 @@ class Timeline(QWidget):
                 row.cursor.setValue(seconds)
         self.seek_requested.emit(seconds)
 
-    @property
-    def region(self) -> pg.LinearRegionItem | None:
-        """The selected range's region in the first row (each row has one; they move together)."""
-        rows = self.visible_rows() or list(self.rows.values())
-        return rows[0].region if rows and self._range is not None else None
-
-    @property
-    def selected_range(self) -> tuple[float, float] | None:
-        return None if self._range is None else (float(self._range[0]), float(self._range[1]))
-
-    def set_range(self, t0: float, t1: float) -> None:
-        """Select [t0, t1] (clamped to the clip), creating the draggable regions if needed."""
-        t0, t1 = max(0.0, min(t0, t1)), min(self._duration, max(t0, t1))
-        self._range = (t0, t1)
-        self._syncing = True
-        for row in self.rows.values():
-            if row.region is None:
-                self._add_region(row, t0, t1)
-            else:
-                row.region.setRegion((t0, t1))
-        self._syncing = False
-        self.range_changed.emit(self.selected_range)
-
-    def _add_region(self, row: JointRow, t0: float, t1: float) -> None:
-        region = pg.LinearRegionItem(values=(t0, t1), orientation="vertical", brush=pg.mkBrush(90, 160, 255, 45),
-                                     hoverBrush=pg.mkBrush(90, 160, 255, 70), pen=pg.mkPen(90, 160, 255, 200, width=2))
-        region.setZValue(5)
-        row.plot.addItem(region, ignoreBounds=True)
-        row.region = region
-        region.sigRegionChanged.connect(self._on_region_moved)
-        region.sigRegionChangeFinished.connect(self._on_region_done)
-
-    def _on_region_moved(self, region) -> None:
-        if self._syncing:
-            return
-        self._syncing = True
-        self._range = tuple(float(v) for v in region.getRegion())
-        for row in self.rows.values():
-            if row.region is not None and row.region is not region:
-                row.region.setRegion(self._range)
-        self._syncing = False
-
-    def _on_region_done(self, region) -> None:
-        if not self._syncing:
-            self._on_region_moved(region)
-            self.range_changed.emit(self.selected_range)
-
-    def select_middle(self) -> None:
-        """A starting range the user then drags: the middle third of what is in view."""
-        x0, x1 = self._view_x or (0.0, self._duration)
-        x0, x1 = max(x0, 0.0), min(x1, self._duration)
-        third = (x1 - x0) / 3.0
-        self.set_range(x0 + third, x1 - third)
-
-    def clear_range(self) -> None:
-        if self._range is None:
-            return
-        self._range = None
-        for row in self.rows.values():
-            if row.region is not None:
-                row.plot.removeItem(row.region)
-                row.region = None
-        self.range_changed.emit(None)
-
     def fit_all(self) -> None:
         for row in self.rows.values():
             row.fit_y()
@@ -329,6 +272,9 @@ class Timeline(QWidget):
     def set_marks(self, marks: list[tuple]) -> None:
         """Rings at (seconds, degrees, tooltip, angle name) in that angle's row; an empty list removes them."""
         self.marks_shown = [tuple(m) + (None,) * (4 - len(m)) for m in marks]
+        self._marks_by_row = {}   # one pass over the marks: an hour's can be thousands
+        for m in self.marks_shown:
+            self._marks_by_row.setdefault(None if m[3] is None else row_key(m[3], m[3] in _BUILTIN), []).append(m)
         for row in self.rows.values():
             self._apply_marks(row)
         count = len(marks)
@@ -342,7 +288,7 @@ class Timeline(QWidget):
                                     "Shift+drag over those frames and right-click to leave it out.")
 
     def _apply_marks(self, row: JointRow) -> None:
-        row.set_marks([m for m in self.marks_shown if m[3] is None or row_key(m[3], m[3] in _BUILTIN) == row.key])
+        row.set_marks(self._marks_by_row.get(None, []) + self._marks_by_row.get(row.key, []))
 
     @property
     def left_out_spans(self) -> list[pg.LinearRegionItem]:
@@ -352,6 +298,8 @@ class Timeline(QWidget):
 
     def set_left_out(self, spans: list[tuple[float, float, str]]) -> None:
         """Grey bands over (t0, t1) seconds the user left out of the curves, each with a tooltip."""
+        if list(spans) == self._spans:
+            return   # asked again with each redraw while analysing: the bands are items, made again otherwise
         self._spans = list(spans)
         for row in self.rows.values():
             self._apply_spans(row)
