@@ -60,6 +60,7 @@ class AnalysisRunner(QObject):
         people = people_for(model_id, self.panel.choices().people)
         if force and s.has_edits() and not self.confirm_discard_edits():
             return
+        s.cache_needed.emit()  # an edit still waiting to be saved lands before the cache is read or removed
         self.cancel(quiet=True)
         if force:
             self._forget_cached(model_id, people)

@@ -61,6 +61,8 @@ import pyqtgraph.exporters  # noqa: E402,F401  (the export dialog's plot image; 
 
 log = logging.getLogger(__name__)
 
+EDIT_SAVE_QUIET_MS = 1500  # an edit is written once no other came for this long
+
 
 def _save_to_cache(result) -> None:
     from posestudio.core.analysis import cache
@@ -171,10 +173,13 @@ class MainWindow(QMainWindow):
         self.corrections = CorrectionActions(s, self.view, self.timeline, self.playback, st, self.identities,
                                              self.undo_action, self)
         self.exports = ExportActions(s, w, self.panel, self.timeline, self.playback, st, self, custom=self.custom)
-        # an edit is saved to the analysis cache off the GUI thread (a big clip takes a while)
-        self.edit_saver = w.saver(_save_to_cache, "Saving the edited analysis")
+        # an edit is saved to the analysis cache off the GUI thread (a big clip takes a while), once the edits
+        # pause: a write per drag competed for the CPU with the angle recompute after it; it is written at once
+        # before the cache is read (analysis, compare) and when the window closes (Workers.stop_all)
+        self.edit_saver = w.saver(_save_to_cache, "Saving the edited analysis", quiet_ms=EDIT_SAVE_QUIET_MS)
         self.edit_saver.failed.connect(self._on_save_failed)
         s.edited.connect(self.edit_saver.save)
+        s.cache_needed.connect(self.edit_saver.flush)
         self.recent_menu = QMenu("Open &recent", self)
         self.opener = ClipOpener(s, w, self.frames, self.runner, self.playback, self.panel, self.settings,
                                  self.recent_menu, st, self)

@@ -24,6 +24,7 @@ class ClipSession(QObject):
     frames_added = Signal(int, int)     # analysing: rows [start, stop) just filled in, in place, in `result`
     angles_changed = Signal(object)     # AngleData now shown
     edited = Signal(object)             # AnalysisResult after an edit or an undo (to be saved)
+    cache_needed = Signal()             # the analysis cache is about to be read or removed: write edits first
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)

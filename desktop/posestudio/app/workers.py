@@ -3,7 +3,8 @@
 - TaskThread: one long job (analysis, export) with throttled progress, partial results and cancel; it ends with
   exactly one of completed, failed, cancelled.
 - LatestRunner: a computation where only the newest request matters (angles, summaries).
-- OrderedSaver: writes the newest state handed to it; an older state never lands after a newer one.
+- OrderedSaver: writes the newest state handed to it; an older state never lands after a newer one
+  (optionally once the states stop coming for a moment).
 - ServiceThread: a loop that lives as long as its object (the frame decoder), or a one-off call.
 - Workers: the owner; the window's close stops and waits for everything it made.
 
@@ -19,7 +20,7 @@ import threading
 import time
 from typing import Callable
 
-from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, QTimer, Signal
 
 from posestudio.app.errors import user_message
 from posestudio.core.errors import Cancelled
@@ -221,12 +222,14 @@ class LatestRunner(QObject):
 class OrderedSaver(QObject):
     """Writes the newest of the states handed to `save` with `write(state)` on one thread. Saves run one after
     another and each writes the newest state waiting, so an older state never lands after a newer one;
-    states superseded before their turn are never written."""
+    states superseded before their turn are never written. With quiet_ms, `save` (on the GUI thread) holds the
+    state until no newer one came for quiet_ms; `flush` and `wait` write a held state at once."""
 
     saved = Signal(object)            # the state that was written
     failed = Signal(object, object)   # state, exception (the traceback is logged)
 
-    def __init__(self, write: Callable[[object], object], name: str, parent: QObject | None = None):
+    def __init__(self, write: Callable[[object], object], name: str, parent: QObject | None = None,
+                 quiet_ms: int = 0):
         super().__init__(parent)
         self._write = write
         self._name = name
@@ -235,13 +238,45 @@ class OrderedSaver(QObject):
         self._waiting: object | None = None
         self._has_waiting = False
         self._busy = 0   # saves handed to the thread and not finished
+        # quiet_ms > 0: a state is held on the GUI thread until no newer one came for that long, so a burst of
+        # edits costs one write, not one per edit (each competes with the recompute that follows the edit)
+        self._quiet_ms = max(int(quiet_ms), 0)
+        self._held: object | None = None
+        self._has_held = False
+        self._quiet = QTimer(self)
+        self._quiet.setSingleShot(True)
+        self._quiet.setInterval(self._quiet_ms)
+        self._quiet.timeout.connect(self._hand_over)
 
     @property
     def pending(self) -> bool:
+        """A state is held for its quiet period or not written yet."""
         with self._lock:
-            return self._busy > 0
+            return self._has_held or self._busy > 0
 
     def save(self, state) -> None:
+        if self._quiet_ms <= 0:
+            self._start(state)
+            return
+        with self._lock:
+            self._held, self._has_held = state, True
+        self._quiet.start()   # restarted by every save: the newest state goes once the edits pause
+
+    def _hand_over(self) -> None:
+        with self._lock:
+            if not self._has_held:
+                return
+            state, self._held, self._has_held = self._held, None, False
+        self._start(state)
+
+    def flush(self, msecs: int = 10000) -> bool:
+        """Write a held state now and wait until every write has finished (before the cache is read or the
+        window closes). On the GUI thread. False if a write was still running after `msecs`."""
+        self._quiet.stop()
+        self._hand_over()
+        return self._pool.waitForDone(msecs)
+
+    def _start(self, state) -> None:
         with self._lock:
             self._waiting, self._has_waiting = state, True
             self._busy += 1
@@ -265,7 +300,7 @@ class OrderedSaver(QObject):
                 self._busy -= 1
 
     def wait(self, msecs: int = 10000) -> bool:
-        return self._pool.waitForDone(msecs)
+        return self.flush(msecs)   # a held state is written, not dropped
 
 
 class Workers(QObject):
@@ -314,8 +349,9 @@ class Workers(QObject):
         self._runners.append(runner)
         return runner
 
-    def saver(self, write: Callable[[object], object], name: str) -> OrderedSaver:
-        saver = OrderedSaver(write, name, self)
+    def saver(self, write: Callable[[object], object], name: str, quiet_ms: int = 0) -> OrderedSaver:
+        """An OrderedSaver; quiet_ms > 0 writes only once no newer state came for that long (see there)."""
+        saver = OrderedSaver(write, name, self, quiet_ms)
         self._runners.append(saver)
         return saver
 

@@ -202,6 +202,7 @@ class ComparePresenter(QObject):
     def _analyse_b(self, path: str) -> None:
         a = self.session_a.result
         model = a.model_id if a is not None else self.settings.model_id
+        self.session_a.cache_needed.emit()  # B may be A's clip: its edits saved first
         task = self.workers.task(jobs.analyse_b(path, model), f"analysis of B with {model}")
         task.progress.connect(lambda d, t: self.title_b.setText(f"B: {Path(path).name} - analysing {d}/{t}"))
         task.completed.connect(lambda r, tk=task: self._on_b_analysed(tk, r))
