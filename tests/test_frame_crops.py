@@ -12,6 +12,7 @@ import pytest
 from posestudio.core.analysis import run
 from posestudio.core.models.pose.crop import Region, crop
 from posestudio.core.models.pose.roi import Roi, warp_roi
+from posestudio.core.video import frame as frame_module
 from posestudio.core.video.frame import Frame
 from posestudio.core.video.source import VideoSource
 
@@ -34,8 +35,14 @@ def _close(a: np.ndarray, b: np.ndarray) -> None:
     assert diff.mean() < 1.5 and np.percentile(diff, 99) <= 8, (diff.mean(), np.percentile(diff, 99))
 
 
+@pytest.fixture
+def planes_at_any_size(monkeypatch):
+    """The planes' path for small frames too, so the rotated and MJPEG clips (below PLANES_MIN_PIXELS) test it."""
+    monkeypatch.setattr(frame_module, "PLANES_MIN_PIXELS", 0)
+
+
 @pytest.mark.parametrize("clip", PLANAR)
-def test_crops_from_planes_match_crops_of_the_rgb_frame(clip, videos_dir):
+def test_crops_from_planes_match_crops_of_the_rgb_frame(clip, videos_dir, planes_at_any_size):
     frame, rgb = _frame(videos_dir / clip)
     assert frame.plane_regions(Region.whole_frame(10, 10)) is not None  # really the planes' path
     assert frame.shape == rgb.shape
@@ -58,7 +65,7 @@ def test_crops_from_planes_match_crops_of_the_rgb_frame(clip, videos_dir):
     assert frame.plane_regions(Region.whole_frame(w, h)) is None  # RGB made already: cropping it is cheaper
 
 
-def test_full_range_mjpeg_crops_match(videos_dir):
+def test_full_range_mjpeg_crops_match(videos_dir, planes_at_any_size):
     """The MJPEG clip decodes to yuvj420p (full range): its planes are used with the full-range matrix."""
     frame, rgb = _frame(videos_dir / "awkward" / "basketball_mjpeg.avi")
     region = Region(200, 150, 180, 120, 0.3)
@@ -72,6 +79,15 @@ def test_other_pixel_formats_crop_the_rgb_frame(videos_dir):
         src = next(c.decode(video=0)).reformat(format="yuv422p")
     frame, rgb = Frame(src), src.to_ndarray(format="rgb24")
     region = Region(600, 350, 400, 300, 0.3)
+    assert frame.plane_regions(region) is None
+    np.testing.assert_array_equal(crop(frame, region, 96), crop(rgb, region, 96))
+    np.testing.assert_array_equal(frame[10:50, 20:90], rgb[10:50, 20:90])
+
+
+def test_small_frames_are_cropped_from_their_rgb(videos_dir):
+    """Below PLANES_MIN_PIXELS (the 426 x 240 gym clip) crops come from the whole frame's RGB, as before."""
+    frame, rgb = _frame(videos_dir / "mmaction2_basketball_gym_240p.mp4")
+    region = Region(200, 120, 150, 150, 0.2)
     assert frame.plane_regions(region) is None
     np.testing.assert_array_equal(crop(frame, region, 96), crop(rgb, region, 96))
     np.testing.assert_array_equal(frame[10:50, 20:90], rgb[10:50, 20:90])

@@ -24,6 +24,10 @@ _PLANAR_420 = {"yuv420p": False, "yuvj420p": True}  # name -> full range
 _COEFFICIENTS = {1: (0.2126, 0.0722), 9: (0.2627, 0.0593), 10: (0.2627, 0.0593)}
 _BT601 = (0.299, 0.114)
 _AVCOL_RANGE_JPEG = 2
+# Smaller frames are converted whole, as before: that costs a fraction of a millisecond there, and people in
+# them are small, so the crops' own chroma interpolation moved keypoints enough to change what the angle-jump
+# tests looked at on the 426 x 240 gym and 640 x 360 film clips (larger frames kept them).
+PLANES_MIN_PIXELS = 640 * 480
 
 
 class Frame:
@@ -37,7 +41,7 @@ class Frame:
         self._stored = (w, h)
         self.shape = (w, h, 3) if self._turns % 2 else (h, w, 3)
         fmt = av_frame.format.name
-        self._planar = fmt in _PLANAR_420
+        self._planar = fmt in _PLANAR_420 and w * h >= PLANES_MIN_PIXELS
         full = _PLANAR_420.get(fmt, False) or getattr(av_frame, "color_range", 0) == _AVCOL_RANGE_JPEG
         self._full_range = full
         self._matrix: np.ndarray | None = None
@@ -85,7 +89,7 @@ class Frame:
 
     def plane_regions(self, region):
         """[(plane, region in that plane's pixels, fill)] for Y, U, V, or None when the frame is not planar
-        4:2:0 (or its RGB already exists, which is then cheaper to crop). `region` is a crop.Region (or any
+        4:2:0, is smaller than PLANES_MIN_PIXELS, or its RGB exists already (then cheaper to crop). `region` is a crop.Region (or any
         frozen dataclass with cx, cy, width, height, rotation) in upright pixels; fill is the plane's value
         for black."""
         if not self._planar or self._rgb is not None:
