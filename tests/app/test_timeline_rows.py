@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPointF
 
 from posestudio.app.timeline import Timeline
 from posestudio.core.render import LEFT_RGB, RIGHT_RGB
