@@ -130,6 +130,22 @@ def test_repetitions_run_rest_to_rest():
     assert mean[0] < 20 and mean[-1] < 20 and 60 < mean[50] < 85  # at rest at both ends, the raise between
 
 
+def test_a_clip_starting_in_a_short_held_rest_keeps_its_first_repetition():
+    """Rests of 1.5 s between raises, but the clip starts 0.6 s before the first one: the first cut cannot lie
+    as far before the first peak as the next cut lies after it, yet the arm was held at rest, so it counts.
+    Starting right as the arm leaves rest (the test above) it does not: an instant at rest is no rest."""
+    fps, raise_s, rest_s = 30, 1.0, 1.5
+    t = np.arange(0, 0.6 + 4 * (raise_s + rest_s), 1 / fps)
+    phase = (t - 0.6) % (raise_s + rest_s)
+    up = (t >= 0.6) & (phase < raise_s)
+    x = 15 + np.where(up, 80 * np.sin(np.pi * phase / raise_s), 0.0)
+    side = person_cycles(np.zeros((t.size, 33, 3)), t, BLAZEPOSE33.names, {"left_shoulder": x},
+                         kind="repetitions").sides["left"]
+    assert side.count == 4
+    assert side.bounds[0][0] == pytest.approx(0.0, abs=0.05)      # cut at the clip's start, inside its rest
+    assert side.bounds[1][0] == pytest.approx(0.6 + raise_s + rest_s / 2, abs=0.1)
+
+
 # ----- real clips ------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

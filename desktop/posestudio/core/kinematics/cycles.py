@@ -27,6 +27,7 @@ SIDES = ("left", "right")
 MIN_STRIDE_S = 0.4       # a stride (same foot) takes longer than this even in sprinting
 EVENT_CUTOFF_HZ = 6.0    # foot positions are low-passed before the peaks are taken, as the angles are
 MIN_CYCLE_COVERAGE = 0.8  # share of a cycle's frames an angle needs to count that cycle
+MIN_REST_S = 0.3         # a repetition's first / last cut needs the curve held at rest this long
 SETTLED_SHARE = 0.8      # contact: the heel falls behind the pelvis at 80 % of its stance pace (see _settled)
 
 
@@ -229,8 +230,9 @@ def repetitions(values, timestamps, driver: str, side: str) -> SideCycles:
 
     Between two peaks the cut is the middle of the rest: of the samples within 10 % of the peak height above
     the lowest point between them (the user may pause there, and a plateau has no single lowest sample).
-    Before the first / after the last peak the cut lies as far from the peak as the cut on its other side,
-    when the curve is at rest there; else that repetition is left out (the clip starts or ends mid-movement).
+    Before the first / after the last peak the cut lies as far from the peak as the cut on its other side, or
+    at the nearest sample of a rest held MIN_REST_S when the clip starts or ends sooner than that; without one
+    that repetition is left out (the clip starts or ends mid-movement).
     """
     x = np.asarray(values, dtype=np.float64)
     t = np.asarray(timestamps, dtype=np.float64)
@@ -248,11 +250,27 @@ def repetitions(values, timestamps, driver: str, side: str) -> SideCycles:
         rest_levels.append(level)
     level = float(np.max(rest_levels))
 
-    def mirrored(peak: int, other_cut: int) -> int | None:
+    def mirrored(peak: int, other_cut: int, lo: int, hi: int) -> int | None:
+        # the at-rest sample of [lo, hi) nearest the mirror image: a clip may start or end sooner after a rest
+        # than the rest between repetitions lasts, and the repetition still ran from rest
         c = 2 * peak - other_cut
-        return c if 0 <= c < x.size and np.isfinite(x[c]) and x[c] <= level else None
+        if 0 <= c < x.size and np.isfinite(x[c]) and x[c] <= level:
+            return c
+        with np.errstate(invalid="ignore"):
+            at_rest = lo + np.flatnonzero(x[lo:hi] <= level)
+        if not at_rest.size:
+            return None
+        k = int(np.argmin(np.abs(at_rest - c)))
+        # only a held rest counts, not the instant a movement already under way passes the rest level
+        a = b = k
+        while a > 0 and at_rest[a - 1] == at_rest[a] - 1:
+            a -= 1
+        while b < at_rest.size - 1 and at_rest[b + 1] == at_rest[b] + 1:
+            b += 1
+        return int(at_rest[k]) if t[at_rest[b]] - t[at_rest[a]] >= MIN_REST_S else None
 
-    cuts = [mirrored(peaks[0], cuts[0])] + cuts + [mirrored(peaks[-1], cuts[-1])]
+    cuts = ([mirrored(peaks[0], cuts[0], 0, int(peaks[0])), *cuts,
+             mirrored(peaks[-1], cuts[-1], int(peaks[-1]) + 1, x.size)])
     bounds = [(float(t[a]), float(t[b])) for a, b in zip(cuts[:-1], cuts[1:]) if a is not None and b is not None]
     return SideCycles(side, "repetition", bounds, driver=driver)
 
