@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("videos", nargs="*", type=Path)
     p.add_argument("--model", "-m", default="movenet-lightning")
-    p.add_argument("--repeat", type=int, default=2, help="times each clip is analysed per run (default 2)")
+    p.add_argument("--repeat", type=int, default=4, help="times each clip is analysed per run (default 4)")
     p.add_argument("--workers", default="1,2", help="comma-separated worker counts (default 1,2)")
     p.add_argument("--threads", type=int, default=1, help="threads per worker (default 1: one core each)")
     args = p.parse_args(argv)
