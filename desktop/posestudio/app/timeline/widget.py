@@ -136,7 +136,7 @@ class Timeline(RangeSelection, QWidget):
             master.setXRange(*(self._view_x or (-0.02 * self._duration, 1.02 * self._duration)), padding=0)
         self.view.setMinimumHeight(max(1, len(shown)) * ROW_MIN_HEIGHT + 24)
         # the layout shrinks to its items' preferred size when they change; the view only refits it on resize
-        QTimer.singleShot(0, lambda: self.view.ci.setGeometry(self.view.range))
+        QTimer.singleShot(0, self.view, lambda: self.view.ci.setGeometry(self.view.range))  # dropped with the view
         self.rows_menu.clear()
         for key in self.row_keys():
             action = self.rows_menu.addAction(row_title(key))
@@ -234,7 +234,7 @@ class Timeline(RangeSelection, QWidget):
             # the rows there are have these samples now; the next turn makes the next row and fills it
             self._pending = (clip_key, t, values, growing, count, count, dashed, pyramids)
             # a real timer, not a zero one: the repaint and playback's timers run between two rows
-            QTimer.singleShot(NEXT_ROW_MS, self._apply_pending)
+            QTimer.singleShot(NEXT_ROW_MS, self, self._apply_pending)
 
     # ----- time axis, cursor (the selected range: range_select.py) -----
     def set_duration(self, seconds: float) -> None:

@@ -33,6 +33,13 @@ def pose_score(scores: np.ndarray, min_keypoint_score: float = MIN_CROP_KEYPOINT
     return float(good.mean()) if good.size else 0.0
 
 
+def _whole(frame):
+    """MoveNet's crops come from the whole RGB frame, not from the decoder's planes (video.frame): cut from the
+    planes, Lightning's keypoints on the 1080x1920 pose2sim clips moved enough to shift the two cameras'
+    automatic sync from 1 frame to 6 (test_sync), where the eye sees 0-3."""
+    return frame.rgb if hasattr(frame, "plane_regions") else frame
+
+
 def next_crop(keypoints: np.ndarray, width: int, height: int) -> Region | None:
     """The square to look in next frame: around the hips, big enough for the torso and the confident body.
 
@@ -82,7 +89,7 @@ class MoveNetSingle(PoseEstimator):
     def run_region(self, rgb: np.ndarray, region: Region) -> np.ndarray:
         """(17, 3) x, y (image pixels), score for the person in `region` of the frame."""
         size = self.input_size
-        patch = crop(rgb, region, size)
+        patch = crop(_whole(rgb), region, size)
         out = self.session.run(None, {self._input_name: patch[None].astype(np.int32)})[0]
         yxs = np.asarray(out, dtype=np.float64).reshape(-1, 3)[:17]
         keypoints = np.empty((17, 3), dtype=np.float32)
@@ -147,7 +154,7 @@ class MoveNetMultiPose(PoseEstimator):
         out_h = max(32, math.ceil(h * scale / 32) * 32)
         # Centred letterbox: the padding splits evenly so both edges stay inside the model's view.
         region = Region(w / 2.0, h / 2.0, out_w / scale, out_h / scale)
-        patch = crop(rgb, region, out_w, out_h)
+        patch = crop(_whole(rgb), region, out_w, out_h)
         out = np.asarray(self.session.run(None, {self._input_name: patch[None].astype(np.int32)})[0],
                          dtype=np.float64).reshape(-1, 56)
         people = []
