@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from posestudio.bench.window_runs import Ticker
+
 DEFAULT_VIDEO = "sports2d_demo5_dumbbell_lateral_raise.mp4"
 PAUSE_MS = 50.0
 IDLE_S = 3.0  # both clips open and paused, before playing
@@ -38,31 +40,6 @@ def pauses(times: list[float]) -> tuple[int, float]:
     """Gaps over PAUSE_MS between pictures (seconds in), and the longest gap in ms."""
     gaps = np.diff(np.asarray(times)) * 1000.0 if len(times) > 1 else np.zeros(1)
     return int((gaps > PAUSE_MS).sum()), float(gaps.max())
-
-
-class _Ticker:
-    """A 1 ms timer: when the event loop got round to it, and the GUI thread's CPU time then."""
-
-    def __init__(self):
-        from PySide6.QtCore import Qt, QTimer
-
-        self.ticks: list[float] = []
-        self.cpu: list[float] = []
-        self.proc: list[float] = []
-        self.timer = QTimer()
-        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.timer.setInterval(1)
-        self.timer.timeout.connect(self._tick)
-
-    def _tick(self) -> None:
-        self.ticks.append(time.perf_counter())
-        self.cpu.append(time.thread_time())
-        self.proc.append(time.process_time())
-
-    def clear(self) -> None:
-        self.ticks.clear()
-        self.cpu.clear()
-        self.proc.clear()
 
 
 def loop_stats(ticks: list[float], cpu: list[float], proc: list[float]) -> dict:
@@ -108,7 +85,7 @@ def run(app, settings, a: Path, b: Path, seconds: float, start: float, sync, cac
     window.show()
     compare, playback = window.compare, window.playback
     loop = QEventLoop()
-    ticker = _Ticker()
+    ticker = Ticker()
     clock = time.perf_counter
     pane_a, pane_b = _Pane(window.view, clock), _Pane(compare.view_b, clock)
     state = {"phase": "open A", "t_play": None, "error": None, "wanted": [], "synced": False}

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from posestudio.bench.stall import _Ticker
+from posestudio.bench.window_runs import Ticker
 
 DEFAULT_VIDEO = "sports2d_demo_walk_jumpingjacks_flip.mp4"
 IDLE_S = 3.0
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     arrival: list[float] = []
     s.set_angles = _timed(arrival, s.set_angles)
     curves._draw = _timed(arrival, curves._draw)
-    ticker, loop = _Ticker(), QEventLoop()
+    ticker, loop = Ticker(), QEventLoop()
     runs: list[dict] = []
 
     def shown() -> bool:

@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from posestudio.bench.gui_timing import HandlerTimes, format_times
-from posestudio.bench.stall import _Ticker, default_video
+from posestudio.bench.stall import default_video
+from posestudio.bench.window_runs import Ticker
 
 
 def repeated_result(short, source):
@@ -178,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings()
     settings.model_id = args.model
-    ticker = _Ticker()
+    ticker = Ticker()
     ticker.timer.start()
     results, analysed = [], None
     for part in ("done", "analysing"):

@@ -29,7 +29,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from posestudio.bench.window_runs import Ticker as _Ticker  # noqa: F401  (bench.long_window uses it)
 from posestudio.bench.window_runs import cli_run, idle_run, stall_stats, window_run  # noqa: F401
 
 DEFAULT_VIDEO = "sports2d_demo5_dumbbell_lateral_raise.mp4"

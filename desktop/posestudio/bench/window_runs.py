@@ -38,6 +38,7 @@ class Ticker:
 
         self.ticks: list[float] = []
         self.cpu: list[float] = []
+        self.proc: list[float] = []   # the whole process's CPU (bench.compare_play: what it got inside a stall)
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(1)
@@ -46,11 +47,16 @@ class Ticker:
     def _tick(self) -> None:
         self.ticks.append(time.perf_counter())
         self.cpu.append(time.thread_time())
+        self.proc.append(time.process_time())
+
+    def clear(self) -> None:
+        self.ticks.clear()
+        self.cpu.clear()
+        self.proc.clear()
 
     def take(self) -> dict:
         stats = stall_stats(self.ticks, self.cpu)
-        self.ticks.clear()
-        self.cpu.clear()
+        self.clear()
         return stats
 
 
