@@ -99,11 +99,11 @@ def _one_round(source, estimator, model_id: str, stop: int, limited: bool) -> di
     n = sum(1 for _ in source.frames(0, stop))
     out["decode_fps"] = n / (time.perf_counter() - t0)
 
-    for _i, _t, frame in source.frames(0, min(WARMUP_FRAMES, stop), lazy=True):
+    for _i, _t, frame in source.frames(0, min(WARMUP_FRAMES, stop), lazy=estimator.crops_from_planes):
         estimator.estimate(frame)
     estimator.reset()
     spent, n, cpu = 0.0, 0, 0.0
-    for _i, _t, frame in source.frames(0, stop, lazy=True):
+    for _i, _t, frame in source.frames(0, stop, lazy=estimator.crops_from_planes):
         c0 = time.process_time()
         t0 = time.perf_counter()
         estimator.estimate(frame)

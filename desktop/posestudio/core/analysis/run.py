@@ -35,9 +35,9 @@ _END = object()
 class _Decoder(threading.Thread):
     """Reads frames into a bounded queue until the end, an error, or `stop` is set."""
 
-    def __init__(self, source, out: queue.Queue):
+    def __init__(self, source, out: queue.Queue, lazy: bool):
         super().__init__(name="posestudio-decode", daemon=True)
-        self.source, self.out, self.stop = source, out, threading.Event()
+        self.source, self.out, self.stop, self.lazy = source, out, threading.Event(), lazy
 
     def _put(self, item) -> bool:
         while not self.stop.is_set():
@@ -49,7 +49,7 @@ class _Decoder(threading.Thread):
         return False
 
     def run(self) -> None:
-        frames = _frames(self.source)
+        frames = _frames(self.source) if self.lazy else self.source.frames()
         try:
             for item in frames:
                 if not self._put(item):
@@ -63,8 +63,9 @@ class _Decoder(threading.Thread):
 
 
 def _frames(source):
-    """The source's frames as video Frames, which the models crop from the decoder's YUV: converting whole
-    frames to RGB here took CPU from the model on two cores. Sources without them yield RGB arrays."""
+    """The source's frames as video Frames, which BlazePose crops from the decoder's YUV: converting whole
+    frames to RGB here took CPU from the model on two cores. Sources without them yield RGB arrays. Models
+    that need the whole RGB frame get it from the decode thread instead, beside the model."""
     try:
         return source.frames(lazy=True)
     except TypeError:  # a stand-in source (tests, wrappers) whose frames() takes no `lazy`
@@ -119,7 +120,7 @@ def _analyse(source, model_id, progress, cancel, on_frames, estimator) -> Analys
     )
     tracker = _make_tracker(estimator.max_people, float(source.fps), (int(source.width), int(source.height)))
     frames: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
-    decoder = _Decoder(source, frames)
+    decoder = _Decoder(source, frames, lazy=estimator.crops_from_planes)
     decoder.start()
     done = 0
     last_partial_t, last_partial_i = time.monotonic(), 0

@@ -25,6 +25,7 @@ class PoseEstimator(abc.ABC):
     keypoint_set: KeypointSet
     max_people: int = 1
     frame_rate: float | None = None  # the clip's frames/s, set by whoever runs the clip (for waits in seconds)
+    crops_from_planes = False  # True: give it video Frames, it cuts its crops from the decoder's YUV
 
     @abc.abstractmethod
     def reset(self) -> None:

@@ -188,6 +188,8 @@ class LandmarkModel:
 class BlazePoseEstimator(PoseEstimator):
     """Single-person BlazePose with MediaPipe's region tracking between frames of a video."""
 
+    crops_from_planes = True
+
     keypoint_set = BLAZEPOSE33
     max_people = 1
     redetect_when_lost = False  # True looks again in the same frame; MediaPipe (the reference) waits a frame

@@ -109,6 +109,8 @@ class _Track:
 class BlazePoseMulti(PoseEstimator):
     """Up to `max_people` people, each with BlazePose's 33 keypoints, tracked region by region."""
 
+    crops_from_planes = True
+
     keypoint_set = BLAZEPOSE33
 
     def __init__(self, model_id: str = "blazepose-full", max_people: int = 2, threads: int | None = None, *,
