@@ -73,3 +73,55 @@ class HandlerTimes:
 def format_times(times: dict[str, dict[str, float]], indent: str = "    ") -> list[str]:
     return [f"{indent}{label:<26} {t['calls']:>5} calls  median {t['median_cpu_ms']:6.2f} ms  "
             f"max {t['max_cpu_ms']:6.1f} ms CPU ({t['max_wall_ms']:.0f} ms wall)" for label, t in times.items()]
+
+
+class LongTurns:
+    """A profiler of the GUI thread that keeps only the event-loop turns over `ms` of the thread's CPU: a 1 ms
+    timer starts a new profile at each turn, and a turn that took longer keeps its top functions (cumulative
+    time), so each long stall has its own list rather than one summed over the whole run."""
+
+    def __init__(self, ms: float = 30.0, top: int = 25):
+        from PySide6.QtCore import Qt, QTimer
+
+        self.ms, self.top = ms, top
+        self.turns: list[tuple[str, float, float, str]] = []   # (label, seconds since start, CPU ms, profile)
+        self.label = ""   # what is being measured (the bench's step)
+        self._t0 = time.perf_counter()
+        self._profile = None
+        self._cpu = time.thread_time()
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(1)
+        self.timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self._begin()
+        self.timer.start()
+
+    def _begin(self) -> None:
+        import cProfile
+
+        self._profile = cProfile.Profile()
+        self._cpu = time.thread_time()
+        self._profile.enable()
+
+    def _tick(self) -> None:
+        self._profile.disable()
+        busy = (time.thread_time() - self._cpu) * 1000.0
+        if busy > self.ms:
+            import io
+            import pstats
+
+            out = io.StringIO()
+            pstats.Stats(self._profile, stream=out).sort_stats("cumulative").print_stats(self.top)
+            self.turns.append((self.label, time.perf_counter() - self._t0, busy, out.getvalue()))
+        self._begin()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        if self._profile is not None:
+            self._profile.disable()
+
+    def report(self) -> str:
+        return "\n".join(f"--- {label}, turn at {at:.2f} s: {busy:.1f} ms CPU (profiled)\n{text}"
+                         for label, at, busy, text in self.turns)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from posestudio.bench.gui_timing import HandlerTimes, format_times
+from posestudio.bench.gui_timing import HandlerTimes, LongTurns, format_times
 from posestudio.bench.stall import default_video
 from posestudio.bench.window_runs import Ticker
 
@@ -46,7 +46,7 @@ def _phase_line(name: str, seconds: float, stats: dict) -> str:
             f"gui_busy_max {stats['longest_busy_ms']:5.0f} ms")
 
 
-def _run_steps(window, steps, ticker, times) -> list[tuple[str, float, bool, dict, dict]]:
+def _run_steps(window, steps, ticker, times, turns=None) -> list[tuple[str, float, bool, dict, dict]]:
     """Each step: (name, action, done, at most seconds); measured from its action until done or its limit."""
     from PySide6.QtCore import QEventLoop, QTimer
 
@@ -57,6 +57,8 @@ def _run_steps(window, steps, ticker, times) -> list[tuple[str, float, bool, dic
             loop.quit()
             return
         name, action, done, limit = steps[i]
+        if turns is not None:
+            turns.label = name
         ticker.take()
         times.take()
         start = time.perf_counter()
@@ -145,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="movenet-lightning")
     parser.add_argument("--analyse-seconds", type=float, default=60.0,
                         help="how long to analyse the long clip from its start (0: skip that part)")
+    parser.add_argument("--profile-turns", type=float, metavar="MS",
+                        help="profile the GUI thread and print what each turn over MS ms of its CPU did")
+    parser.add_argument("--only", choices=("done", "analysing"), help="run only that part")
     args = parser.parse_args(argv)
     if not (os.environ.get("DISPLAY") or os.environ.get("QT_QPA_PLATFORM")):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -181,8 +186,13 @@ def main(argv: list[str] | None = None) -> int:
     settings.model_id = args.model
     ticker = Ticker()
     ticker.timer.start()
+    turns = LongTurns(args.profile_turns) if args.profile_turns else None
+    if turns is not None:
+        turns.start()
     results, analysed = [], None
     for part in ("done", "analysing"):
+        if args.only and part != args.only:
+            continue
         if part == "analysing":
             if args.analyse_seconds <= 0:
                 break
@@ -192,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         window.show()
         steps = (done_steps(window, long_path, frames, seconds) if part == "done"
                  else analysing_steps(window, long_path, seconds, args.analyse_seconds))
-        results += _run_steps(window, steps, ticker, times)
+        results += _run_steps(window, steps, ticker, times, turns)
         if part == "analysing" and window.session.result is not None:
             analysed = int(window.session.result.analysed.sum())
         window.playback.pause()
@@ -200,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
         window.close()
         window.deleteLater()
 
+    if turns is not None:
+        turns.stop()
+        print(turns.report())
     print(f"clip: {long_path.name}  length: {seconds / 60:.1f} min  clip_frames: {frames}  clip_s: {seconds:.0f}  "
           f"{size} at {fps:.2f} fps  model: {args.model}")
     print("load average: " + " ".join(f"{v:.1f}" for v in os.getloadavg()) + "  (wall-clock stalls need a quiet "

@@ -178,6 +178,10 @@ class JointRow:
         self.vb.sigXRangeChanged.connect(lambda *_: self.redraw())
         self.vb.sigResized.connect(lambda *_: self.redraw())
 
+    def set_key(self, key: str) -> None:
+        """A row made ahead (the timeline keeps a few) gets its joint when it is taken."""
+        self.key = key
+
     @property
     def vb(self) -> pg.ViewBox:
         return self.plot.getViewBox()

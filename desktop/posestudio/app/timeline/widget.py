@@ -17,7 +17,9 @@ from posestudio.core.render import LEFT_RGB, RIGHT_RGB
 
 MAIN = "main"   # the open clip's curves; compare mode adds another clip key, drawn dashed
 _BUILTIN = frozenset(a.name for a in DEFAULT_ANGLES)
-NEXT_ROW_MS = 5   # rows are made one per event-loop turn (each takes 10-25 ms), this far apart
+NEXT_ROW_MS = 5   # rows are laid out one per event-loop turn (with the repaint it brings), this far apart
+SPARE_ROWS = 4    # rows made ahead, in turns of their own: a plot costs 10-15 ms, on top of its layout and paint
+SPARE_MS = 150    # between two spare rows made (idle turns, not the busy ones when curves arrive)
 
 
 class _RowsView(pg.GraphicsLayoutWidget):
@@ -56,6 +58,11 @@ class Timeline(RangeSelection, QWidget):
         self._syncing = False
         self._view_x: tuple[float, float] | None = None   # the time range in view (all rows share it)
         self._laid: list[JointRow] = []                    # the rows in the layout, in order
+        self._spares: list[JointRow] = []                  # rows made ahead, not in use yet
+        self._spare_timer = QTimer(self)
+        self._spare_timer.setSingleShot(True)
+        self._spare_timer.setInterval(SPARE_MS)
+        self._spare_timer.timeout.connect(self._make_spare)
 
         self.fit_button = QToolButton(text="Fit all")
         self.fit_button.setToolTip("Show the whole clip and every curve")
@@ -135,8 +142,10 @@ class Timeline(RangeSelection, QWidget):
         if master is not None and self._duration and not laid:
             master.setXRange(*(self._view_x or (-0.02 * self._duration, 1.02 * self._duration)), padding=0)
         self.view.setMinimumHeight(max(1, len(shown)) * ROW_MIN_HEIGHT + 24)
-        # the layout shrinks to its items' preferred size when they change; the view only refits it on resize
-        QTimer.singleShot(0, self.view, lambda: self.view.ci.setGeometry(self.view.range))  # dropped with the view
+        # the layout shrinks to its items' preferred size when they change; the view only refits it on resize.
+        # Done now, not in a later turn: then the rows are resized (and their axes drawn again) once, not twice
+        ci.layout.activate()
+        ci.setGeometry(self.view.range)
         self.rows_menu.clear()
         for key in self.row_keys():
             action = self.rows_menu.addAction(row_title(key))
@@ -144,8 +153,26 @@ class Timeline(RangeSelection, QWidget):
             action.setChecked(key not in self.hidden)
             action.toggled.connect(lambda on, k=key: self.set_row_visible(k, on))
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._spare_timer.start()
+
+    def _make_spare(self) -> None:
+        """One row made ahead of need, in a turn of its own (the timer's): when the curves come, taking it
+        leaves only its layout in the busy turn."""
+        if len(self._spares) < SPARE_ROWS:
+            self._spares.append(JointRow("", self.set_range))
+        if len(self._spares) < SPARE_ROWS:
+            self._spare_timer.start()
+
     def _new_row(self, key: str) -> JointRow:
-        row = JointRow(key, self.set_range)
+        if self._spares:
+            row = self._spares.pop()
+            row.set_key(key)
+        else:
+            row = JointRow(key, self.set_range)
+        if self.isVisible() and not self._spare_timer.isActive():
+            self._spare_timer.start()
         row.plot.setLimits(xMin=-0.05 * self._duration, xMax=1.05 * self._duration)
         row.cursor.setValue(self.cursor.value())
         row.cursor.sigDragged.connect(self._on_cursor_dragged)
