@@ -9,7 +9,7 @@ the command line's analysis (`cli_fps`, core.analysis.run as `posestudio analyze
 analysis with the clip paused (`window_fps`) and while it plays at normal speed, looping until the analysis
 is done (`window_playing_fps`), their ratios, the CPU the whole process spent per analysed frame in each
 (`cpu_ms_per_frame`: it holds on a loaded machine, where frames/s do not), and the event loop's stalls: a
-1 ms timer records when the event loop gets round to it; the gaps between its ticks are the stalls a user
+4 ms timer records when the event loop gets round to it; the gaps between its ticks are the stalls a user
 would feel (target: none over 50 ms), also with the window open and nothing to do (idle). --threads adds
 where each run's CPU went, by thread. Settings and the analysis cache go to a temporary folder, so every
 run analyses from scratch and leaves the user's choices alone. Without a display it runs offscreen

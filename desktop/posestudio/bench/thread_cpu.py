@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import resource
 import threading
-from pathlib import Path
 
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -38,18 +37,19 @@ def thread_times() -> dict[int, tuple[str, float]]:
     known = {t.native_id for t in threading.enumerate()}
     main = threading.main_thread().native_id
     out: dict[int, tuple[str, float]] = {}
-    tasks = Path("/proc/self/task")
-    if not tasks.is_dir():
+    tasks = "/proc/self/task"
+    if not os.path.isdir(tasks):
         return out
-    for task in tasks.iterdir():
-        try:
-            stat = (task / "stat").read_text()
-            comm = (task / "comm").read_text().strip()
+    for task in os.listdir(tasks):
+        try:  # one read per thread: its stat holds the name too (the sampling runs on the GUI thread)
+            with open(f"{tasks}/{task}/stat", "rb") as f:
+                stat = f.read().decode(errors="replace")
         except OSError:
             continue  # ended meanwhile
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2:].split()
         cpu = (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime (fields 14 and 15 of stat)
-        tid = int(task.name)
+        tid = int(task)
         if tid == main:
             name = "GUI thread"
         elif tid in python:
