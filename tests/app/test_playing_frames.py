@@ -1,5 +1,6 @@
 """While playing, the window shows the frame at the playhead: taken from the analysis's own decoding when it
-has passed there (scaled to the view), else decoded; paused, the exact full-size frame."""
+has passed there (scaled to the view), else decoded (straight to the screen's BGRA); paused, the exact
+full-size frame."""
 
 from __future__ import annotations
 
@@ -86,14 +87,16 @@ def test_playing_while_analysing_shows_the_playheads_frame(window, open_clip, qt
     before = len(shown)
     window.playback.play()
 
-    def fed_frames():
-        return [(i, c, f) for i, c, f in shown[before:] if not getattr(f, "full", True)]
+    def fed_frames():  # the feed's are scaled to the view; the display decoder's, playing, are full-size BGRA
+        return [(i, c, f) for i, c, f in shown[before:] if not getattr(f, "full", True) and f.shape[:2] != (720, 1280)]
 
     qtbot.waitUntil(lambda: len(fed_frames()) >= 5, timeout=90000)
     window.playback.pause()
     played, fed = shown[before:], fed_frames()
     assert all(index <= current for index, current, _ in played), "a frame after the playhead was shown"
     assert all(i == c for i, c, _ in fed)  # taken at once from what the analysis left: never late
+    # the display decoder's own frames while playing: BGRA at the clip's size, its scaler's one conversion
+    assert any(f.shape == (720, 1280, 4) and not f.full for _, _, f in played)
     with VideoSource(path) as source:
         for index, _current, frame in fed[:: max(1, len(fed) // 6)] + played[:: max(1, len(played) // 6)]:
             assert_is_frame(frame, index, source)

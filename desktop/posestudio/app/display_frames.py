@@ -1,9 +1,11 @@
 """Frames ready to paint, and the cache the decoder and the analysis fill with them.
 
-A DisplayFrame is either the clip's frame at full size (RGB, what a paused view and a zoomed-in still need)
-or a copy scaled to the size the view paints it at while playing (`full` False): the frames the analysis
-decoded ahead of the playhead are kept that way, a third of the memory or less, so more of them fit. Both
-carry their QImage in the format the screen paints without converting (RGB32).
+A DisplayFrame is either the clip's exact frame (`full`: RGB kept beside its picture, what a paused view and
+a zoomed-in still need) or a picture only for playing (`full` False): the display decoder's frames while
+playing, converted by the decoder straight to the screen's pixels (half the CPU of RGB and then converting),
+and the frames the analysis decoded ahead of the playhead, scaled to the size the view paints them at (a
+third of the memory or less, so more of them fit). All carry their QImage in the format the screen paints
+without converting (RGB32).
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ CACHE_BYTES = 384 * 1024 * 1024
 
 class DisplayFrame(np.ndarray):
     """The picture's pixels with `image`, the same picture as a QImage in RGB32, and `source_size`, the
-    clip's (width, height) the picture stands for. Full frames are RGB (H, W, 3); scaled ones are the
-    QImage's own BGRA buffer (h, w, 4)."""
+    clip's (width, height) the picture stands for. Full frames are RGB (H, W, 3); playing ones are the
+    QImage's own BGRA buffer (h, w, 4), at the clip's size or scaled."""
 
     image: QImage | None = None
     source_size: tuple[int, int] = (0, 0)
@@ -40,6 +42,16 @@ def display_frame(rgb: np.ndarray) -> DisplayFrame:
     out = rgb.view(DisplayFrame)
     out.image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).convertToFormat(QImage.Format.Format_RGB32)
     out.source_size, out.full = (w, h), True
+    return out
+
+
+def playing_frame(bgra: np.ndarray) -> DisplayFrame:
+    """A frame for playing: its BGRA pixels (B, G, R, 255: QImage's RGB32 in memory) wrapped, not converted."""
+    bgra = np.ascontiguousarray(bgra)
+    h, w = bgra.shape[:2]
+    out = bgra.view(DisplayFrame)
+    out.image = QImage(bgra.data, w, h, 4 * w, QImage.Format.Format_RGB32)  # borrows `out`'s buffer
+    out.source_size, out.full = (w, h), False
     return out
 
 

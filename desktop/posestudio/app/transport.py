@@ -12,6 +12,7 @@ from posestudio.core.display import format_time, parse_position
 
 GOTO_TIP = "Go to a frame (type 120) or a time (1.5, 1.5 s or 0:01.500), then Enter (Ctrl+G)"
 SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
+TIME_TEMPLATE = "0:00.000 / 0:00.000   frame 00000 / 00000"   # the time label is at least this wide
 
 
 class Playback(QObject):
@@ -181,7 +182,7 @@ class TransportBar(QWidget):
         self.goto_edit.returnPressed.connect(self.go_to_typed)
         self.time_label = QLabel()
         self.time_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.time_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("0:00.000 / 0:00.000   frame 00000 / 00000"))
+        self._fit_time_label(TIME_TEMPLATE)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
@@ -236,7 +237,22 @@ class TransportBar(QWidget):
         self.slider.setValue(0)
         self.slider.blockSignals(False)
         self.set_enabled(count > 0)
+        if count:
+            self._fit_time_label(max(self._time_text(count - 1), TIME_TEMPLATE, key=len))
         self.show_index(self.playback.index)
+
+    def _fit_time_label(self, widest: str) -> None:
+        """A fixed size, wide enough for `widest` with every digit as wide as a 0: then a new text at each
+        frame does not lay the window out again (a label that may change size asks its layout every time)."""
+        template = "".join("0" if c.isdigit() else c for c in widest)
+        metrics = self.time_label.fontMetrics()
+        width = max(metrics.horizontalAdvance(template), metrics.horizontalAdvance(widest)) + 8
+        self.time_label.setFixedSize(width, self.time_label.sizeHint().height())
+
+    def _time_text(self, index: int) -> str:
+        pb = self.playback
+        return (f"{format_time(float(pb.timestamps[index]))} / {format_time(float(pb.timestamps[-1]))}   "
+                f"frame {index} / {pb.frame_count - 1}")
 
     def show_index(self, index: int) -> None:
         pb = self.playback
@@ -247,9 +263,7 @@ class TransportBar(QWidget):
         if not pb.frame_count:
             self.time_label.setText("")
             return
-        total = float(pb.timestamps[-1])
-        self.time_label.setText(f"{format_time(pb.time)} / {format_time(total)}   "
-                                f"frame {index} / {pb.frame_count - 1}")
+        self.time_label.setText(self._time_text(index))
 
     def _on_slider(self, value: int) -> None:
         self.playback.seek(value)

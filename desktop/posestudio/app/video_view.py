@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QTransform
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QRegion, QTransform
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from posestudio.app import keypoint_marks as marks
@@ -48,6 +49,8 @@ class VideoView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(240, 160)
         self.setMouseTracking(True)  # the cursor shows which keypoint a drag would take
+        # it paints every pixel itself, so Qt need not paint the widgets under it first at each frame
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.frame_index = -1
         self.overlay = Overlay()
         self.placeholder = "Drop a video here, or use File > Open (Ctrl+O)."
@@ -58,7 +61,7 @@ class VideoView(QWidget):
         self._center: QPointF | None = None   # image point shown at the widget's centre
         self._press: QPointF | None = None
         self._dragged = False
-        self.fast_scaling = False   # while playing: nearest-pixel scaling, no antialiasing (a third of the cost)
+        self.fast_scaling = False   # while playing: the skeleton drawn without antialiasing
         self.picking = False        # clicks pick keypoints (point_clicked) instead of people
         self.editable = False       # keypoints can be dragged (a complete analysis, not picking)
         self._hover: tuple[int, int] | None = None   # (track id, keypoint) a press would take
@@ -152,16 +155,25 @@ class VideoView(QWidget):
             p.end()  # not left to garbage collection: a live painter after paintEvent breaks the backing store
 
     def _paint(self, p: QPainter) -> None:
-        p.fillRect(self.rect(), QColor(24, 24, 26))
+        background = QColor(24, 24, 26)
         if self._image is None:
+            p.fillRect(self.rect(), background)
             p.setPen(QColor(170, 170, 170))
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
             return
         t = self._transform()
-        p.setTransform(t)
-        if t.m11() < 1.0 and not self.fast_scaling:  # smooth when shrinking; enlarged pixels stay crisp
-            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         iw, ih = self._size
+        # only the margins around the picture: filling under it too cost a third of the picture's own drawing
+        shown = t.mapRect(QRectF(0, 0, iw, ih))
+        inner = QRect(QPoint(math.ceil(shown.left()), math.ceil(shown.top())),
+                      QPoint(math.floor(shown.right()) - 1, math.floor(shown.bottom()) - 1))
+        for rect in QRegion(self.rect()).subtracted(QRegion(inner)):
+            p.fillRect(rect, background)
+        p.setTransform(t)
+        # smooth when shrinking (Qt's smooth downscale also costs less than its nearest-pixel one); enlarged
+        # pixels, or a picture already at the painted size, stay crisp
+        if t.m11() * self.devicePixelRatioF() * iw / self._image.width() < 0.99:
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         if (self._image.width(), self._image.height()) == (iw, ih):
             p.drawImage(QPointF(0, 0), self._image)
         else:  # a picture scaled for playing: drawn over the clip's own pixels

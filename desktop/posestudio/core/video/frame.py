@@ -55,6 +55,12 @@ class Frame:
             self._rgb = np.ascontiguousarray(np.rot90(rgb, self._turns)) if self._turns else rgb
         return self._rgb
 
+    def bgra(self) -> np.ndarray:
+        """The whole upright frame as (H, W, 4) bytes B, G, R, 255 (a screen's 32-bit pixels), converted by the
+        decoder's scaler in one pass: half the CPU of `rgb` and then widening it (a playing window's picture)."""
+        bgra = self._frame.to_ndarray(format="bgra")
+        return np.ascontiguousarray(np.rot90(bgra, self._turns)) if self._turns else bgra
+
     def __array__(self, dtype=None, copy=None):
         return self.rgb if dtype is None else self.rgb.astype(dtype)
 
