@@ -13,6 +13,9 @@ from posestudio.core.display import format_time, parse_position
 GOTO_TIP = "Go to a frame (type 120) or a time (1.5, 1.5 s or 0:01.500), then Enter (Ctrl+G)"
 SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 TIME_TEMPLATE = "0:00.000 / 0:00.000   frame 00000 / 00000"   # the time label is at least this wide
+# while playing, the slider and the time label move at most this often (each move repaints and flushes them;
+# a number changing 30 times a second cannot be read); paused, every step shows at once
+PLAYING_SHOW_EVERY_S = 1 / 15
 
 
 class Playback(QObject):
@@ -193,9 +196,9 @@ class TransportBar(QWidget):
         layout.addWidget(self.goto_edit)
         layout.addWidget(self.speed_box)
 
-        playback.index_changed.connect(self.show_index)
-        playback.playing_changed.connect(
-            lambda on: self.play_button.setIcon(self._pause_icon if on else self._play_icon))
+        self._shown_at = 0.0
+        playback.index_changed.connect(self._on_index)
+        playback.playing_changed.connect(self._on_playing)
         self.set_enabled(False)
 
     def focus_go_to(self) -> None:
@@ -253,6 +256,18 @@ class TransportBar(QWidget):
         pb = self.playback
         return (f"{format_time(float(pb.timestamps[index]))} / {format_time(float(pb.timestamps[-1]))}   "
                 f"frame {index} / {pb.frame_count - 1}")
+
+    def _on_playing(self, playing: bool) -> None:
+        self.play_button.setIcon(self._pause_icon if playing else self._play_icon)
+        if not playing:
+            self.show_index(self.playback.index)   # where it stopped, whenever the last move was shown
+
+    def _on_index(self, index: int) -> None:
+        now = time.monotonic()
+        if self.playback.playing and now - self._shown_at < PLAYING_SHOW_EVERY_S:
+            return
+        self._shown_at = now
+        self.show_index(index)
 
     def show_index(self, index: int) -> None:
         pb = self.playback
