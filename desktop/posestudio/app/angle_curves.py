@@ -65,12 +65,6 @@ class AngleCurves(QObject):
         self._redraw.setSingleShot(True)
         self._redraw.setInterval(int(CURVE_REDRAW_S * 1000))
         self._redraw.timeout.connect(self._draw)
-        # new angles reach the timeline in a turn after the one that stores them (and asks for the summary):
-        # each of the two, with the repaint it brings, stays short
-        self._handover = QTimer(self)
-        self._handover.setSingleShot(True)
-        self._handover.setInterval(1)
-        self._handover.timeout.connect(self._draw_soon)
         session.result_changed.connect(lambda _r: self.request())
         session.frames_added.connect(self._on_frames)
         session.analysing_changed.connect(lambda _on: self.request())  # done: smoothed, over the whole clip
@@ -85,7 +79,6 @@ class AngleCurves(QObject):
     def _clear(self) -> None:
         self.runner.cancel()
         self._redraw.stop()
-        self._handover.stop()
         self._full_timer.stop()
         self.growth = None
         self.pyramids, self._marked = {}, None
@@ -110,7 +103,7 @@ class AngleCurves(QObject):
     @property
     def pending(self) -> bool:
         """Angles asked for and not shown yet."""
-        return self.runner.pending or self._handover.isActive()
+        return self.runner.pending
 
     def _on_frames(self, _start: int, stop: int) -> None:
         """New frames analysed: their angles only, into the curves shown; the whole-clip computation later."""
@@ -135,7 +128,7 @@ class AngleCurves(QObject):
             self.growth = GrowingAngles(data.values, angles.definitions(self.custom.angles),
                                         s.result.keypoint_names, data.person, c.threshold, self._asked[1])
             self.growth.add(s.result, self._upto)  # the frames analysed while this was computed
-        self._handover.start()
+        self._draw_soon()
 
     def _draw_soon(self) -> None:
         # while analysing, redraw the curves about once a second: each redraw re-ranges the axes

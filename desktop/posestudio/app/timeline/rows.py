@@ -176,7 +176,8 @@ class JointRow:
         self._marks: list[tuple] = []
         # each curve draws what is in view: again when the view moves or resizes
         self.vb.sigXRangeChanged.connect(lambda *_: self.redraw())
-        self.vb.sigResized.connect(lambda *_: self.redraw())
+        self._width = -1   # the plot's width the curves were drawn for: a change of height alone redraws nothing
+        self.vb.sigResized.connect(lambda *_: self._on_resized())
 
     def set_key(self, key: str) -> None:
         """A row made ahead (the timeline keeps a few) gets its joint when it is taken."""
@@ -253,7 +254,13 @@ class JointRow:
             pad = max(2.0, 0.05 * (hi - lo))
             self.plot.setYRange(lo - pad, hi + pad, padding=0)
 
+    def _on_resized(self) -> None:
+        # the curves are decimated to the plot's pixel columns: a new row resizes every row, in height only
+        if int(self.vb.width()) != self._width:
+            self.redraw()
+
     def redraw(self) -> None:
+        self._width = int(self.vb.width())
         for curve in self.curves.values():
             curve.redraw()
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
 from posestudio.app.timeline.hover import frame_at, readout
 from posestudio.app.timeline.range_select import RangeSelection
+from posestudio.app.timeline.row_layout import one_activation, place, take_out
 from posestudio.app.timeline.rows import ROW_MIN_HEIGHT, JointRow, row_key, row_sort_key, row_title, side
 from posestudio.core.kinematics import DEFAULT_ANGLES
 from posestudio.core.render import LEFT_RGB, RIGHT_RGB
@@ -19,7 +20,8 @@ MAIN = "main"   # the open clip's curves; compare mode adds another clip key, dr
 _BUILTIN = frozenset(a.name for a in DEFAULT_ANGLES)
 NEXT_ROW_MS = 5   # rows are laid out one per event-loop turn (with the repaint it brings), this far apart
 SPARE_ROWS = 4    # rows made ahead, in turns of their own: a plot costs 10-15 ms, on top of its layout and paint
-SPARE_MS = 150    # between two spare rows made (idle turns, not the busy ones when curves arrive)
+SPARE_MS = 150    # between two spare rows made ahead when the window shows
+REFILL_MS = 1500  # after rows were taken: their layout and repaint are done by then
 
 
 class _RowsView(pg.GraphicsLayoutWidget):
@@ -61,7 +63,6 @@ class Timeline(RangeSelection, QWidget):
         self._spares: list[JointRow] = []                  # rows made ahead, not in use yet
         self._spare_timer = QTimer(self)
         self._spare_timer.setSingleShot(True)
-        self._spare_timer.setInterval(SPARE_MS)
         self._spare_timer.timeout.connect(self._make_spare)
 
         self.fit_button = QToolButton(text="Fit all")
@@ -114,34 +115,36 @@ class Timeline(RangeSelection, QWidget):
         self._relayout()
 
     def _relayout(self) -> None:
-        """Lay out the visible rows in order. Rows added after the last one are appended; anything else
-        rebuilds the layout (removing and re-adding plots re-ranges every linked view: slow on long clips)."""
+        """Lay out the visible rows in order: a new row is placed and the rows after it move down, staying in
+        the scene; the layout is worked out once (row_layout.py)."""
         ci = self.view.ci
         shown = self.visible_rows()
-        laid = [r for r in self._laid if r.key in self.rows]
-        if [r.key for r in shown[:len(laid)]] != [r.key for r in laid] or len(laid) != len(self._laid):
-            for row in self._laid:
-                for item in (row.label, row.plot):
-                    if item in ci.items:
-                        ci.removeItem(item)
-            laid = []
+        for row in self._laid:
+            if all(row is not r for r in shown):
+                take_out(ci, row.label)
+                take_out(ci, row.plot)
         ci.layout.setColumnStretchFactor(1, 1)
         master = shown[0].plot if shown else None
-        for i, row in enumerate(shown):
-            if i >= len(laid):
-                ci.addItem(row.label, row=i, col=0)
-                ci.addItem(row.plot, row=i, col=1)
-                row.plot.setXLink(None if row.plot is master else master)
-            last = i == len(shown) - 1
-            axis = row.plot.getAxis("bottom")
-            if axis.style["showValues"] != last:
-                axis.setStyle(showValues=last)
-                axis.setHeight(None if last else 4)
-                row.plot.setLabel("bottom", "time (s)" if last else None)
+        was_master = self._laid[0].plot if self._laid else None
+        with one_activation(ci):
+            place(ci, [cell for i, row in enumerate(shown) for cell in ((row.label, i, 0), (row.plot, i, 1))])
+            for i, row in enumerate(shown):
+                link = None if row.plot is master else master.vb
+                if row.vb.linkedView(pg.ViewBox.XAxis) is not link:
+                    row.plot.setXLink(link)
+                last = i == len(shown) - 1
+                axis = row.plot.getAxis("bottom")
+                if axis.style["showValues"] != last:
+                    axis.setStyle(showValues=last)
+                    axis.setHeight(None if last else 4)
+                    row.plot.setLabel("bottom", "time (s)" if last else None)
         self._laid = list(shown)
-        if master is not None and self._duration and not laid:
+        if master is not None and self._duration and master is not was_master:
             master.setXRange(*(self._view_x or (-0.02 * self._duration, 1.02 * self._duration)), padding=0)
         self.view.setMinimumHeight(max(1, len(shown)) * ROW_MIN_HEIGHT + 24)
+        # the scroll area fits the view (and shows its scroll bar) now, not after the next paint: a scroll bar
+        # appearing then would narrow every row and repaint them all a second time
+        QCoreApplication.sendPostedEvents(self.scroll.viewport(), QEvent.Type.LayoutRequest)
         # the layout shrinks to its items' preferred size when they change; the view only refits it on resize.
         # Done now, not in a later turn: then the rows are resized (and their axes drawn again) once, not twice
         ci.layout.activate()
@@ -155,15 +158,19 @@ class Timeline(RangeSelection, QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        self._spare_timer.start()
+        if len(self._spares) < SPARE_ROWS and not self._spare_timer.isActive():
+            self._spare_timer.start(SPARE_MS)
 
     def _make_spare(self) -> None:
         """One row made ahead of need, in a turn of its own (the timer's): when the curves come, taking it
         leaves only its layout in the busy turn."""
+        if self._pending is not None:   # rows still being laid out: not now
+            self._spare_timer.start(REFILL_MS)
+            return
         if len(self._spares) < SPARE_ROWS:
             self._spares.append(JointRow("", self.set_range))
         if len(self._spares) < SPARE_ROWS:
-            self._spare_timer.start()
+            self._spare_timer.start(SPARE_MS)
 
     def _new_row(self, key: str) -> JointRow:
         if self._spares:
@@ -171,8 +178,8 @@ class Timeline(RangeSelection, QWidget):
             row.set_key(key)
         else:
             row = JointRow(key, self.set_range)
-        if self.isVisible() and not self._spare_timer.isActive():
-            self._spare_timer.start()
+        if self.isVisible():
+            self._spare_timer.start(REFILL_MS)
         row.plot.setLimits(xMin=-0.05 * self._duration, xMax=1.05 * self._duration)
         row.cursor.setValue(self.cursor.value())
         row.cursor.sigDragged.connect(self._on_cursor_dragged)
