@@ -36,6 +36,7 @@ TIPS = ("Smallest value (degrees)", "Largest value (degrees)", "Range of motion:
 TIME_KEYS = ("t_min", "t_max")
 DOUBTFUL_KEYS = ("reps", "cycles_per_min")  # "-" with the reason as tooltip when not credible
 SECONDS_ROLE = Qt.ItemDataRole.UserRole
+LINK_COLOUR = QColor(20, 90, 200)
 
 
 def _text(value, decimals: int) -> str:
@@ -202,8 +203,12 @@ class SummaryPanel(QWidget):
     def _show(self, found: SummaryNumbers) -> None:
         shown = found.shown
         self.numbers, self.gait = found.numbers, found.gait
-        self.table.setRowCount(len(shown))
-        self.table.setVerticalHeaderLabels([label_for(n) for n in shown])
+        if self.table.rowCount() != len(shown):
+            self.table.setRowCount(len(shown))
+        labels = [label_for(n) for n in shown]
+        if labels != [self.table.verticalHeaderItem(r).text() if self.table.verticalHeaderItem(r) else None
+                      for r in range(len(shown))]:
+            self.table.setVerticalHeaderLabels(labels)
         for row, name in enumerate(shown):
             values = self.numbers[name]
             for col, (key, _title, decimals) in enumerate(COLUMNS):
@@ -215,17 +220,27 @@ class SummaryPanel(QWidget):
                 value = values.get(key)
                 doubt = values.get("reps_doubt" if key == "reps" else "rate_doubt") \
                     if key in DOUBTFUL_KEYS else None
-                item.setText("-" if doubt else _text(value, decimals))
-                item.setToolTip(doubt or "")
+                # only what changed is set: each setter tells the view, and while analysing the numbers
+                # come every few seconds with most cells as they were
+                text = "-" if doubt else _text(value, decimals)
+                if item.text() != text:
+                    item.setText(text)
+                if item.toolTip() != (doubt or ""):
+                    item.setToolTip(doubt or "")
                 is_time = key in TIME_KEYS and value is not None and math.isfinite(value)
-                item.setData(SECONDS_ROLE, float(value) if is_time else None)
+                seconds = float(value) if is_time else None
+                if item.data(SECONDS_ROLE) != seconds:
+                    item.setData(SECONDS_ROLE, seconds)
                 font = item.font()
-                font.setUnderline(is_time)  # looks like a link: a click goes to that time
-                item.setFont(font)
-                if is_time:
-                    item.setForeground(QColor(20, 90, 200))
-        self.gait_label.setText(gait_text(self.gait))
-        self.gait_label.set_note(self.gait.get("doubt") or "")
+                if font.underline() != is_time:
+                    font.setUnderline(is_time)  # looks like a link: a click goes to that time
+                    item.setFont(font)
+                    if is_time:
+                        item.setForeground(LINK_COLOUR)
+        gait, note = gait_text(self.gait), self.gait.get("doubt") or ""
+        if (gait, note) != (self.gait_label.text(), self.gait_label._note):   # a new tooltip costs ms
+            self.gait_label.setText(gait)
+            self.gait_label.set_note(note)
 
     def _on_cell(self, row: int, col: int) -> None:
         item = self.table.item(row, col)

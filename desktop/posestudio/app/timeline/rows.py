@@ -240,6 +240,7 @@ class JointRow:
         self._y = (lo, hi)
         if grew or self.vb.autoRangeEnabled()[1]:
             self.plot.setYRange(30.0 * np.floor(lo / 30.0) - 5.0, 30.0 * np.ceil(hi / 30.0) + 5.0, padding=0)
+            self.settle()
 
     def fit_y(self) -> None:
         """The y range of every curve in the row, from the top of each curve's pyramid (no scan of the
@@ -253,13 +254,20 @@ class JointRow:
         if lo <= hi:
             pad = max(2.0, 0.05 * (hi - lo))
             self.plot.setYRange(lo - pad, hi + pad, padding=0)
+            self.settle()
 
     def _on_resized(self) -> None:
         # the curves are decimated to the plot's pixel columns: a new row resizes every row, in height only
         if int(self.vb.width()) != self._width:
             self.redraw()
 
+    def settle(self) -> None:
+        """The view's transform brought to its new range now: left to the paint (pyqtgraph's default), it moves
+        the items during the paint, which then paints them all again."""
+        self.vb.updateMatrix()
+
     def redraw(self) -> None:
+        self.settle()
         self._width = int(self.vb.width())
         for curve in self.curves.values():
             curve.redraw()

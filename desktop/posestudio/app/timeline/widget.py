@@ -149,6 +149,8 @@ class Timeline(RangeSelection, QWidget):
         # Done now, not in a later turn: then the rows are resized (and their axes drawn again) once, not twice
         ci.layout.activate()
         ci.setGeometry(self.view.range)
+        for row in shown:
+            row.settle()
         self.rows_menu.clear()
         for key in self.row_keys():
             action = self.rows_menu.addAction(row_title(key))
