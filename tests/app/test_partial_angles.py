@@ -84,6 +84,20 @@ def test_new_frames_cost_angles_for_those_frames_only(qtbot, videos_dir, require
         # nothing new: nothing computed
         session.frames_added.emit(17, 17)
         assert growth.rows_computed == 7
+        # two segments analysed side by side: frames further on come before the ones after 17, and only they
+        # are computed; the gap stays empty until its frames come
+        result = session.result
+        for lo, hi in ((30, 36), (17, 20)):
+            for field in ("keypoints", "person_ids", "person_scores", "analysed"):
+                getattr(result, field)[lo:hi] = getattr(full, field)[lo:hi]
+            session.frames_added.emit(lo, hi)
+        assert growth.rows_computed == 7 + 6 + 3 and growth.upto == 36
+        raw = kinematics.compute_angles(full.track(person)[:36], full.keypoint_names,
+                                        [growth.defs[n] for n in names], growth.threshold)
+        for name in names:
+            for lo, hi in ((17, 20), (30, 36)):
+                np.testing.assert_allclose(values[name][lo:hi], raw[name][lo:hi], equal_nan=True)
+            assert np.isnan(values[name][20:30]).all() and np.isnan(values[name][36:]).all()
         assert isinstance(later, NewFrames)
     finally:
         assert workers.stop_all(5000)

@@ -57,6 +57,7 @@ class AngleCurves(QObject):
         self._marked = None                # the AngleData whose rings and bands are shown
         self._upto = 0                     # frames of the session's result analysed so far (while analysing)
         self._asked = (0.0, 0)             # (monotonic time, frames analysed) of the last full request
+        self._spans: list[tuple[int, int]] = []   # frames reported since that request (anywhere in the clip)
         self._full_at, self._full_cost = 0.0, 0.0
         self._full_timer = QTimer(self)
         self._full_timer.setSingleShot(True)
@@ -93,6 +94,7 @@ class AngleCurves(QObject):
             analysed = np.flatnonzero(s.result.analysed)
             self._upto = int(analysed[-1]) + 1 if analysed.size else 0
         self._asked = (time.monotonic(), self._upto)
+        self._spans = []
         self.runner.submit(AngleRequest(
             result=s.result, person=c.person, wanted=list(c.angles), threshold=c.threshold,
             smooth=c.smoothing and not s.analysing,  # smoothing needs the whole curve: once it is there
@@ -105,10 +107,13 @@ class AngleCurves(QObject):
         """Angles asked for and not shown yet."""
         return self.runner.pending
 
-    def _on_frames(self, _start: int, stop: int) -> None:
-        """New frames analysed: their angles only, into the curves shown; the whole-clip computation later."""
-        self._upto = stop
-        if self.growth is not None and self.growth.add(self.session.result, stop) is not None:
+    def _on_frames(self, start: int, stop: int) -> None:
+        """New frames analysed: their angles only, into the curves shown; the whole-clip computation later.
+        They may come from anywhere in the clip (segments analysed side by side), not only after the last."""
+        self._upto = max(self._upto, stop)
+        if self.runner.pending:
+            self._spans.append((start, stop))   # the computation under way may have read them before they came
+        if self.growth is not None and self.growth.add(self.session.result, start, stop) is not None:
             self._draw_soon()
         if not self.runner.pending and not self._full_timer.isActive():
             since = time.monotonic() - self._full_at
@@ -127,7 +132,9 @@ class AngleCurves(QObject):
             c = self.choices
             self.growth = GrowingAngles(data.values, angles.definitions(self.custom.angles),
                                         s.result.keypoint_names, data.person, c.threshold, self._asked[1])
-            self.growth.add(s.result, self._upto)  # the frames analysed while this was computed
+            for start, stop in self._spans:   # the frames analysed while this was computed
+                self.growth.add(s.result, start, stop)
+        self._spans = []
         self._draw_soon()
 
     def _draw_soon(self) -> None:
@@ -143,8 +150,10 @@ class AngleCurves(QObject):
             return
         self._drawn_at = time.monotonic()
         growing = self.session.analysing
-        upto = self.growth.upto if growing and self.growth is not None else None
-        self.timeline.set_curves(data.timestamps, data.values, growing=growing, upto=upto, pyramids=self.pyramids)
+        growth = self.growth if growing else None
+        upto = growth.upto if growth is not None else None
+        self.timeline.set_curves(data.timestamps, data.values, growing=growing, upto=upto, pyramids=self.pyramids,
+                                 changed_from=growth.take_changed() if growth is not None else None)
         self._show_marks(data)
 
     def _show_marks(self, data) -> None:

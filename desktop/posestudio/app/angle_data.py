@@ -97,18 +97,21 @@ SIGNED_KINDS = ("segment", "vertical")   # unwrapped over time: a new piece cont
 
 
 class GrowingAngles:
-    """While the analysis runs: the raw angles of the followed person filled in, in place, for the new frames
-    only (cleaning and smoothing need the whole curve; they come with the next full computation)."""
+    """While the analysis runs: the raw angles of the followed person filled in, in place, for the frames just
+    analysed only (cleaning and smoothing need the whole curve; they come with the next full computation).
+    Frames may come from several places at once (segments of the clip analysed side by side)."""
 
     def __init__(self, values: dict[str, np.ndarray], defs: dict, keypoint_names, person: int, threshold: float,
                  upto: int):
         self.values, self.defs, self.names = values, defs, tuple(keypoint_names)
-        self.person, self.threshold, self.upto = person, threshold, upto
+        self.person, self.threshold = person, threshold
+        self.upto = upto            # one past the last frame with angles: the curves are drawn up to it
+        self.changed_from: int | None = None   # the first sample changed since the curves took them
         self.rows_computed = 0   # frames computed since the last full computation (tests count them)
 
-    def add(self, result, stop: int) -> tuple[int, int] | None:
-        """Angles of frames [upto, stop) into `values`; returns that span, or None when nothing was new."""
-        start, stop = self.upto, min(stop, len(result.analysed))
+    def add(self, result, start: int, stop: int) -> tuple[int, int] | None:
+        """Angles of frames [start, stop) into `values`; returns that span, or None when it is empty."""
+        start, stop = max(int(start), 0), min(int(stop), len(result.analysed))
         if stop <= start:
             return None
         found = result.person_ids[start:stop] == self.person
@@ -124,8 +127,14 @@ class GrowingAngles:
                 piece = _continue_from(column[:start], piece)
             column[start:stop] = piece
         self.rows_computed += stop - start
-        self.upto = stop
+        self.upto = max(self.upto, stop)
+        self.changed_from = start if self.changed_from is None else min(self.changed_from, start)
         return start, stop
+
+    def take_changed(self) -> int | None:
+        """The first sample changed since the last call (None: none), for the curves to take from there."""
+        changed, self.changed_from = self.changed_from, None
+        return changed
 
 
 def _continue_from(before: np.ndarray, piece: np.ndarray) -> np.ndarray:

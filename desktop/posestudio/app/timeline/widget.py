@@ -214,23 +214,26 @@ class Timeline(RangeSelection, QWidget):
             self.view.ci.removeItem(item)
 
     def set_curves(self, timestamps: np.ndarray, values: dict[str, np.ndarray], growing: bool = False,
-                   upto: int | None = None, pyramids: dict | None = None) -> None:
+                   upto: int | None = None, pyramids: dict | None = None, changed_from: int | None = None) -> None:
         """The open clip's curves, exactly these; NaN samples break the line. upto: only samples before it
         (the frames analysed so far). growing: the analysis is adding samples, to the same arrays. pyramids:
         name -> decimate.MinMaxPyramid of these arrays made off the GUI thread (else made here)."""
-        self.set_clip_curves(MAIN, timestamps, values, growing=growing, upto=upto, pyramids=pyramids)
+        self.set_clip_curves(MAIN, timestamps, values, growing=growing, upto=upto, pyramids=pyramids,
+                             changed_from=changed_from)
 
     def set_clip_curves(self, clip_key: str, timestamps: np.ndarray, values: dict[str, np.ndarray],
                         growing: bool = False, upto: int | None = None, dashed: bool = False,
-                        pyramids: dict | None = None) -> None:
+                        pyramids: dict | None = None, changed_from: int | None = None) -> None:
         """One clip's curves in the joints' rows (compare mode draws a second clip dashed in the same rows).
-        When growing into the arrays already drawn, only the samples after those drawn are handed over."""
+        When growing into the arrays already drawn, only the samples after those drawn are handed over, and
+        from `changed_from` on when samples before them changed too (segments analysed side by side)."""
         count = len(timestamps) if upto is None else int(upto)
         if clip_key == MAIN:
             self._t = np.asarray(timestamps, dtype=float)
         ids = tuple((n, id(v)) for n, v in values.items())
         drawn, drawn_ids = self._drawn.get(clip_key, (0, ()))
-        changed_from = min(drawn, count) if growing and ids == drawn_ids else 0
+        changed_from = min(drawn, count, drawn if changed_from is None else changed_from) \
+            if growing and ids == drawn_ids else 0
         self._pending = (clip_key, timestamps, values, growing, count, changed_from, dashed, pyramids)
         self._drawn[clip_key] = (count, ids)
         self._apply_pending()
