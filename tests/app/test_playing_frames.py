@@ -1,5 +1,5 @@
 """While playing, the window shows the frame at the playhead: taken from the analysis's own decoding when it
-has passed there (scaled to the view), else decoded (straight to the screen's BGRA); paused, the exact
+has passed there (scaled to the view), else decoded (straight to the screen's BGRA, scaled to the view); paused, the exact
 full-size frame."""
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def test_the_feed_keeps_only_frames_just_ahead_of_the_playhead_scaled(qtbot, vid
             loader.feed.offer(111, np.zeros((10, 10, 3), np.uint8))   # not this clip's size: ignored
             assert 111 not in loader.cache
             kept = loader.cache.get(105)
-            assert not kept.full and kept.shape == (360, 640, 4) and kept.source_size == (1280, 720)
+            assert not kept.full and kept.fed and kept.shape == (360, 640, 4) and kept.source_size == (1280, 720)
             assert_is_frame(kept, 105, source)
         assert loader.request(105) is kept  # playing: shown at once
         loader.set_playing(False)
@@ -87,16 +87,17 @@ def test_playing_while_analysing_shows_the_playheads_frame(window, open_clip, qt
     before = len(shown)
     window.playback.play()
 
-    def fed_frames():  # the feed's are scaled to the view; the display decoder's, playing, are full-size BGRA
-        return [(i, c, f) for i, c, f in shown[before:] if not getattr(f, "full", True) and f.shape[:2] != (720, 1280)]
+    def fed_frames():
+        return [(i, c, f) for i, c, f in shown[before:] if getattr(f, "fed", False)]
 
     qtbot.waitUntil(lambda: len(fed_frames()) >= 5, timeout=90000)
     window.playback.pause()
     played, fed = shown[before:], fed_frames()
     assert all(index <= current for index, current, _ in played), "a frame after the playhead was shown"
     assert all(i == c for i, c, _ in fed)  # taken at once from what the analysis left: never late
-    # the display decoder's own frames while playing: BGRA at the clip's size, its scaler's one conversion
-    assert any(f.shape == (720, 1280, 4) and not f.full for _, _, f in played)
+    # the display decoder's own frames while playing: BGRA from its scaler, at the picture's size
+    size = window.view.picture_size()
+    assert any(f.shape == (size[1], size[0], 4) and not f.full and not f.fed for _, _, f in played)
     with VideoSource(path) as source:
         for index, _current, frame in fed[:: max(1, len(fed) // 6)] + played[:: max(1, len(played) // 6)]:
             assert_is_frame(frame, index, source)

@@ -1,11 +1,11 @@
 """Frames ready to paint, and the cache the decoder and the analysis fill with them.
 
 A DisplayFrame is either the clip's exact frame (`full`: RGB kept beside its picture, what a paused view and
-a zoomed-in still need) or a picture only for playing (`full` False): the display decoder's frames while
-playing, converted by the decoder straight to the screen's pixels (half the CPU of RGB and then converting),
-and the frames the analysis decoded ahead of the playhead, scaled to the size the view paints them at (a
-third of the memory or less, so more of them fit). All carry their QImage in the format the screen paints
-without converting (RGB32).
+a zoomed-in still need) or a picture only for playing (`full` False), scaled to the size the view paints it
+at so a paint copies it pixel for pixel: the display decoder's frames while playing, converted by the decoder
+straight to the screen's pixels (half the CPU of RGB and then converting), and the frames the analysis
+decoded ahead of the playhead (a third of the memory or less, so more of them fit). All carry their QImage in
+the format the screen paints without converting (RGB32).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class DisplayFrame(np.ndarray):
     image: QImage | None = None
     source_size: tuple[int, int] = (0, 0)
     full: bool = True
+    fed: bool = False   # from the analysis's decoding (FrameFeed), not the display's own
 
     @property
     def total_bytes(self) -> int:
@@ -45,12 +46,16 @@ def display_frame(rgb: np.ndarray) -> DisplayFrame:
     return out
 
 
-def playing_frame(bgra: np.ndarray) -> DisplayFrame:
-    """A frame for playing: its BGRA pixels (B, G, R, 255: QImage's RGB32 in memory) wrapped, not converted."""
-    bgra = np.ascontiguousarray(bgra)
+def playing_frame(bgra: np.ndarray, size: tuple[int, int] | None = None) -> DisplayFrame:
+    """A frame for playing from its BGRA pixels (B, G, R, 255: QImage's RGB32 in memory), scaled by nearest
+    pixel to `size` (width, height: the picture on screen) when that is smaller, so the view copies it 1:1."""
     h, w = bgra.shape[:2]
+    if size is not None and 1 <= int(size[0]) < w and 1 <= int(size[1]) < h:
+        bgra = cv2.resize(bgra, (int(size[0]), int(size[1])), interpolation=cv2.INTER_NEAREST)
+    bgra = np.ascontiguousarray(bgra)
+    th, tw = bgra.shape[:2]
     out = bgra.view(DisplayFrame)
-    out.image = QImage(bgra.data, w, h, 4 * w, QImage.Format.Format_RGB32)  # borrows `out`'s buffer
+    out.image = QImage(bgra.data, tw, th, 4 * tw, QImage.Format.Format_RGB32)  # borrows `out`'s buffer
     out.source_size, out.full = (w, h), False
     return out
 

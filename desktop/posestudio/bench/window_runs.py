@@ -122,12 +122,13 @@ def window_run(app, settings, video: Path, playing: bool, cache: Path, max_secon
     window.show()
     loop = QEventLoop()
     ticker = Ticker(STALL_TICK_MS, process=False)
-    run = {"t0": 0.0, "start": None, "end": None, "error": None, "frames": 0, "first": None, "analysed": 0,
+    run = {"t0": 0.0, "start": None, "end": None, "error": None, "frames": 0, "fed": 0, "first": None, "analysed": 0,
            "cpu": None, "sampled": 0.0}
     original_set_frame = window.view.set_frame
 
     def counting_set_frame(index, frame):
         run["frames"] += 1
+        run["fed"] += bool(getattr(frame, "fed", False))
         if run["first"] is None:
             run["first"] = time.perf_counter() - run["t0"]
             if playing:
@@ -194,13 +195,11 @@ def window_run(app, settings, video: Path, playing: bool, cache: Path, max_secon
     span = (run["end"] or time.perf_counter()) - (run["start"] or run["t0"])
     analysed = run["analysed"]
     message = window.statusBar().currentMessage()
-    loader = window.session.loader
-    fed = loader.feed.taken if loader is not None and hasattr(loader, "feed") else 0
     window.close()
     window.deleteLater()
     app.processEvents()
     return {**stats, "fps": analysed / span if span > 0 and analysed else 0.0, "analysed": analysed,
-            "span": span, "frames_shown": run["frames"], "first_frame_s": run["first"], "frames_fed": fed,
+            "span": span, "frames_shown": run["frames"], "first_frame_s": run["first"], "frames_fed": run["fed"],
             "error": run["error"] or (None if analysed else message), **_cpu_figures(run["cpu"], analysed)}
 
 
