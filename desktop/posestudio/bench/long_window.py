@@ -3,6 +3,7 @@ playing, scrubbing, selecting a range, zooming and adding an angle with the anal
 analysing the first minutes of the same clip, playing.
 
     python -m posestudio.bench.long_window [VIDEO] [--minutes M] [--model ID] [--analyse-seconds S]
+                                           [--only done|analysing] [--profile-turns MS]
 
 VIDEO (default: the 720p dumbbell clip) is repeated into an M-minute clip in a temporary folder (packets
 copied, no re-encoding); its analysis is the short clip's analysis repeated, which is what analysing the
@@ -10,6 +11,8 @@ repeated frames gives, saved to a temporary cache, so the window opens it comple
 shared 2-core machine takes most of an hour). The analysing part then opens the same clip with an empty cache.
 A 1 ms timer records the gaps between event-loop turns (target: none over 50 ms), and each of the window's
 handlers its GUI-thread CPU time per call (bench.gui_timing), which the machine's other load does not inflate.
+--profile-turns prints, for each event-loop turn that took more than MS ms of the GUI thread's CPU, what it
+did (bench.gui_timing.LongTurns; the profiler roughly doubles the Python parts' cost).
 """
 
 from __future__ import annotations
