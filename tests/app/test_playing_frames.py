@@ -106,3 +106,27 @@ def test_playing_while_analysing_shows_the_playheads_frame(window, open_clip, qt
         qtbot.waitUntil(lambda: window.view.frame_index == stop
                         and getattr(window.view.displayed_frame(), "full", True), timeout=10000)
         assert np.array_equal(window.view.displayed_frame(), source.frame_at(stop))
+
+
+def test_playing_frames_are_made_at_the_pictures_size_and_again_after_a_zoom(qtbot, videos_dir):
+    path = videos_dir / DUMBBELL
+    loader = FrameLoader(str(path))
+    got = {}
+    loader.frame_ready.connect(lambda i, f: got.__setitem__(i, f))
+    try:
+        with qtbot.waitSignal(loader.opened, timeout=10000):
+            loader.start()
+        loader.set_playing(True, (640, 360))
+        loader.request(30)
+        qtbot.waitUntil(lambda: 30 in got, timeout=10000)
+        small = got.pop(30)
+        assert small.shape == (360, 640, 4) and not small.full and not small.fed
+        loader.set_playing(True, (960, 540))   # zoomed in while playing: the old size will not do
+        loader.request(30)
+        qtbot.waitUntil(lambda: 30 in got, timeout=10000)
+        assert got[30].shape == (540, 960, 4)
+        with VideoSource(path) as source:
+            assert_is_frame(small, 30, source)
+            assert_is_frame(got[30], 30, source)
+    finally:
+        loader.close()

@@ -41,6 +41,7 @@ class FrameDisplay(QObject):
         picker.changed.connect(self.refresh_overlay)
         playback.index_changed.connect(self._on_index)
         playback.playing_changed.connect(self._on_playing)
+        view.picture_resized.connect(self._on_picture_resized)
 
     def watch(self, loader: FrameLoader) -> None:
         """Show the frames of a loader (they count once it is the session's)."""
@@ -73,6 +74,12 @@ class FrameDisplay(QObject):
         loader.set_playing(playing, self.view.picture_size())
         if not playing:  # the still: the full-size frame and the cursor where it stopped
             self._on_index(self.playback.index)
+
+    def _on_picture_resized(self, size) -> None:
+        """Zoomed or resized while playing: the frames still to come are made at the new size."""
+        loader = self.session.loader
+        if self.playback.playing and loader is not None:
+            loader.set_playing(True, size)
 
     def _on_frame(self, loader: FrameLoader, index: int, frame) -> None:
         if loader is not self.session.loader:

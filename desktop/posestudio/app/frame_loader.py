@@ -69,9 +69,12 @@ class _Decoder(QObject):
         self.size: tuple[int, int] | None = None   # while playing: the picture's size on screen
 
     def usable(self, frame) -> bool:
-        """A cached frame will do: any while playing (those made for playing are scaled); a still needs the
-        exact full-size frame."""
-        return frame is not None and (self.playing or getattr(frame, "full", True))
+        """A cached frame will do: a still needs the exact full-size frame; playing, that or one made for
+        playing at the picture's present size (after a zoom, frames made for the old size are made again)."""
+        if frame is None or getattr(frame, "full", True):
+            return frame is not None
+        size = self.size
+        return self.playing and (size is None or frame.shape[:2] in ((size[1], size[0]), frame.source_size[::-1]))
 
     def _make(self, frame) -> DisplayFrame:
         """While playing, the decoder's frame straight to the screen's pixels (0.6 ms for a 720p frame, against

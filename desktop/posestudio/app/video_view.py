@@ -43,6 +43,7 @@ class VideoView(QWidget):
     keypoint_moved = Signal(int, int, QPointF)   # editable: a keypoint dragged: track id, keypoint, image pixels
     # editable: right-click on a person: track id, keypoint under the cursor (-1: none), image point, global QPoint
     keypoint_menu_requested = Signal(int, int, QPointF, object)
+    picture_resized = Signal(object)   # picture_size() changed (zoom, the view's size): (width, height)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -67,6 +68,7 @@ class VideoView(QWidget):
         self._hover: tuple[int, int] | None = None   # (track id, keypoint) a press would take
         self._grab: tuple[int, int] | None = None    # the one being dragged
         self._grab_pos: QPointF | None = None        # where it is being dragged to (image pixels)
+        self._told_size: tuple[int, int] | None = None   # the picture size last told through picture_resized
 
     def set_picking(self, on: bool) -> None:
         """Clicks pick keypoints (point_clicked) while on, people otherwise."""
@@ -121,7 +123,18 @@ class VideoView(QWidget):
     def reset_view(self) -> None:
         self._zoom = 1.0
         self._center = None
+        self._tell_size()
         self.update()
+
+    def _tell_size(self) -> None:
+        size = self.picture_size()
+        if size is not None and size != self._told_size:
+            self._told_size = size
+            self.picture_resized.emit(size)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._tell_size()
 
     def _transform(self) -> QTransform:
         """Image pixels -> widget pixels."""
@@ -215,6 +228,7 @@ class VideoView(QWidget):
         scale = self._transform().m11()
         offset = (pos - QPointF(self.width() / 2, self.height() / 2)) / scale
         self._center = self._clamp_center(anchor - offset)  # the point under the cursor stays put
+        self._tell_size()
         self.update()
         event.accept()
 
