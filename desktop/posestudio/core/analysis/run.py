@@ -1,7 +1,8 @@
-"""Analyse a whole video: a decode thread feeds a bounded queue, the model runs on the calling thread.
+"""Analyse a whole video: a decode thread feeds a bounded queue, the model runs on the calling thread;
+or, where that pays (segments.plan), two such pairs on two segments of the clip at once (segments.py).
 
 Decoding (PyAV releases the GIL) and inference (onnxruntime releases it too) overlap, and at most
-QUEUE_FRAMES decoded frames exist at once, so memory stays bounded however long the video is.
+QUEUE_FRAMES decoded frames per decoder exist at once, so memory stays bounded however long the video is.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from typing import Callable
 
 import numpy as np
 
-from posestudio.core.errors import Cancelled, PoseStudioError
+from posestudio.core.errors import Cancelled
 from posestudio.core.analysis.body import torso_colours as tracker_colours
+from posestudio.core.analysis import segments
+from posestudio.core.analysis.frame_feed import END, QUEUE_FRAMES, Decoder, finish, next_frame, open_frames
 from posestudio.core.analysis.identities import PersonTracker
 from posestudio.core.analysis.single_person import SinglePersonTracker
 from posestudio.core.models.pose import PoseEstimator, create_estimator
@@ -26,50 +29,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["AnalysisResult", "analyse_video"]
 
-QUEUE_FRAMES = 8
 PARTIAL_EVERY_S = 0.25          # on_frames at most this often (and at the end)
-_POLL_S = 0.05                  # how often a blocked queue operation looks at the cancel flag
-_END = object()
-
-
-class _Decoder(threading.Thread):
-    """Reads frames into a bounded queue until the end, an error, or `stop` is set."""
-
-    def __init__(self, source, out: queue.Queue, lazy: bool):
-        super().__init__(name="posestudio-decode", daemon=True)
-        self.source, self.out, self.stop, self.lazy = source, out, threading.Event(), lazy
-
-    def _put(self, item) -> bool:
-        while not self.stop.is_set():
-            try:
-                self.out.put(item, timeout=_POLL_S)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def run(self) -> None:
-        frames = _frames(self.source) if self.lazy else self.source.frames()
-        try:
-            for item in frames:
-                if not self._put(item):
-                    return
-            self._put(_END)
-        except BaseException as exc:  # handed to the consumer, which re-raises it on its own thread
-            log.exception("decoding failed")
-            self._put(exc)
-        finally:
-            frames.close()  # closes the decoder now, not whenever the generator is collected
-
-
-def _frames(source):
-    """The source's frames as video Frames, which BlazePose crops from the decoder's YUV: converting whole
-    frames to RGB here took CPU from the model on two cores. Sources without them yield RGB arrays. Models
-    that need the whole RGB frame get it from the decode thread instead, beside the model."""
-    try:
-        return source.frames(lazy=True)
-    except TypeError:  # a stand-in source (tests, wrappers) whose frames() takes no `lazy`
-        return source.frames()
 
 
 def _make_tracker(max_people: int, fps: float, frame_size: tuple[int, int]):
@@ -91,24 +51,27 @@ def _open(path_or_source):
 def analyse_video(path_or_source, model_id: str, *, progress: Callable[[int, int], None] | None = None,
                   cancel: threading.Event | None = None,
                   on_frames: Callable[[AnalysisResult, int, int], None] | None = None,
-                  estimator: PoseEstimator | None = None, people: int | None = None) -> AnalysisResult:
+                  estimator: PoseEstimator | None = None, people: int | None = None,
+                  two_segments: bool = True) -> AnalysisResult:
     """Run `model_id` on every frame. A VideoSource passed in is read through its own sequential reader
     (`frames()`), so the caller may keep using `frame_at` on it; a path is opened (and closed) here.
 
     progress(done, total) after every frame; on_frames(result, start, stop) with the partial result every
     few frames; cancel set => raises Cancelled within about a frame's time, the decode thread stopped.
     people: the most people to follow (create_estimator's; ignored when `estimator` is given).
+    two_segments: where it pays, analyse the clip as two segments at once (core.analysis.segments, which
+    says when it does not; the log says which); False: always one decoder and the model on this thread.
     """
     source, owned = _open(path_or_source)
     try:
         return _analyse(source, model_id, progress, cancel, on_frames,
-                        estimator or create_estimator(model_id, people=people))
+                        estimator or create_estimator(model_id, people=people), two_segments)
     finally:
         if owned:
             source.close()
 
 
-def _analyse(source, model_id, progress, cancel, on_frames, estimator) -> AnalysisResult:
+def _analyse(source, model_id, progress, cancel, on_frames, estimator, two_segments) -> AnalysisResult:
     estimator.reset()
     estimator.frame_rate = float(source.fps) or None
     kset = estimator.keypoint_set
@@ -119,46 +82,14 @@ def _analyse(source, model_id, progress, cancel, on_frames, estimator) -> Analys
         width=int(source.width), height=int(source.height), fps=float(source.fps), note=source.note,
     )
     tracker = _make_tracker(estimator.max_people, float(source.fps), (int(source.width), int(source.height)))
-    frames: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
-    decoder = _Decoder(source, frames, lazy=estimator.crops_from_planes)
-    decoder.start()
-    done = 0
-    last_partial_t, last_partial_i = time.monotonic(), 0
-    try:
-        while True:
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("The analysis")
-            try:
-                item = frames.get(timeout=_POLL_S)
-            except queue.Empty:
-                if not decoder.is_alive() and frames.empty():
-                    raise PoseStudioError("The video stopped decoding unexpectedly; see the log for details.")
-                continue
-            if item is _END:
-                break
-            if isinstance(item, BaseException):
-                if isinstance(item, PoseStudioError):
-                    raise item
-                raise PoseStudioError(f"Decoding {source.path.name} failed part-way; see the log for details.") \
-                    from item
-            index, t, rgb = item  # rgb: an (H, W, 3) array or a video Frame (its .rgb is the array)
-            if index >= len(result.analysed):  # more frames than announced: grow rather than drop them
-                _grow(result, max(index + 1, 2 * len(result.analysed)))
-            people = estimator.estimate(rgb)[: result.max_people]
-            _store(result, index, t, people, tracker, rgb)
-            done += 1
-            if progress is not None:
-                progress(done, max(total, done))
-            now = time.monotonic()
-            if on_frames is not None and now - last_partial_t >= PARTIAL_EVERY_S:
-                on_frames(result, last_partial_i, index + 1)
-                last_partial_t, last_partial_i = now, index + 1
-    finally:
-        decoder.stop.set()
-        _drain(frames)
-        decoder.join(timeout=2.0)
-        if decoder.is_alive():
-            log.warning("decode thread still running after the analysis ended")
+    chosen = segments.plan(source, estimator, total) if two_segments else "not asked for"
+    if isinstance(chosen, str):
+        log.info("%s: analysed sequentially: %s", source.path, chosen)
+        last_partial_i = _sequential(source, result, estimator, tracker, progress, cancel, on_frames)
+    else:
+        twins, split = chosen
+        last_partial_i = segments.run_segments(source, result, twins, split, tracker, progress, cancel, on_frames,
+                                               _store, _grow, PARTIAL_EVERY_S)
     decoded = int(np.flatnonzero(result.analysed)[-1]) + 1 if result.analysed.any() else 0
     if decoded != len(result.analysed):
         log.info("%s: %d frames announced, %d decoded", source.path, total, decoded)
@@ -169,12 +100,46 @@ def _analyse(source, model_id, progress, cancel, on_frames, estimator) -> Analys
     return result
 
 
-def _drain(q: queue.Queue) -> None:
+def _frames(source):
+    """The sequential decode thread's lazy frames (tests replace this to compare with RGB frames)."""
+    return open_frames(source, lazy=True)
+
+
+def _sequential(source, result, estimator, tracker, progress, cancel, on_frames) -> int:
+    """One decode thread, the model on this thread; returns the end of the last partial result sent."""
+    total = len(result.analysed)
+    frames: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
+    lazy = estimator.crops_from_planes
+    decoder = Decoder(source, frames, lambda: _frames(source) if lazy else source.frames())
+    decoder.start()
+    done = 0
+    last_partial_t, last_partial_i = time.monotonic(), 0
+    stopped = (lambda: cancel.is_set()) if cancel is not None else (lambda: False)
     try:
         while True:
-            q.get_nowait()
-    except queue.Empty:
-        pass
+            item = next_frame(frames, decoder, stopped)
+            if item is None:
+                raise Cancelled("The analysis")
+            if item is END:
+                break
+            index, t, rgb = item  # rgb: an (H, W, 3) array or a video Frame (its .rgb is the array)
+            if index >= len(result.analysed):  # more frames than announced: grow rather than drop them
+                _grow(result, max(index + 1, 2 * len(result.analysed)))
+            people = estimator.estimate(rgb)[: result.max_people]
+            # Torso colours tell apart players who cross or hide behind each other, and a single-person
+            # model's slide from one player onto another who overlaps them.
+            looks = tracker_colours(rgb, [p.keypoints for p in people], [p.box for p in people])
+            _store(result, index, t, people, tracker, looks)
+            done += 1
+            if progress is not None:
+                progress(done, max(total, done))
+            now = time.monotonic()
+            if on_frames is not None and now - last_partial_t >= PARTIAL_EVERY_S:
+                on_frames(result, last_partial_i, index + 1)
+                last_partial_t, last_partial_i = now, index + 1
+    finally:
+        finish(decoder, frames)
+    return last_partial_i
 
 
 def _grow(result: AnalysisResult, frames: int) -> None:
@@ -189,12 +154,10 @@ def _grow(result: AnalysisResult, frames: int) -> None:
     result.frame_count = frames
 
 
-def _store(result: AnalysisResult, index: int, t: float, people, tracker, rgb: np.ndarray) -> None:
+def _store(result: AnalysisResult, index: int, t: float, people, tracker, looks) -> None:
     result.timestamps[index] = t
     kps, boxes = [p.keypoints for p in people], [p.box for p in people]
-    # Torso colours tell apart players who cross or hide behind each other, and a single-person model's
-    # slide from one player onto another who overlaps them.
-    ids = [int(i) for i in tracker.update(kps, boxes, t, appearance=tracker_colours(rgb, kps, boxes))]
+    ids = [int(i) for i in tracker.update(kps, boxes, t, appearance=looks)]
     for slot, (person, pid) in enumerate(zip(people, ids)):
         result.put_person(index, slot, person, pid)
     result.analysed[index] = True

@@ -1,0 +1,95 @@
+"""The decode thread of an analysis: frames of a source into a bounded queue, stoppable at any time."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+
+log = logging.getLogger(__name__)
+
+QUEUE_FRAMES = 8
+POLL_S = 0.05                   # how often a blocked queue operation looks at the stop/cancel flag
+END = object()                  # put after the last frame
+
+
+class Decoder(threading.Thread):
+    """Reads the frames of `make_frames()` (a source's (index, t, frame) iterator) into a bounded queue until
+    the end, an error, or `stop` is set."""
+
+    def __init__(self, source, out: queue.Queue, make_frames, name: str = "posestudio-decode"):
+        super().__init__(name=name, daemon=True)
+        self.source, self.out, self.stop, self.make_frames = source, out, threading.Event(), make_frames
+
+    def _put(self, item) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.out.put(item, timeout=POLL_S)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run(self) -> None:
+        frames = self.make_frames()
+        try:
+            for item in frames:
+                if not self._put(item):
+                    return
+            self._put(END)
+        except BaseException as exc:  # handed to the consumer, which re-raises it on its own thread
+            log.exception("decoding failed")
+            self._put(exc)
+        finally:
+            frames.close()  # closes the decoder now, not whenever the generator is collected
+
+
+def open_frames(source, start: int = 0, stop: int | None = None, lazy: bool = False):
+    """The source's frames [start, stop); lazy: as video Frames, which BlazePose crops from the decoder's
+    YUV: converting whole frames to RGB took CPU from the model on two cores. Sources without them yield RGB
+    arrays. Models that need the whole RGB frame get it from the decode thread instead, beside the model."""
+    args = () if start == 0 and stop is None else (start, stop)
+    if not lazy:
+        return source.frames(*args)
+    try:
+        return source.frames(*args, lazy=True)
+    except TypeError:  # a stand-in source (tests, wrappers) whose frames() takes no `lazy`
+        return source.frames(*args)
+
+
+def drain(q: queue.Queue) -> None:
+    try:
+        while True:
+            q.get_nowait()
+    except queue.Empty:
+        pass
+
+
+def finish(decoder: Decoder, frames: queue.Queue) -> None:
+    """Stop the decode thread and wait for it (briefly: it looks at its flag every POLL_S)."""
+    decoder.stop.set()
+    drain(frames)
+    decoder.join(timeout=2.0)
+    if decoder.is_alive():
+        log.warning("decode thread still running after the analysis ended")
+
+
+def next_frame(frames: queue.Queue, decoder: Decoder, stopped):
+    """The next (index, t, frame) from `decoder`, or END; None when stopped() said so while waiting. An error
+    of the decode thread is raised here, as a PoseStudioError with a sentence for the user."""
+    from posestudio.core.errors import PoseStudioError
+
+    while not stopped():
+        try:
+            item = frames.get(timeout=POLL_S)
+        except queue.Empty:
+            if not decoder.is_alive() and frames.empty():
+                raise PoseStudioError("The video stopped decoding unexpectedly; see the log for details.")
+            continue
+        if isinstance(item, BaseException):
+            if isinstance(item, PoseStudioError):
+                raise item
+            raise PoseStudioError(f"Decoding {decoder.source.path.name} failed part-way; see the log for details.") \
+                from item
+        return item
+    return None

@@ -1,0 +1,236 @@
+"""A seekable clip analysed as two segments at once, each decoded and run through its own one-thread
+estimator on its own thread (the calling thread takes the first).
+
+Why: on two cores one analysis thread with a two-thread onnxruntime session left about a quarter of a core
+idle and its intra-op threads waste CPU on these small models; two segments, each decoding then running the
+model in turn (FFmpeg's own threads decode ahead), keep both cores busy with two Python threads only.
+
+The numbers: the second segment starts WARMUP_FRAMES before the split and its results there are thrown
+away, so the models that follow a person from frame to frame (BlazePose's region and its one-euro filter,
+MoveNet's crop) have caught on by the split; they do not become equal to a sequential run's, though: the
+filter's memory (min cutoff 0.01 Hz) and the crop feedback keep the two runs apart by about a pixel on 720p
+(tests/test_segments.py bounds it). Models without state between frames give the same keypoints. Person ids
+are exactly a sequential run's: one tracker takes every frame in video order; the second segment's frames
+wait (keypoints in the result, not yet flagged analysed) until the first segment is done, so partial results
+grow from one front.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+
+import numpy as np
+
+from posestudio.core.analysis.body import torso_colours
+from posestudio.core.analysis.frame_feed import POLL_S, QUEUE_FRAMES, open_frames
+from posestudio.core.errors import Cancelled, PoseStudioError
+
+log = logging.getLogger(__name__)
+
+WARMUP_FRAMES = 30              # the second segment's frames before the split, analysed and thrown away
+MIN_FRAMES = 6 * WARMUP_FRAMES  # shorter clips stay sequential: the warm-up would eat the gain
+DECODE_COST = 0.2               # a decoded frame's CPU in model runs (720p H.264 against BlazePose full)
+_END = object()
+_JOIN_S = 5.0
+
+
+def plan(source, estimator, total: int) -> tuple[list, int] | str:
+    """(two one-thread estimators, split frame) for a two-segment run, or why the run stays sequential."""
+    from posestudio.core.models.pose import one_thread_twins
+    from posestudio.core.models.registry import physical_cores
+
+    if getattr(estimator, "threads", None) == 1:
+        return "one onnxruntime thread asked for (a batch worker keeps to one core)"
+    if physical_cores() < 2:
+        return "one core"
+    index = getattr(source, "_index", None)  # VideoSource's frame index (wrappers pass it through)
+    if index is None or not (index.seekable and index.seek_ok):
+        return "the source cannot seek exactly"
+    if total < MIN_FRAMES:
+        return f"a clip of {total} frames is too short to split"
+    twins = one_thread_twins(estimator)
+    if twins is None:
+        return "a custom estimator (nothing says how to make a second one)"
+    return twins, split_at(total, np.searchsorted(index.pts, index.keyframes))
+
+
+def split_at(total: int, keyframes) -> int:
+    """Where the second segment takes over: both analyse about as many frames, and its decoder (which
+    starts WARMUP_FRAMES earlier) starts at a keyframe when one is near, rather than decoding its way
+    there from the previous keyframe."""
+    balanced = (total + WARMUP_FRAMES) // 2
+
+    def cost(start: int) -> float:
+        before = [k for k in keyframes if k <= start]
+        return abs(start + WARMUP_FRAMES - balanced) + DECODE_COST * (start - (before[-1] if before else 0))
+
+    starts = [balanced - WARMUP_FRAMES] + [int(k) for k in keyframes if 0 < k < total - 2 * WARMUP_FRAMES]
+    return min(starts, key=cost) + WARMUP_FRAMES
+
+
+def _people(estimator, frame, max_people: int):
+    people = estimator.estimate(frame)[:max_people]
+    # Torso colours (they need the frame) tell apart players who cross or hide behind each other, and a
+    # single-person model's slide from one player onto another who overlaps them.
+    return people, torso_colours(frame, [p.keypoints for p in people], [p.box for p in people])
+
+
+def _decoded(source, frames):
+    """`frames`, with a decoding error as a sentence for the user (the sequential run's decode thread's)."""
+    while True:
+        try:
+            item = next(frames)
+        except StopIteration:
+            return
+        except PoseStudioError:
+            raise
+        except Exception as exc:
+            log.exception("decoding %s failed", source.path)
+            raise PoseStudioError(f"Decoding {source.path.name} failed part-way; see the log for details.") \
+                from exc
+        yield item
+
+
+class _Second(threading.Thread):
+    """The second segment: frames [start, end) decoded and analysed on this thread; puts (index, t, people,
+    torso colours) on `out`, then _END or the exception."""
+
+    def __init__(self, source, estimator, start: int, max_people: int, out: queue.Queue, halt: threading.Event):
+        super().__init__(name="posestudio-segment-2", daemon=True)
+        self.source, self.estimator, self.start_at, self.max_people = source, estimator, start, max_people
+        self.out, self.halt = out, halt
+
+    def _put(self, item) -> None:
+        while not self.halt.is_set():
+            try:
+                self.out.put(item, timeout=POLL_S)
+                return
+            except queue.Full:
+                continue
+
+    def run(self) -> None:
+        try:
+            frames = open_frames(self.source, self.start_at, None, self.estimator.crops_from_planes)
+            try:
+                for index, t, frame in _decoded(self.source, frames):
+                    if self.halt.is_set():
+                        return
+                    self._put((index, t, *_people(self.estimator, frame, self.max_people)))
+            finally:
+                frames.close()  # the decoder closed now, not whenever the generator is collected
+            self._put(_END)
+        except BaseException as exc:  # raised again by the consumer, on the caller's thread
+            self._put(exc)
+
+
+class _Joiner:
+    """Takes both segments' frames in video order for the tracker; holds the second's until the first ends."""
+
+    def __init__(self, result, tracker, split: int, store, grow):
+        self.result, self.tracker, self.split, self.store, self.grow = result, tracker, split, store, grow
+        self.first_done, self.front, self.done = False, 0, 0
+        self.waiting: list = []
+
+    def add(self, second: bool, index: int, t: float, people, looks) -> bool:
+        """One analysed frame; False for a warm-up frame (thrown away)."""
+        if second and index < self.split:
+            return False
+        result = self.result
+        if index >= len(result.analysed):  # more frames than announced: grow rather than drop them
+            self.grow(result, max(index + 1, 2 * len(result.analysed)))
+        if not second or self.first_done:
+            self.store(result, index, t, people, self.tracker, looks)
+            self.front = index + 1
+        else:  # keypoints now, ids and the analysed flag once the tracker gets here
+            for slot, person in enumerate(people):
+                result.put_person(index, slot, person, -1)
+            self.waiting.append((index, t, looks, [p.box for p in people]))
+        self.done += 1
+        return True
+
+    def first_ended(self, source) -> None:
+        if self.front < self.split:
+            log.warning("%s: the first segment ended at frame %d, before the split at %d", source.path, self.front,
+                        self.split)
+        self.first_done = True
+        result = self.result
+        for index, t, looks, boxes in self.waiting:
+            kps = [result.keypoints[index, slot].copy() for slot in range(len(boxes))]
+            ids = self.tracker.update(kps, boxes, t, appearance=looks)
+            result.timestamps[index] = t
+            for slot, pid in enumerate(ids):
+                result.person_ids[index, slot] = int(pid)
+            result.analysed[index] = True
+            self.front = index + 1
+        self.waiting.clear()
+
+
+def run_segments(source, result, estimators, split: int, tracker, progress, cancel, on_frames, store,
+                 grow, partial_every_s: float) -> int:
+    """Fill `result` from [0, split) on this thread and [split - WARMUP_FRAMES, end) on another; `store(result,
+    index, t, people, tracker, looks)` as the sequential run's. Returns the end of the last partial result
+    sent. Raises Cancelled, or either segment's error (the other stopped first)."""
+    total = len(result.analysed)
+    for est in estimators:
+        est.reset()
+        est.frame_rate = float(source.fps) or None
+    out: queue.Queue = queue.Queue(maxsize=2 * QUEUE_FRAMES)
+    halt = threading.Event()
+    second = _Second(source, estimators[1], split - WARMUP_FRAMES, result.max_people, out, halt)
+    joiner = _Joiner(result, tracker, split, store, grow)
+    log.info("%s: two segments, frames [0, %d) and [%d, %d) after %d warm-up frames", source.path, split, split,
+             total, WARMUP_FRAMES)
+    partial = {"t": time.monotonic(), "i": 0}
+
+    def report() -> None:
+        if progress is not None:
+            progress(joiner.done, max(total, joiner.done))
+        now = time.monotonic()
+        if on_frames is not None and joiner.front > partial["i"] and now - partial["t"] >= partial_every_s:
+            on_frames(result, partial["i"], joiner.front)
+            partial["t"], partial["i"] = now, joiner.front
+
+    def take_second(block: bool) -> bool:
+        """The second segment's frames waiting in `out`; False once it has ended."""
+        while True:
+            try:
+                item = out.get(timeout=POLL_S) if block else out.get_nowait()
+            except queue.Empty:
+                if block and not second.is_alive() and out.empty():
+                    raise PoseStudioError("The analysis stopped unexpectedly; see the log for details.")
+                return True
+            if item is _END:
+                return False
+            if isinstance(item, BaseException):
+                raise item
+            if joiner.add(True, *item):
+                report()
+            if block:
+                return True
+
+    second.start()
+    frames = open_frames(source, 0, split, estimators[0].crops_from_planes)
+    try:
+        more = True
+        for index, t, frame in _decoded(source, frames):
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("The analysis")
+            joiner.add(False, index, t, *_people(estimators[0], frame, result.max_people))
+            report()
+            more = more and take_second(block=False)
+        joiner.first_ended(source)
+        report()
+        while more:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("The analysis")
+            more = take_second(block=True)
+    finally:
+        frames.close()
+        halt.set()
+        second.join(timeout=_JOIN_S)  # it looks at `halt` between frames and while waiting to hand one over
+        if second.is_alive():
+            log.warning("the analysis' second segment still running %.0f s after the analysis ended", _JOIN_S)
+    return partial["i"]
