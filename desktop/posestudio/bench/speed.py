@@ -1,9 +1,13 @@
 """Speed of decoding, of the model alone, and of the whole analysis, on one clip (`posestudio bench`).
 
 - decode_fps: upright RGB frames from VideoSource.frames(), nothing else.
-- inference_fps: estimator.estimate() alone, timed per frame on the clip's own frames in video order
-  (so BlazePose tracks as in real use), given what the analysis gives it: the decoder's frame, of which the
-  model converts to RGB only the crop it looks at (video/frame.py). Decoding happens outside the timed span.
+- inference_fps: estimator.estimate() alone on the clip's own frames in video order (so BlazePose tracks as
+  in real use), given what the analysis gives it: the decoder's frame, of which the model converts to RGB
+  only the crop it looks at (video/frame.py), and in the configuration the analysis uses, which the status
+  line names: where the analysis runs in two segments (core/analysis/segments.py), two one-thread estimators
+  side by side on the same two segments (the second's warm-up frames included), chunk by chunk, the wall
+  time of the chunks' model runs timed; else one estimator with the sessions' threads. Decoding happens
+  outside the timed span.
 - analysis_fps: analyse_video() as the app runs it (decode thread + bounded queue + model), from start
   to result, with an estimator created beforehand (loading a model is not per-frame work).
 - inference_cpu_ms, analysis_cpu_ms: the process's CPU time per frame (all threads) in those two stages;
@@ -22,17 +26,21 @@ import os
 import re
 import resource
 import statistics
+import itertools
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+from posestudio.core.analysis import segments
 from posestudio.core.errors import PoseStudioError
 from posestudio.core.models.registry import MEDIAPIPE_COMPLEXITY
 
 log = logging.getLogger(__name__)
 
 WARMUP_FRAMES = 3
+CHUNK = 16   # frames per estimator decoded ahead of a timed span of the model alone (about 22 MB at 720p)
 
 
 class _FirstFrames:
@@ -91,7 +99,7 @@ def mediapipe_fps(video: Path, model_id: str, frames: int | None = None) -> floa
     return float(match.group(1))
 
 
-def _one_round(source, estimator, model_id: str, stop: int, limited: bool) -> dict[str, float]:
+def _one_round(source, estimator, model_id: str, stop: int, limited: bool, say) -> dict[str, float]:
     from posestudio.core.analysis.run import analyse_video
 
     out = {}
@@ -99,27 +107,64 @@ def _one_round(source, estimator, model_id: str, stop: int, limited: bool) -> di
     n = sum(1 for _ in source.frames(0, stop))
     out["decode_fps"] = n / (time.perf_counter() - t0)
 
-    for _i, _t, frame in source.frames(0, min(WARMUP_FRAMES, stop), lazy=estimator.crops_from_planes):
-        estimator.estimate(frame)
-    estimator.reset()
-    spent, n, cpu = 0.0, 0, 0.0
-    for _i, _t, frame in source.frames(0, stop, lazy=estimator.crops_from_planes):
-        c0 = time.process_time()
-        t0 = time.perf_counter()
-        estimator.estimate(frame)
-        spent += time.perf_counter() - t0
-        cpu += time.process_time() - c0
-        n += 1
+    target = _FirstFrames(source, stop) if limited else source
+    chosen = segments.plan(target, estimator, stop)
+    if isinstance(chosen, str):
+        from posestudio.core.models.registry import physical_cores
+
+        threads = getattr(estimator, "threads", None) or physical_cores()
+        say(f"the analysis runs sequentially ({chosen}): the model alone is one estimator with {threads} "
+            f"onnxruntime thread(s)")
+        n, spent, cpu = _model_alone(source, [estimator], [(0, stop)])
+    else:
+        twins, split = chosen
+        say(f"the analysis runs two segments at once, frames [0, {split}) and [{split}, {stop}): the model alone "
+            f"is two one-thread estimators side by side on the same segments")
+        n, spent, cpu = _model_alone(source, twins, [(0, split), (split - segments.WARMUP_FRAMES, stop)])
+        n -= segments.WARMUP_FRAMES  # the analysis throws them away: the frames counted are the clip's
     out["inference_fps"] = n / spent
     out["inference_cpu_ms"] = 1e3 * cpu / n
 
-    target = _FirstFrames(source, stop) if limited else source
     t0, c0 = time.perf_counter(), time.process_time()
     result = analyse_video(target, model_id, estimator=estimator)
     out["analysis_fps"] = result.frame_count / (time.perf_counter() - t0)
     out["analysis_cpu_ms"] = 1e3 * (time.process_time() - c0) / result.frame_count
     out["analysis_over_inference"] = out["analysis_fps"] / out["inference_fps"]
     return out
+
+
+def _model_alone(source, estimators, spans) -> tuple[int, float, float]:
+    """(model runs, wall seconds, process CPU seconds) of the estimators on their spans of frames, each on
+    its own thread when there are several. Frames are decoded CHUNK at a time outside the timed span; within
+    a chunk each estimator runs its frames, side by side, and the chunk's wall time counts."""
+    for est, (start, stop) in zip(estimators, spans):
+        for _i, _t, frame in source.frames(start, min(start + WARMUP_FRAMES, stop), lazy=est.crops_from_planes):
+            est.estimate(frame)
+        est.reset()
+    readers = [source.frames(start, stop, lazy=est.crops_from_planes) for est, (start, stop) in zip(estimators, spans)]
+    runs, spent, cpu = 0, 0.0, 0.0
+    try:
+        while True:
+            chunks = [[frame for _i, _t, frame in itertools.islice(r, CHUNK)] for r in readers]
+            if not any(chunks):
+                return runs, spent, cpu
+            c0, t0 = time.process_time(), time.perf_counter()
+            if len(estimators) == 1:
+                for frame in chunks[0]:
+                    estimators[0].estimate(frame)
+            else:
+                threads = [threading.Thread(target=lambda e=e, c=c: [e.estimate(f) for f in c])
+                           for e, c in zip(estimators, chunks)]
+                for th in threads:
+                    th.start()
+                for th in threads:
+                    th.join()
+            spent += time.perf_counter() - t0
+            cpu += time.process_time() - c0
+            runs += sum(len(c) for c in chunks)
+    finally:
+        for r in readers:
+            r.close()
 
 
 def _median(rounds: list[dict], key: str) -> float:
@@ -144,7 +189,7 @@ def run_benchmark(video, model_id: str, *, frames: int | None = None, mediapipe:
         stop = source.frame_count if frames is None else min(frames, source.frame_count)
         for r in range(max(1, repeat)):
             say(f"round {r + 1}: decoding, model only, whole analysis" + (", MediaPipe" if mediapipe else ""))
-            one = _one_round(source, estimator, model_id, stop, frames is not None)
+            one = _one_round(source, estimator, model_id, stop, frames is not None, say)
             if mediapipe:
                 one["mediapipe_fps"] = mediapipe_fps(video, model_id, frames)
                 one["ours_over_mediapipe"] = one["analysis_fps"] / one["mediapipe_fps"]
