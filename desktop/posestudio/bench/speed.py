@@ -238,3 +238,37 @@ def people_sweep(video, model_id: str, up_to: int, *, frames: int | None = None,
                 out[f"detector_per_frame_{k}"] = (detector.calls - calls) / max(result.frame_count, 1)
                 out[f"landmark_per_frame_{k}"] = (landmarks.calls - runs) / max(result.frame_count, 1)
     return out
+
+
+def segments_ab(video, model_id: str, rounds: int = 3, status=None) -> dict[str, float]:
+    """The whole analysis sequential (one decode thread, one estimator of the sessions' threads) against two
+    segments at once, alternating in one process (ABBA...); medians of frames/s and process CPU ms a frame."""
+    from posestudio.core.analysis.run import analyse_video
+    from posestudio.core.models.pose import create_estimator
+    from posestudio.core.video.source import VideoSource
+
+    say = status or (lambda msg: None)
+    estimator = create_estimator(model_id)
+    runs: dict[str, list] = {"sequential": [], "two_segments": []}
+    with VideoSource(Path(video)) as source:
+        analyse_video(source, model_id, estimator=estimator, two_segments=True)  # loads every session once
+        for r in range(max(1, rounds)):
+            for two in (False, True) if r % 2 == 0 else (True, False):
+                t0, c0 = time.perf_counter(), time.process_time()
+                result = analyse_video(source, model_id, estimator=estimator, two_segments=two)
+                fps = result.frame_count / (time.perf_counter() - t0)
+                cpu = 1e3 * (time.process_time() - c0) / result.frame_count
+                say(f"round {r + 1}, {'two segments' if two else 'sequential'}: {fps:.1f} frames/s, {cpu:.2f} CPU ms")
+                runs["two_segments" if two else "sequential"].append((fps, cpu))
+    out = {}
+    for name, values in runs.items():
+        out[f"{name}_fps"] = float(statistics.median(v[0] for v in values))
+        out[f"{name}_cpu_ms"] = float(statistics.median(v[1] for v in values))
+    out["two_over_sequential"] = out["two_segments_fps"] / out["sequential_fps"]
+    return out
+
+
+if __name__ == "__main__":  # python -m posestudio.bench.speed VIDEO MODEL [ROUNDS]
+    for key, value in segments_ab(sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 3,
+                                  status=lambda msg: print(msg, file=sys.stderr, flush=True)).items():
+        print(f"{key}: {value:.2f}")
