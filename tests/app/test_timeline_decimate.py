@@ -1,6 +1,7 @@
 """What a curve draws of a long clip (app.timeline.decimate): at most about two points per pixel column, each
 column's true min and max (no peak lost, a gap still a gap), the samples themselves when zoomed in, and an
-update from new samples that ends where a build from scratch does."""
+update from new samples that ends where a build from scratch does, also when they come in spans out of order
+(segments of the clip analysed side by side), at a cost that follows the spans, not the stretch between them."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ def test_growing_updates_end_where_a_build_from_scratch_does(hour):
     done = 0
     for stop in (1, 7, 4096, 4097, 30_000, 70_002, HOUR):   # odd sizes: blocks completed in several steps
         y[done:stop] = full[done:stop]
-        p.update(stop, done)
+        p.update(stop)   # the samples past the last count are the new ones
         done = stop
         fresh = MinMaxPyramid(t, y.copy(), stop)
         for k in range(1, len(p.lo)):
@@ -76,3 +77,48 @@ def test_growing_updates_end_where_a_build_from_scratch_does(hour):
         assert x[-1] <= t[stop - 1]   # nothing drawn past the samples there are
     assert p.bounds() == (np.nanmin(full), 250.0)
 
+
+
+def _same_as_fresh(p, y, count):
+    fresh = MinMaxPyramid(p.t, y.copy(), count)
+    for k in range(1, len(p.lo)):
+        n = -(-count >> k)
+        np.testing.assert_array_equal(p.lo[k][:n], fresh.lo[k][:n])
+        np.testing.assert_array_equal(p.hi[k][:n], fresh.hi[k][:n])
+    assert p.bounds() == fresh.bounds() or np.isnan(fresh.bounds()).all()
+
+
+def test_two_fronts_half_an_hour_apart_cost_their_new_samples_only(hour):
+    """Two segments fill the hour at once, their batches reported out of order: after each update the
+    pyramid is a build from scratch, and the blocks worked out follow the new samples (the previous update,
+    from the lowest changed sample to the count, redid half the clip each time)."""
+    t, full = hour
+    y = np.full(HOUR, np.nan)
+    half = HOUR // 2
+    p = MinMaxPyramid(t, y, half)              # the second segment's first frame sets the count far ahead
+    fronts, count, rng = [0, half], half, np.random.default_rng(5)
+    for step in range(40):
+        spans = []
+        for i in rng.permutation(2):           # either front may report first
+            size = int(rng.integers(1, 300))
+            a = fronts[i]
+            b = min(a + size, half if i == 0 else HOUR)
+            y[a:b] = full[a:b]
+            fronts[i] = b
+            spans.append((a, b))
+        new_count = max(count, fronts[1])
+        before = p.computed
+        p.update(new_count, [s for s in spans if s[1] <= count] if step % 2 else spans)
+        count = new_count
+        new = sum(b - a for a, b in spans)
+        # each span costs about its size (a block per pair of samples, halving per level) and a block or
+        # two per level at its ends; the stretch between the fronts (tens of thousands of samples) costs nothing
+        assert p.computed - before <= new + 4 * len(p.lo) * 2
+        _same_as_fresh(p, y, count)
+    # a sample far behind both fronts corrected in place (an edit, a re-analysed frame)
+    y[123] = -50.0
+    before = p.computed
+    p.update(count, [(123, 124)])
+    assert p.computed - before == len(p.lo) - 1   # one block per level
+    _same_as_fresh(p, y, count)
+    assert p.bounds()[0] == -50.0

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QPointF
 
 from posestudio.app.timeline import Timeline
+from posestudio.app.timeline.decimate import MinMaxPyramid
 from posestudio.core.render import LEFT_RGB, RIGHT_RGB
 
 RUNNING = "sports2d_demo3_running_side.mp4"
@@ -87,7 +88,7 @@ def test_growing_curves_work_on_the_new_samples_and_draw_what_is_in_view(qtbot):
     pyramid = curve.pyramid
     pyramid.update = (lambda original: (lambda *a: (calls.append(a), original(*a))))(pyramid.update)
     grow(5030)  # 30 new samples: only they are worked on, in the same pyramid
-    assert calls == [(5030, 5000)] and curve.pyramid is pyramid
+    assert calls == [(5030, [(5000, 5030)])] and curve.pyramid is pyramid
     xs, ys = curve.getOriginalDataset()
     assert len(xs) == 5030
     row = timeline.rows["knee"]
@@ -114,3 +115,40 @@ def test_growing_curves_work_on_the_new_samples_and_draw_what_is_in_view(qtbot):
     assert timeline.row_keys() == ["knee", "trunk", "custom"]
     with pytest.raises(KeyError):
         timeline.rows["hip"]
+
+
+def test_two_fronts_redraw_their_spans_not_the_stretch_between(qtbot):
+    """Segments of the clip analysed side by side: the timeline is handed the spans they filled and works out
+    those only (handing it the lowest changed sample redid everything from there to the end: half the clip
+    each second with two fronts half a clip apart); what it shows is a build from scratch."""
+    timeline = Timeline()
+    qtbot.addWidget(timeline)
+    timeline.resize(900, 400)
+    timeline.show()
+    frames = 100_000
+    t = np.arange(frames) / 30.0
+    full = 90 + 30 * np.sin(t) + np.random.default_rng(1).normal(0, 2, frames)
+    values = {"left_knee": np.full(frames, np.nan)}
+    timeline.set_duration(float(t[-1]))
+    half = frames // 2
+    values["left_knee"][:100] = full[:100]
+    values["left_knee"][half:half + 100] = full[half:half + 100]
+    timeline.set_curves(t, values, growing=True, upto=half + 100)
+    curve = timeline.curves["left_knee"]
+    pyramid = curve.pyramid
+    fronts = [100, half + 100]
+    for _ in range(10):
+        spans = [(fronts[1], fronts[1] + 30), (fronts[0], fronts[0] + 30)]   # out of order
+        for a, b in spans:
+            values["left_knee"][a:b] = full[a:b]
+        fronts = [fronts[0] + 30, fronts[1] + 30]
+        before = pyramid.computed
+        timeline.set_curves(t, values, growing=True, upto=fronts[1], changed=spans)
+        assert curve.pyramid is pyramid and pyramid.computed - before < 200
+    fresh = MinMaxPyramid(t, values["left_knee"].copy(), fronts[1])
+    for k in range(1, len(pyramid.lo)):
+        n = -(-fronts[1] >> k)
+        np.testing.assert_array_equal(pyramid.lo[k][:n], fresh.lo[k][:n])
+        np.testing.assert_array_equal(pyramid.hi[k][:n], fresh.hi[k][:n])
+    y0, y1 = timeline.rows["knee"].vb.viewRange()[1]
+    assert y0 <= np.nanmin(values["left_knee"]) and y1 >= np.nanmax(values["left_knee"])

@@ -153,7 +153,7 @@ class AngleCurves(QObject):
         growth = self.growth if growing else None
         upto = growth.upto if growth is not None else None
         self.timeline.set_curves(data.timestamps, data.values, growing=growing, upto=upto, pyramids=self.pyramids,
-                                 changed_from=growth.take_changed() if growth is not None else None)
+                                 changed=growth.take_changed() if growth is not None else None)
         self._show_marks(data)
 
     def _show_marks(self, data) -> None:

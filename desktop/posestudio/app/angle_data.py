@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from posestudio.app import angles
+from posestudio.app.timeline.decimate import merge_spans
 from posestudio.core import kinematics as _kin
 from posestudio.core.analysis.person_angles import track_lengths
 from posestudio.core.kinematics.sudden import sudden_changes
@@ -106,7 +107,7 @@ class GrowingAngles:
         self.values, self.defs, self.names = values, defs, tuple(keypoint_names)
         self.person, self.threshold = person, threshold
         self.upto = upto            # one past the last frame with angles: the curves are drawn up to it
-        self.changed_from: int | None = None   # the first sample changed since the curves took them
+        self.changed: list[tuple[int, int]] = []   # spans (start, stop) changed since the curves took them
         self.rows_computed = 0   # frames computed since the last full computation (tests count them)
 
     def add(self, result, start: int, stop: int) -> tuple[int, int] | None:
@@ -128,12 +129,12 @@ class GrowingAngles:
             column[start:stop] = piece
         self.rows_computed += stop - start
         self.upto = max(self.upto, stop)
-        self.changed_from = start if self.changed_from is None else min(self.changed_from, start)
+        self.changed = merge_spans(self.changed + [(start, stop)])
         return start, stop
 
-    def take_changed(self) -> int | None:
-        """The first sample changed since the last call (None: none), for the curves to take from there."""
-        changed, self.changed_from = self.changed_from, None
+    def take_changed(self) -> list[tuple[int, int]]:
+        """The spans (start, stop) changed since the last call, for the curves to take those only."""
+        changed, self.changed = self.changed, []
         return changed
 
 

@@ -1,7 +1,8 @@
 """What a curve draws of a long clip: for the time range in view, at most about two points per pixel column,
 each column's smallest and largest value (so no peak is lost), taken from a pyramid of block minima and
 maxima kept beside the samples. Drawing a view costs in proportion to the plot's width, whatever the clip's
-length; samples added at the end (while analysing) update only the blocks that hold them. No Qt here."""
+length; samples filled in while analysing (anywhere: segments of the clip are analysed side by side) update only
+the blocks that hold them, span by span, never the stretch between two spans. No Qt here."""
 
 from __future__ import annotations
 
@@ -14,6 +15,17 @@ def _pairs(values: np.ndarray, start: int, stop: int, reduce) -> np.ndarray:
     if part.size % 2:
         part = np.append(part, np.nan)   # fmin / fmax ignore the NaN
     return reduce(part[0::2], part[1::2])
+
+
+def merge_spans(spans) -> list[tuple[int, int]]:
+    """(start, stop) spans sorted, the empty ones dropped and those that overlap or touch joined."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted((int(a), int(b)) for a, b in spans if b > a):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
 
 
 class MinMaxPyramid:
@@ -30,18 +42,26 @@ class MinMaxPyramid:
             size = (size + 1) // 2
             self.lo.append(np.full(size, np.nan))
             self.hi.append(np.full(size, np.nan))
-        self.update(len(y) if count is None else count, 0)
+        self.computed = 0   # blocks worked out so far, all levels (tests count them)
+        self.update(len(y) if count is None else count)
 
-    def update(self, count: int, changed_from: int) -> None:
-        """Samples [changed_from, count) are new or changed (the arrays are the same): only their blocks are
-        worked out again."""
-        self.count = count = min(int(count), len(self.y))
-        start, n = max(0, min(int(changed_from), count)), count
+    def update(self, count: int, changed=()) -> None:
+        """Samples [0, count) count now; those in the `changed` spans (start, stop) and those past the previous
+        count are new or changed (the arrays are the same): only the blocks that hold them are worked out again."""
+        old, n = self.count, min(int(count), len(self.y))
+        self.count = n
+        spans = [(max(a, 0), min(b, n)) for a, b in changed] + [(min(old, n), n)]
+        if 0 < n < old:
+            spans.append((n - 1, n))   # the last blocks now end at the new count
+        spans = merge_spans(spans)
         for k in range(1, len(self.lo)):
-            first = start // 2
-            self.lo[k][first:(n + 1) // 2] = _pairs(self.lo[k - 1], 2 * first, n, np.fmin)
-            self.hi[k][first:(n + 1) // 2] = _pairs(self.hi[k - 1], 2 * first, n, np.fmax)
-            start, n = first, (n + 1) // 2
+            half = (n + 1) // 2
+            spans = merge_spans((a // 2, min((b + 1) // 2, half)) for a, b in spans)
+            for a, b in spans:
+                self.lo[k][a:b] = _pairs(self.lo[k - 1], 2 * a, min(2 * b, n), np.fmin)
+                self.hi[k][a:b] = _pairs(self.hi[k - 1], 2 * a, min(2 * b, n), np.fmax)
+                self.computed += b - a
+            n = half
 
     def bounds(self) -> tuple[float, float]:
         """(min, max) of every sample, (nan, nan) when none is finite: from the top block, no scan."""

@@ -90,31 +90,37 @@ class Curve:
         self.t = self.y = np.zeros(0)
         self.count = 0
 
-    def set_data(self, t: np.ndarray, y: np.ndarray, count: int, changed_from: int = 0,
+    def set_data(self, t: np.ndarray, y: np.ndarray, count: int, changed: list | None = None,
                  pyramid: MinMaxPyramid | None = None) -> None:
-        """Show samples [0, count); when the arrays are those shown, only samples from `changed_from` on are
-        new (the analysis fills them in place). `pyramid`: these arrays' pyramid, made off the GUI thread and
-        right for the samples below its count (more may have been filled in since)."""
+        """Show samples [0, count). changed: when the arrays are those shown (the analysis fills them in
+        place), the spans (start, stop) of samples changed since they were drawn, besides those past the
+        count drawn; None: all of them may have. `pyramid`: these arrays' pyramid, made off the GUI thread and
+        right for the samples below its count but for the `changed` spans (filled in since it was made)."""
         p = self.pyramid
         if pyramid is not None and pyramid.t is t and pyramid.y is y:
-            changed = min(pyramid.count, count) if pyramid is p else 0
+            fresh = pyramid is not p
             self.pyramid = pyramid
-            pyramid.update(count, min(pyramid.count, count))
-        elif p is None or p.t is not t or p.y is not y or changed_from == 0:
-            self.pyramid, changed = MinMaxPyramid(t, y, count), 0
+            pyramid.update(count, changed or ())
+        elif p is None or p.t is not t or p.y is not y or changed is None:
+            self.pyramid, fresh = MinMaxPyramid(t, y, count), True
         else:
-            changed = changed_from
-            p.update(count, changed_from)
-        grew = changed and count >= self.count
+            fresh = False
+            p.update(count, changed)
+        spans = [] if changed is None else [(a, min(b, count)) for a, b in changed]
+        spans.append((self.count, count))
+        shrank = count < self.count
         self.t, self.y, self.count = t, y, count
-        if grew and (changed >= count or t[changed - 1] > self._view_end()):
-            return   # no new sample in view (zoomed in on an earlier part while analysing)
+        if not (fresh or changed is None or shrank or any(self._in_view(a, b) for a, b in spans)):
+            return   # no changed sample in view (zoomed in on another part while analysing)
         self.redraw()
 
-    def _view_end(self) -> float:
-        """The view's right edge and a margin: one block of samples drawn there may reach past it."""
+    def _in_view(self, start: int, stop: int) -> bool:
+        """Whether samples [start, stop) reach the view and a margin: one block drawn at an edge may span it."""
+        if stop <= start:
+            return False
         (x0, x1), _ = self.plot.getViewBox().viewRange()
-        return x1 + 0.05 * (x1 - x0)
+        margin = 0.05 * (x1 - x0)
+        return bool(self.t[start] <= x1 + margin and self.t[stop - 1] >= x0 - margin)
 
     def redraw(self) -> None:
         if self.pyramid is None:
@@ -197,19 +203,19 @@ class JointRow:
         return CENTRE_COLOURS[centre.index(name) % len(CENTRE_COLOURS)] if name in centre else CENTER_RGB
 
     def set_curves(self, clip_key: str, t: np.ndarray, values: dict[str, np.ndarray], count: int,
-                   changed_from: int, dashed: bool, pyramids: dict | None = None) -> None:
-        """This clip's curves in this row are exactly `values` (samples [0, count)); `pyramids`: name ->
-        MinMaxPyramid of those made off the GUI thread."""
+                   changed: list | None, dashed: bool, pyramids: dict | None = None) -> None:
+        """This clip's curves in this row are exactly `values` (samples [0, count)); changed: spans changed in
+        place (Curve.set_data); `pyramids`: name -> MinMaxPyramid of those made off the GUI thread."""
         for key in [k for k in self.curves if k[0] == clip_key and k[1] not in values]:
             self.curves.pop(key).remove()
         names = sorted(values, key=lambda n: (side(n) != "left", side(n) != "right", n))
         for name in names:
             curve = self.curves.get((clip_key, name))
-            start = changed_from
+            spans = changed
             if curve is None:
                 curve = self.curves[(clip_key, name)] = Curve(self.plot, self.colour_for(name, names), dashed)
-                start = 0
-            curve.set_data(t, values[name], count, start, (pyramids or {}).get(name))
+                spans = None
+            curve.set_data(t, values[name], count, spans, (pyramids or {}).get(name))
         self._update_label()
 
     def _update_label(self) -> None:
@@ -225,15 +231,21 @@ class JointRow:
             self._label_text = text
             self.label.setText(text, size="8pt")
 
-    def widen_y(self, values: dict[str, np.ndarray], start: int, stop: int) -> None:
-        """While growing: the y range only widens, in 30 degree steps, from the new samples only (re-ranging
-        regenerates the axes, most of a redraw's cost)."""
+    def widen_y(self, values: dict[str, np.ndarray], spans: list | None) -> None:
+        """While growing: the y range only widens, in 30 degree steps, from the changed spans (start, stop) only,
+        None: from the top of each curve's pyramid (re-ranging regenerates the axes, most of a redraw's cost)."""
         lo, hi = self._y
+        if spans is None:
+            for curve in self.curves.values():
+                c_lo, c_hi = curve.bounds()
+                if np.isfinite(c_lo):
+                    lo, hi = min(lo, c_lo), max(hi, c_hi)
         for v in values.values():
-            piece = v[start:stop]
-            piece = piece[np.isfinite(piece)]
-            if piece.size:
-                lo, hi = min(lo, float(piece.min())), max(hi, float(piece.max()))
+            for start, stop in spans or ():
+                piece = v[start:stop]
+                piece = piece[np.isfinite(piece)]
+                if piece.size:
+                    lo, hi = min(lo, float(piece.min())), max(hi, float(piece.max()))
         if lo > hi:
             return
         grew = (lo, hi) != self._y

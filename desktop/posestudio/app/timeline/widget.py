@@ -214,34 +214,37 @@ class Timeline(RangeSelection, QWidget):
             self.view.ci.removeItem(item)
 
     def set_curves(self, timestamps: np.ndarray, values: dict[str, np.ndarray], growing: bool = False,
-                   upto: int | None = None, pyramids: dict | None = None, changed_from: int | None = None) -> None:
+                   upto: int | None = None, pyramids: dict | None = None, changed: list | None = None) -> None:
         """The open clip's curves, exactly these; NaN samples break the line. upto: only samples before it
         (the frames analysed so far). growing: the analysis is adding samples, to the same arrays. pyramids:
         name -> decimate.MinMaxPyramid of these arrays made off the GUI thread (else made here)."""
         self.set_clip_curves(MAIN, timestamps, values, growing=growing, upto=upto, pyramids=pyramids,
-                             changed_from=changed_from)
+                             changed=changed)
 
     def set_clip_curves(self, clip_key: str, timestamps: np.ndarray, values: dict[str, np.ndarray],
                         growing: bool = False, upto: int | None = None, dashed: bool = False,
-                        pyramids: dict | None = None, changed_from: int | None = None) -> None:
+                        pyramids: dict | None = None, changed: list | None = None) -> None:
         """One clip's curves in the joints' rows (compare mode draws a second clip dashed in the same rows).
-        When growing into the arrays already drawn, only the samples after those drawn are handed over, and
-        from `changed_from` on when samples before them changed too (segments analysed side by side)."""
+        When growing, only the samples after those drawn and those in the `changed` spans (start, stop) are
+        worked out again (segments of the clip analysed side by side fill several places at once)."""
         count = len(timestamps) if upto is None else int(upto)
         if clip_key == MAIN:
             self._t = np.asarray(timestamps, dtype=float)
         ids = tuple((n, id(v)) for n, v in values.items())
         drawn, drawn_ids = self._drawn.get(clip_key, (0, ()))
-        changed_from = min(drawn, count, drawn if changed_from is None else changed_from) \
-            if growing and ids == drawn_ids else 0
-        self._pending = (clip_key, timestamps, values, growing, count, changed_from, dashed, pyramids)
+        spans = None
+        if growing:   # new arrays made with their pyramids: the spans filled in since then still count
+            spans = [(max(int(a), 0), min(int(b), count)) for a, b in changed or ()]
+            if ids == drawn_ids:
+                spans.append((min(drawn, count), count))
+        self._pending = (clip_key, timestamps, values, growing, count, spans, dashed, pyramids)
         self._drawn[clip_key] = (count, ids)
         self._apply_pending()
 
     def _apply_pending(self) -> None:
         if self._pending is None:
             return
-        clip_key, t, values, growing, count, changed_from, dashed, pyramids = self._pending
+        clip_key, t, values, growing, count, changed, dashed, pyramids = self._pending
         by_row: dict[str, dict[str, np.ndarray]] = {}
         for name, v in values.items():
             by_row.setdefault(row_key(name, name in _BUILTIN), {})[name] = v
@@ -257,12 +260,12 @@ class Timeline(RangeSelection, QWidget):
                     continue  # one new row per event-loop turn keeps each turn short
                 created = True
                 row = self._new_row(key)
-                start = 0
+                spans = None
             else:
-                start = changed_from
-            row.set_curves(clip_key, t, by_row[key], count, start, dashed, pyramids)
+                spans = changed
+            row.set_curves(clip_key, t, by_row[key], count, spans, dashed, pyramids)
             if growing:
-                row.widen_y(by_row[key], start, count)
+                row.widen_y(by_row[key], spans)
             else:
                 row.fit_y()
         if created:
@@ -271,7 +274,7 @@ class Timeline(RangeSelection, QWidget):
             self._pending = None
         else:
             # the rows there are have these samples now; the next turn makes the next row and fills it
-            self._pending = (clip_key, t, values, growing, count, count, dashed, pyramids)
+            self._pending = (clip_key, t, values, growing, count, [], dashed, pyramids)
             # a real timer, not a zero one: the repaint and playback's timers run between two rows
             QTimer.singleShot(NEXT_ROW_MS, self, self._apply_pending)
 
