@@ -49,6 +49,11 @@ def _hits_segment(left: float, top: float, w: float, h: float, seg) -> bool:
     ax, ay, bx, by = seg
     if max(ax, bx) < left or min(ax, bx) > left + w or max(ay, by) < top or min(ay, by) > top + h:
         return False  # most limbs are nowhere near a label: the cheap test settles them
+    return _crosses(left, top, w, h, ax, ay, bx, by)
+
+
+def _crosses(left: float, top: float, w: float, h: float, ax: float, ay: float, bx: float, by: float) -> bool:
+    """The exact part of _hits_segment, for a segment whose bounding box meets the box."""
     dx, dy = bx - ax, by - ay
     t0, t1 = 0.0, 1.0
     for p, q in ((-dx, ax - left), (dx, left + w - ax), (-dy, ay - top), (dy, top + h - ay)):
@@ -82,30 +87,55 @@ def place_label_boxes(boxes, limbs=()) -> list[tuple[float, float]]:
     the outer side, centred on it in height; where that covers a limb (limbs: (ax, ay, bx, by) segments, e.g.
     an arm raised sideways) or a box placed before it, it goes above or below that spot, then on the inner
     side; when every spot is taken it moves down below the boxes it would cover (both hips of a side view
-    coincide). The window and the exported video place labels with this."""
-    placed: list[tuple[float, float, float, float]] = []
+    coincide). The window and the exported video place labels with this.
+
+    Work: at most 4 spots x (boxes placed + limbs) and LABEL_MAX_MOVES x boxes placed tests per box, each a few
+    comparisons on floats; nothing is allocated per test (it runs at each repaint of the video)."""
+    placed: list[tuple[float, float, float, float]] = []   # left, top, right, bottom
+    # each limb's bounding box once; the exact crossing test only for those that meet a spot
+    segs = [(min(ax, bx), max(ax, bx), min(ay, by), max(ay, by), ax, ay, bx, by) for ax, ay, bx, by in limbs]
     out = []
-
-    def covers(left, top, w, h, with_limbs=True) -> list:
-        hit = [b for b in placed if left < b[0] + b[2] and b[0] < left + w and top < b[1] + b[3] and b[1] < top + h]
-        if with_limbs and not hit and any(_hits_segment(left, top, w, h, seg) for seg in limbs):
-            hit = [None]
-        return hit
-
     for x, y, outward, w, h in boxes:
         outer = x - LABEL_GAP_PX - w if outward < 0 else x + LABEL_GAP_PX
         inner = x + LABEL_GAP_PX if outward < 0 else x - LABEL_GAP_PX - w
-        spots = [(outer, y - h / 2), (outer, y - LABEL_GAP_PX - h), (outer, y + LABEL_GAP_PX),
-                 (inner, y - h / 2)]
-        left, top = next(((sx, sy) for sx, sy in spots if not covers(sx, sy, w, h)), spots[0])
-        for _ in range(LABEL_MAX_MOVES):
-            hit = covers(left, top, w, h, with_limbs=False)
-            if not hit:
+        spots = ((outer, y - h / 2), (outer, y - LABEL_GAP_PX - h), (outer, y + LABEL_GAP_PX), (inner, y - h / 2))
+        left, top = spots[0]
+        for sx, sy in spots:
+            if not _spot_taken(sx, sy, w, h, placed, segs):
+                left, top = sx, sy
                 break
-            top = max(b[1] + b[3] for b in hit) + 1
-        placed.append((left, top, w, h))
+        for _ in range(LABEL_MAX_MOVES):
+            below = _lowest_cover(left, top, w, h, placed)
+            if below is None:
+                break
+            top = below + 1
+        placed.append((left, top, left + w, top + h))
         out.append((left, top))
     return out
+
+
+def _spot_taken(left: float, top: float, w: float, h: float, placed, segs) -> bool:
+    """Whether a box at (left, top) overlaps a placed box or crosses a limb."""
+    right, bottom = left + w, top + h
+    for b_left, b_top, b_right, b_bottom in placed:
+        if left < b_right and b_left < right and top < b_bottom and b_top < bottom:
+            return True
+    for x_lo, x_hi, y_lo, y_hi, ax, ay, bx, by in segs:
+        if x_hi < left or x_lo > right or y_hi < top or y_lo > bottom:
+            continue
+        if _crosses(left, top, w, h, ax, ay, bx, by):
+            return True
+    return False
+
+
+def _lowest_cover(left: float, top: float, w: float, h: float, placed) -> float | None:
+    """The lowest bottom edge of the placed boxes a box at (left, top) overlaps, None when it overlaps none."""
+    right, bottom, lowest = left + w, top + h, None
+    for b_left, b_top, b_right, b_bottom in placed:
+        if left < b_right and b_left < right and top < b_bottom and b_top < bottom \
+                and (lowest is None or b_bottom > lowest):
+            lowest = b_bottom
+    return lowest
 
 
 def format_time(seconds: float) -> str:
