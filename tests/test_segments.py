@@ -112,7 +112,7 @@ def test_an_error_in_the_second_segment_is_raised(videos_dir, require_model):
     before = set(threading.enumerate())
     with VideoSource(videos_dir / CLIP) as source:
         with pytest.raises(PoseStudioError, match="failed part-way"):
-            analyse_video(_BrokenAfterSplit(source, 400), "movenet-lightning")
+            analyse_video(_BrokenAfterSplit(source, 300), "movenet-lightning")
     time.sleep(0.2)
     assert not [t for t in threading.enumerate() if t not in before and t.name.startswith("posestudio-")]
 
