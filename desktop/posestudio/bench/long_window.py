@@ -11,6 +11,9 @@ repeated frames gives, saved to a temporary cache, so the window opens it comple
 shared 2-core machine takes most of an hour). The analysing part then opens the same clip with an empty cache.
 A 1 ms timer records the gaps between event-loop turns (target: none over 50 ms), and each of the window's
 handlers its GUI-thread CPU time per call (bench.gui_timing), which the machine's other load does not inflate.
+The GUI thread's garbage collections are counted per generation; each full one is named with the part it fell
+in, and after each part the objects the collector tracks and what a full collection of them costs are printed
+(a full collection runs inside whatever code allocates when it falls due, and its profile names that code).
 --profile-turns prints, for each event-loop turn that took more than MS ms of the GUI thread's CPU, what it
 did (bench.gui_timing.LongTurns; the profiler roughly doubles the Python parts' cost).
 """
@@ -26,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from posestudio.bench.gui_timing import HandlerTimes, LongTurns, format_times
+from posestudio.bench.gui_timing import GcTimes, HandlerTimes, LongTurns, format_times
 from posestudio.bench.stall import default_video
 from posestudio.bench.window_runs import Ticker
 
@@ -157,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     if not (os.environ.get("DISPLAY") or os.environ.get("QT_QPA_PLATFORM")):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     t0 = time.perf_counter()
+    collections = GcTimes()
+    collections.install()
+    collections.label = "preparing the clip (before the window)"
     scratch = tempfile.TemporaryDirectory(prefix="posestudio-long-")
     root = Path(scratch.name)
     os.environ["POSESTUDIO_CACHE"] = str(root / "cache")
@@ -173,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         size, fps = f"{source.width}x{source.height}", float(source.fps)
     prepared = time.perf_counter() - t0
 
-    from posestudio.app.main import make_app
+    from posestudio.app.main import freeze_startup_objects, make_app
 
     make_app()
     from PySide6.QtCore import QSettings
@@ -189,10 +195,10 @@ def main(argv: list[str] | None = None) -> int:
     settings.model_id = args.model
     ticker = Ticker()
     ticker.timer.start()
-    turns = LongTurns(args.profile_turns) if args.profile_turns else None
+    turns = LongTurns(args.profile_turns, gc_times=collections) if args.profile_turns else None
     if turns is not None:
         turns.start()
-    results, analysed = [], None
+    results, analysed, censuses = [], None, []
     for part in ("done", "analysing"):
         if args.only and part != args.only:
             continue
@@ -200,12 +206,17 @@ def main(argv: list[str] | None = None) -> int:
             if args.analyse_seconds <= 0:
                 break
             os.environ["POSESTUDIO_CACHE"] = str(root / "empty-cache")   # the same clip, analysed from scratch
+        collections.label = "making the window (start-up, frozen then)"
         window = MainWindow(settings)
+        freeze_startup_objects()   # as the app's run() does before the window shows
+        collections.label = part
         window.resize(1400, 900)
         window.show()
         steps = (done_steps(window, long_path, frames, seconds) if part == "done"
                  else analysing_steps(window, long_path, seconds, args.analyse_seconds))
         results += _run_steps(window, steps, ticker, times, turns)
+        collections.label = f"{part}: the bench's census"   # its own allocations may set one off
+        censuses.append(f"{part}: {collections.census()}")
         if part == "analysing" and window.session.result is not None:
             analysed = int(window.session.result.analysed.sum())
         window.playback.pause()
@@ -226,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
                                                                                  "analyse")) else "  (not done)"))
         print("\n".join(format_times(handler_times)))
         worst = max(worst, stats["longest_stall_ms"])
+    print("GUI thread's garbage collections (Python's cyclic collector):")
+    print("\n".join(collections.lines() + [f"    {c}" for c in censuses]))
     if analysed is not None:
         print(f"analysed while playing: {analysed} frames in {args.analyse_seconds:g} s "
               f"({analysed / args.analyse_seconds:.0f} frames/s)")
