@@ -77,10 +77,12 @@ class _Pane:
 def run(app, settings, a: Path, b: Path, seconds: float, start: float, sync, cache: Path) -> dict:
     from PySide6.QtCore import QEventLoop, QTimer
 
+    from posestudio.app.main import freeze_startup_objects
     from posestudio.app.main_window import MainWindow
 
     os.environ["POSESTUDIO_CACHE"] = str(cache)
     window = MainWindow(settings)
+    freeze_startup_objects()  # as the app's run() does before the window shows
     window.resize(1400, 900)
     window.show()
     compare, playback = window.compare, window.playback

@@ -89,12 +89,14 @@ def main(argv: list[str] | None = None) -> int:
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(root / "settings"))
+    from posestudio.app.main import freeze_startup_objects
     from posestudio.app.main_window import MainWindow
     from posestudio.app.settings import Settings
 
     settings = Settings()
     settings.model_id = args.model
     window = MainWindow(settings)
+    freeze_startup_objects()  # as the app's run() does before the window shows
     window.resize(1400, 900)
     window.show()
     s, curves = window.session, window.curves

@@ -114,10 +114,12 @@ def window_run(app, settings, video: Path, playing: bool, cache: Path, max_secon
     After max_seconds of analysis the run stops; its speed is then over the frames analysed so far."""
     from PySide6.QtCore import QEventLoop, QTimer
 
+    from posestudio.app.main import freeze_startup_objects
     from posestudio.app.main_window import MainWindow
 
     os.environ["POSESTUDIO_CACHE"] = str(cache)  # analyse from scratch
     window = MainWindow(settings)
+    freeze_startup_objects()  # as the app's run() does before the window shows
     window.resize(1400, 900)
     window.show()
     loop = QEventLoop()
@@ -208,10 +210,12 @@ def idle_run(app, settings, seconds: float) -> dict:
     included) and the machine's own noise."""
     from PySide6.QtCore import QEventLoop, QTimer
 
+    from posestudio.app.main import freeze_startup_objects
     from posestudio.app.main_window import MainWindow
 
     ticker = Ticker(STALL_TICK_MS, process=False)
     window = MainWindow(settings)
+    freeze_startup_objects()  # as the app's run() does before the window shows
     window.resize(1400, 900)
     window.show()
     QTimer.singleShot(0, ticker.timer.start)  # from the first event-loop turn after show(): the first paint counts
