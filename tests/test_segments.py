@@ -134,3 +134,22 @@ def test_what_stays_sequential(videos_dir, require_model):
         assert abs(split - (540 + segments.WARMUP_FRAMES) / 2) <= 100
     assert segments.split_at(10_000, range(0, 10_000, 250)) == 5000 + segments.WARMUP_FRAMES
     assert segments.split_at(540, [0]) == (540 + segments.WARMUP_FRAMES) // 2
+
+
+def test_the_join_reaches_the_window_in_small_partials(videos_dir, require_model, monkeypatch):
+    """When the first segment ends, the second's frames (half the clip, held for their ids) are handed on in
+    partials of bounded size, with pauses, not in one: a 5-minute clip's join stalled the window 250-330 ms.
+    Bounds shrunk here so the 540-frame clip shows it (its second segment holds about 250 frames)."""
+    from posestudio.core.analysis import segments
+    from posestudio.core.analysis.run import analyse_video
+
+    require_model("movenet-lightning")
+    monkeypatch.setattr(segments, "JOIN_CHUNK", 16)
+    monkeypatch.setattr(segments, "PARTIAL_MAX_FRAMES", 32)
+    spans = []
+    result = analyse_video(videos_dir / CLIP, "movenet-lightning",
+                           on_frames=lambda r, start, stop: spans.append((start, stop)))
+    assert result.analysed.all()
+    assert spans[0][0] == 0 and spans[-1][1] == 540
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))   # one front, nothing skipped
+    assert max(stop - start for start, stop in spans) <= 32 + 16, spans

@@ -35,6 +35,12 @@ MIN_FRAMES = 6 * WARMUP_FRAMES  # shorter clips stay sequential: the warm-up wou
 DECODE_COST = 0.2               # a decoded frame's CPU in model runs (720p H.264 against BlazePose full)
 _END = object()
 _JOIN_S = 5.0
+# At the join the second segment's frames (half the clip) get their ids in a burst of Python on the analysis
+# thread; taken in chunks with a pause between, and reported in bounded partials, the window's thread gets
+# the interpreter in between and never takes half a clip in one turn (a 5-minute clip stalled it 250-330 ms).
+JOIN_CHUNK = 64
+JOIN_PAUSE_S = 0.002
+PARTIAL_MAX_FRAMES = 512
 
 
 def plan(source, estimator, total: int) -> tuple[list, int] | str:
@@ -151,13 +157,13 @@ class _Joiner:
         self.done += 1
         return True
 
-    def first_ended(self, source) -> None:
+    def first_ended(self, source, report=None) -> None:
         if self.front < self.split:
             log.warning("%s: the first segment ended at frame %d, before the split at %d", source.path, self.front,
                         self.split)
         self.first_done = True
         result = self.result
-        for index, t, looks, boxes in self.waiting:
+        for n, (index, t, looks, boxes) in enumerate(self.waiting, 1):
             kps = [result.keypoints[index, slot].copy() for slot in range(len(boxes))]
             ids = self.tracker.update(kps, boxes, t, appearance=looks)
             result.timestamps[index] = t
@@ -165,6 +171,9 @@ class _Joiner:
                 result.person_ids[index, slot] = int(pid)
             result.analysed[index] = True
             self.front = index + 1
+            if report is not None and n % JOIN_CHUNK == 0:
+                report()
+                time.sleep(JOIN_PAUSE_S)
         self.waiting.clear()
 
 
@@ -189,7 +198,8 @@ def run_segments(source, result, estimators, split: int, tracker, progress, canc
         if progress is not None:
             progress(joiner.done, max(total, joiner.done))
         now = time.monotonic()
-        if on_frames is not None and joiner.front > partial["i"] and now - partial["t"] >= partial_every_s:
+        due = now - partial["t"] >= partial_every_s or joiner.front - partial["i"] >= PARTIAL_MAX_FRAMES
+        if on_frames is not None and joiner.front > partial["i"] and due:
             on_frames(result, partial["i"], joiner.front)
             partial["t"], partial["i"] = now, joiner.front
 
@@ -221,7 +231,7 @@ def run_segments(source, result, estimators, split: int, tracker, progress, canc
             joiner.add(False, index, t, *_people(estimators[0], frame, result.max_people))
             report()
             more = more and take_second(block=False)
-        joiner.first_ended(source)
+        joiner.first_ended(source, report)
         report()
         while more:
             if cancel is not None and cancel.is_set():
