@@ -20,6 +20,14 @@ def _colour(curve) -> tuple[int, int, int]:
     return c.red(), c.green(), c.blue()
 
 
+def _shown_timeline(qtbot) -> Timeline:
+    timeline = Timeline()
+    qtbot.addWidget(timeline)
+    timeline.resize(900, 400)
+    timeline.show()
+    return timeline
+
+
 def test_rows_per_joint_hide_keep_order_and_read_out(make_window, analyse_with, videos_dir, qtbot):
     window = make_window()
     analyse_with(window, videos_dir / RUNNING, "movenet-lightning")
@@ -68,10 +76,7 @@ def test_rows_per_joint_hide_keep_order_and_read_out(make_window, analyse_with, 
 
 
 def test_growing_curves_work_on_the_new_samples_and_draw_what_is_in_view(qtbot):
-    timeline = Timeline()
-    qtbot.addWidget(timeline)
-    timeline.resize(900, 400)
-    timeline.show()
+    timeline = _shown_timeline(qtbot)
     frames = 20_000
     t = np.arange(frames) / 30.0
     values = {"left_knee": np.full(frames, np.nan), "right_knee": np.full(frames, np.nan)}
@@ -121,10 +126,7 @@ def test_two_fronts_redraw_their_spans_not_the_stretch_between(qtbot):
     """Segments of the clip analysed side by side: the timeline is handed the spans they filled and works out
     those only (handing it the lowest changed sample redid everything from there to the end: half the clip
     each second with two fronts half a clip apart); what it shows is a build from scratch."""
-    timeline = Timeline()
-    qtbot.addWidget(timeline)
-    timeline.resize(900, 400)
-    timeline.show()
+    timeline = _shown_timeline(qtbot)
     frames = 100_000
     t = np.arange(frames) / 30.0
     full = 90 + 30 * np.sin(t) + np.random.default_rng(1).normal(0, 2, frames)

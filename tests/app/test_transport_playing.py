@@ -10,12 +10,18 @@ import numpy as np
 from posestudio.app.transport import PLAYING_SHOW_EVERY_S, Playback, TransportBar
 
 
-def test_playing_moves_the_counter_a_few_times_a_second_and_pausing_shows_the_frame(qtbot):
+def _bar(qtbot):
+    """A transport bar over a 300-frame, 30 fps clip, at its start."""
     playback = Playback()
     bar = TransportBar(playback)
     qtbot.addWidget(bar)
     playback.load(np.arange(300) / 30.0)
     bar.reset()
+    return playback, bar
+
+
+def test_playing_moves_the_counter_a_few_times_a_second_and_pausing_shows_the_frame(qtbot):
+    playback, bar = _bar(qtbot)
     size = bar.time_label.size()
     texts = []
     bar.time_label.setText = lambda text, set_text=bar.time_label.setText: (texts.append(text), set_text(text))
@@ -34,11 +40,7 @@ def test_playing_moves_the_counter_a_few_times_a_second_and_pausing_shows_the_fr
 
 
 def test_paused_every_step_shows_at_once(qtbot):
-    playback = Playback()
-    bar = TransportBar(playback)
-    qtbot.addWidget(bar)
-    playback.load(np.arange(300) / 30.0)
-    bar.reset()
+    playback, bar = _bar(qtbot)
     for index in (5, 6, 7):
         playback.seek(index)
         assert bar.slider.value() == index and f"frame {index} / 299" in bar.time_label.text()
