@@ -13,7 +13,7 @@ from posestudio.core.models.registry import BLAZEPOSE_IDS
 MAX_PEOPLE = 6
 # measured (README, several people: `posestudio bench --people 3` on the walk clip, idle 2-core machine)
 PEOPLE_COST = ("Several people cost a landmark run each a frame, and scans for newcomers: on the walk clip "
-               "63 frames/s for 1 person, 35 for 2, 33 for 3 (on a 2-core machine). "
+               "70 frames/s for 1 person, 49 for 2, 41 for 3 (on a 2-core machine). "
                "Frames under 720p are also searched for people down to 100 px tall, with more detector runs "
                "(the 768 x 576 street clip: about 7 a frame while places are free or held by smaller people).")
 

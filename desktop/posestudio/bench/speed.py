@@ -226,18 +226,26 @@ def people_sweep(video, model_id: str, up_to: int, *, frames: int | None = None,
             fps = []
             for r in range(max(1, repeat)):
                 say(f"{k} people, round {r + 1}")
-                detector, landmarks = getattr(estimator, "detector", None), getattr(estimator, "landmarks", None)
-                calls = detector.calls if detector is not None else 0
-                runs = landmarks.calls if landmarks is not None else 0
+                calls, runs = _model_runs(estimator)
                 t0 = time.perf_counter()
                 result = analyse_video(target, model_id, estimator=estimator)
                 fps.append(result.frame_count / (time.perf_counter() - t0))
             out[f"analysis_fps_{k}_people"] = float(statistics.median(fps))
             out[f"people_per_frame_{k}"] = float((result.person_ids >= 0).sum() / max(result.frame_count, 1))
-            if detector is not None:  # counts of model runs: what a busy machine's timings cannot blur
-                out[f"detector_per_frame_{k}"] = (detector.calls - calls) / max(result.frame_count, 1)
-                out[f"landmark_per_frame_{k}"] = (landmarks.calls - runs) / max(result.frame_count, 1)
+            if getattr(estimator, "detector", None) is not None:  # counts: what a busy machine cannot blur
+                after_calls, after_runs = _model_runs(estimator)
+                out[f"detector_per_frame_{k}"] = (after_calls - calls) / max(result.frame_count, 1)
+                out[f"landmark_per_frame_{k}"] = (after_runs - runs) / max(result.frame_count, 1)
     return out
+
+
+def _model_runs(estimator) -> tuple[int, int]:
+    """Detector and landmark runs so far of a BlazePose estimator and of the one-thread twins the analysis'
+    two segments run on (core.models.pose.one_thread_twins), which do the work when the clip is split."""
+    parts = [estimator] + list(getattr(estimator, "_twins", None) or [])
+    detector = sum(p.detector.calls for p in parts if getattr(p, "detector", None) is not None)
+    landmarks = sum(p.landmarks.calls for p in parts if getattr(p, "landmarks", None) is not None)
+    return detector, landmarks
 
 
 def segments_ab(video, model_id: str, rounds: int = 3, status=None) -> dict[str, float]:
