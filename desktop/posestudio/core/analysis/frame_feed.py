@@ -74,6 +74,13 @@ def finish(decoder: Decoder, frames: queue.Queue) -> None:
         log.warning("decode thread still running after the analysis ended")
 
 
+def decoding_failed(source):
+    """The sentence for a clip whose decoding failed after it had started (the traceback is in the log)."""
+    from posestudio.core.errors import PoseStudioError
+
+    return PoseStudioError(f"Decoding {source.path.name} failed part-way; see the log for details.")
+
+
 def next_frame(frames: queue.Queue, decoder: Decoder, stopped):
     """The next (index, t, frame) from `decoder`, or END; None when stopped() said so while waiting. An error
     of the decode thread is raised here, as a PoseStudioError with a sentence for the user."""
@@ -89,7 +96,6 @@ def next_frame(frames: queue.Queue, decoder: Decoder, stopped):
         if isinstance(item, BaseException):
             if isinstance(item, PoseStudioError):
                 raise item
-            raise PoseStudioError(f"Decoding {decoder.source.path.name} failed part-way; see the log for details.") \
-                from item
+            raise decoding_failed(decoder.source) from item
         return item
     return None

@@ -25,7 +25,7 @@ import time
 import numpy as np
 
 from posestudio.core.analysis.body import torso_colours
-from posestudio.core.analysis.frame_feed import POLL_S, QUEUE_FRAMES, open_frames
+from posestudio.core.analysis.frame_feed import POLL_S, QUEUE_FRAMES, decoding_failed, open_frames
 from posestudio.core.errors import Cancelled, PoseStudioError
 
 log = logging.getLogger(__name__)
@@ -95,8 +95,7 @@ def _decoded(source, frames):
             raise
         except Exception as exc:
             log.exception("decoding %s failed", source.path)
-            raise PoseStudioError(f"Decoding {source.path.name} failed part-way; see the log for details.") \
-                from exc
+            raise decoding_failed(source) from exc
         yield item
 
 
