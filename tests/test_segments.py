@@ -67,6 +67,35 @@ def test_two_segments_give_the_sequential_keypoints_and_ids(model_id, videos_dir
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("model_id", ["blazepose-full", "movenet-lightning"])
+def test_two_segments_follow_whom_the_sequential_run_follows(model_id, videos_dir, require_model):
+    """On the walking clip (a man and a woman) the second segment's model picked the woman at the split where a
+    sequential run follows the man to frame 170 (BlazePose full; Lightning to 150): the first segment's model
+    now carries on past the split until both agree, so every frame shows the person a sequential run shows."""
+    require_model(model_id)
+    if model_id.startswith("blazepose"):
+        require_model("blazepose-detector")
+    one, two, split, _ = _both(videos_dir / "sports2d_demo_walk_jumpingjacks_flip.mp4", model_id)
+    assert two.frame_count == one.frame_count and two.analysed.all()
+    np.testing.assert_array_equal(two.person_ids, one.person_ids)
+    seen = (one.keypoints[:, 0, :, 2] > 0.5).sum(1) >= 5
+    np.testing.assert_array_equal(seen, (two.keypoints[:, 0, :, 2] > 0.5).sum(1) >= 5)
+    assert seen[split:].sum() > 50
+    centre = lambda r: np.nanmedian(np.where(r.keypoints[seen, 0, :, 2:] > 0.5, r.keypoints[seen, 0, :, :2], np.nan), 1)
+    apart = np.hypot(*(centre(one) - centre(two)).T) / one.width
+    assert apart.max() < 0.05, (np.flatnonzero(seen)[apart >= 0.05], apart.max())
+
+
+def test_same_people_pairs_every_box_once():
+    from posestudio.core.analysis.segments import same_people
+
+    a, b, far = np.array([0, 0, 10, 10.0]), np.array([1, 0, 11, 10.0]), np.array([50, 50, 60, 60.0])
+    assert same_people([], []) and same_people([a], [b]) and same_people([a, far], [far, b])
+    assert not same_people([a], [far]) and not same_people([a], [a, far]) and not same_people([a, a], [b, far])
+    assert not same_people([None], [a])
+
+
+@pytest.mark.slow
 def test_two_segments_cancel_promptly_and_stop_both(videos_dir, require_model):
     require_model("movenet-lightning")
     from posestudio.core.analysis.run import analyse_video

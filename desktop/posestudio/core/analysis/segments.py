@@ -13,6 +13,12 @@ filter's memory (min cutoff 0.01 Hz) and the crop feedback keep the two runs apa
 are exactly a sequential run's: one tracker takes every frame in video order; the second segment's frames
 wait (keypoints in the result, not yet flagged analysed) until the first segment is done, so partial results
 grow from one front.
+
+Whom a single-person model follows depends on its history: the second segment's detector may pick another
+person at the split than the first segment's model was following (on the walking clip, the woman instead of the
+man). So at the join the first segment's model carries on past the split, replacing the second's frames, until
+both see the same people for AGREE_FRAMES frames in a row: usually those few frames, else until the second
+segment's model comes to the person a sequential run follows (or to the clip's end).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import numpy as np
 from posestudio.core.analysis.body import torso_colours
 from posestudio.core.analysis.frame_feed import POLL_S, QUEUE_FRAMES, decoding_failed, open_frames
 from posestudio.core.errors import Cancelled, PoseStudioError
+from posestudio.core.models.geometry import box_iou
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +48,8 @@ _JOIN_S = 5.0
 JOIN_CHUNK = 64
 JOIN_PAUSE_S = 0.002
 PARTIAL_MAX_FRAMES = 512
+AGREE_FRAMES = 3     # frames in a row both segments' models must see the same people to hand over at the split
+SAME_IOU = 0.5       # boxes of one person seen by the two models overlap at least this much
 
 
 def plan(source, estimator, total: int) -> tuple[list, int] | str:
@@ -99,6 +108,21 @@ def _decoded(source, frames):
         yield item
 
 
+def same_people(boxes_a, boxes_b) -> bool:
+    """The same number of people, each box of one list overlapping one of the other by SAME_IOU."""
+    if len(boxes_a) != len(boxes_b):
+        return False
+    left = list(boxes_b)
+    for a in boxes_a:
+        if a is None:
+            return False
+        best = max(range(len(left)), key=lambda j: 0.0 if left[j] is None else box_iou(a, left[j]), default=None)
+        if best is None or left[best] is None or box_iou(a, left[best]) < SAME_IOU:
+            return False
+        left.pop(best)
+    return True
+
+
 class _Second(threading.Thread):
     """The second segment: frames [start, end) decoded and analysed on this thread; puts (index, t, people,
     torso colours) on `out`, then _END or the exception."""
@@ -155,6 +179,31 @@ class _Joiner:
             self.waiting.append((index, t, looks, [p.box for p in people]))
         self.done += 1
         return True
+
+    def has(self, index: int) -> bool:
+        return bool(self.waiting) and self.waiting[-1][0] >= index
+
+    def replace(self, index: int, t: float, people, looks) -> bool:
+        """The first segment's model's people at a frame past the split, in place of the second's (appended when
+        the second has none there); True if both saw the same people."""
+        result, boxes = self.result, [p.box for p in people]
+        if index >= len(result.analysed):
+            self.grow(result, max(index + 1, 2 * len(result.analysed)))
+        pos = index - self.waiting[0][0] if self.waiting else 0
+        entry = self.waiting[pos] if 0 <= pos < len(self.waiting) and self.waiting[pos][0] == index else None
+        result.keypoints[index] = np.nan
+        result.person_scores[index] = np.nan
+        result.person_ids[index] = -1
+        if result.world is not None:
+            result.world[index] = np.nan
+        for slot, person in enumerate(people):
+            result.put_person(index, slot, person, -1)
+        if entry is None:
+            self.waiting.append((index, t, looks, boxes))
+            self.done += 1
+            return False
+        self.waiting[pos] = (index, t, looks, boxes)
+        return same_people(entry[3], boxes)
 
     def first_ended(self, source, report=None) -> None:
         if self.front < self.split:
@@ -230,6 +279,7 @@ def run_segments(source, result, estimators, split: int, tracker, progress, canc
             joiner.add(False, index, t, *_people(estimators[0], frame, result.max_people))
             report()
             more = more and take_second(block=False)
+        more = _carry_on(source, estimators[0], joiner, split, more, take_second, cancel)
         joiner.first_ended(source, report)
         report()
         while more:
@@ -243,3 +293,25 @@ def run_segments(source, result, estimators, split: int, tracker, progress, canc
         if second.is_alive():
             log.warning("the analysis' second segment still running %.0f s after the analysis ended", _JOIN_S)
     return partial["i"]
+
+
+def _carry_on(source, estimator, joiner: _Joiner, split: int, more: bool, take_second, cancel) -> bool:
+    """The first segment's model on past the split until both models see the same people AGREE_FRAMES frames
+    in a row (see the module's note); returns whether the second segment is still going."""
+    agreed, index = 0, split
+    frames = open_frames(source, split, None, estimator.crops_from_planes)
+    try:
+        for index, t, frame in _decoded(source, frames):
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("The analysis")
+            while more and not joiner.has(index):
+                more = take_second(block=True)
+            agreed = agreed + 1 if joiner.replace(index, t, *_people(estimator, frame, joiner.result.max_people)) else 0
+            if agreed >= AGREE_FRAMES:
+                break
+    finally:
+        frames.close()
+    if index + 1 - split > AGREE_FRAMES:
+        log.info("%s: the second segment's model followed other people at the split; the first's carried on to "
+                 "frame %d", source.path, index + 1)
+    return more
