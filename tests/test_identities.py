@@ -159,6 +159,21 @@ def test_torso_colours_follow_the_shirt():
     assert torso_colours(rgb, [np.full((17, 3), np.nan)]) == [None]
 
 
+def test_torso_colours_count_every_pixel_of_the_inner_torso_once():
+    rng = np.random.default_rng(1)
+    rgb = rng.integers(0, 256, (300, 400, 3), dtype=np.uint8)
+    kp = figure(200, 150, height=200)
+    hist = torso_colours(rgb, [kp])[0]
+    # the inner torso patch the function takes (shoulders and hips of this figure), binned by hand
+    torso = kp[[5, 6, 11, 12], :2]
+    (x0, y0), (x1, y1) = torso.min(0), torso.max(0)
+    cx, cy, hw, hh = (x0 + x1) / 2, (y0 + y1) / 2, max((x1 - x0) * 0.35, 2), max((y1 - y0) * 0.4, 2)
+    patch = rgb[int(cy - hh):int(cy + hh), int(cx - hw):int(cx + hw)].reshape(-1, 3) // 64
+    counts = np.zeros((4, 4, 4))
+    np.add.at(counts, (patch[:, 0], patch[:, 1], patch[:, 2]), 1)
+    np.testing.assert_allclose(hist, counts.ravel() / len(patch))
+
+
 def test_assign_ids_on_result_arrays_and_manual_fixes():
     frames = 20
     kp = np.full((frames, 3, K, 3), np.nan, dtype=np.float32)
