@@ -32,7 +32,7 @@ from posestudio.app.person_choice import PersonChoice
 from posestudio.app.provider_label import ProviderLabel
 from posestudio.app.range_summary import RangeSummary
 from posestudio.app.session import ClipSession
-from posestudio.app.settings import Settings
+from posestudio.app.settings import Settings, write_file
 from posestudio.app.settings_panel import SettingsPanel
 from posestudio.app.status import StatusLine
 from posestudio.app.summary_panel import SummaryPanel, compute_summary
@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.setWindowTitle("Pose Studio")
         self.workers = Workers(self)
+        self._write_settings_off_gui_thread()
         self.session = ClipSession(self)
 
         self.playback = Playback(self)
@@ -97,6 +98,14 @@ class MainWindow(QMainWindow):
         self._restore_layout()
 
     # ----- construction -----
+    def _write_settings_off_gui_thread(self) -> None:
+        path, fmt = self.settings.file()
+        saver = self.workers.saver(lambda _state: write_file(path, fmt), "Saving the settings")
+        settings, self._write_settings = self.settings, lambda: saver.save(None)
+        settings.write_with(self._write_settings)
+        # a window dropped without being closed
+        saver.destroyed.connect(lambda *_, w=self._write_settings: settings.stop_writing_with(w))
+
     def _build_layout(self) -> None:
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -356,6 +365,7 @@ class MainWindow(QMainWindow):
         self.playback.pause()
         self.runner.cancel(quiet=True)
         self.live.shutdown()
+        self.settings.stop_writing_with(self._write_settings)   # its workers end here: QSettings writes again
         self.workers.stop_all(timeout_ms)
 
     def closeEvent(self, event) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings
+from typing import Callable
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings
 
 from posestudio.core.models.registry import DEFAULT_MODEL
 from posestudio.core.models.skeleton import DEFAULT_MIN_SCORE
@@ -36,14 +38,54 @@ def _as_list(value) -> list[str]:
     return [str(v) for v in value]
 
 
+def write_file(path: str, fmt: QSettings.Format) -> None:
+    """Write the changes made through any QSettings of this file in this process (they share them) to disk."""
+    QSettings(path, fmt).sync()
+
+
+class _NoAutoWrite(QObject):
+    """Swallows QSettings' own write request (an UpdateRequest it posts to itself after a change): it wrote the
+    file on the GUI thread, and the write ends with fdatasync, which took up to 53 ms on a busy disk when a clip
+    opened (the recent files) and stalled the window."""
+
+    def eventFilter(self, obj, event) -> bool:
+        return event.type() == QEvent.Type.UpdateRequest
+
+
 class Settings:
     """One place that knows the keys; QSettings() follows QCoreApplication names and the default format."""
 
     def __init__(self, qsettings: QSettings | None = None):
         self._s = qsettings if qsettings is not None else QSettings()
+        self._write: Callable[[], None] | None = None
+        self._no_auto_write = _NoAutoWrite()
 
     def sync(self) -> None:
         self._s.sync()
+
+    def write_with(self, write: Callable[[], None]) -> None:
+        """After each change, write() instead of QSettings on the GUI thread: a worker's write_file(*self.file())."""
+        if self._write is None:
+            self._s.installEventFilter(self._no_auto_write)
+        self._write = write
+
+    def stop_writing_with(self, write: Callable[[], None]) -> None:
+        """Back to QSettings writing the file itself, unless another writer took over since."""
+        if self._write is write:
+            self._s.removeEventFilter(self._no_auto_write)
+            self._write = None
+            self._s.sync()   # also lets QSettings ask for its own writes again
+
+    def file(self) -> tuple[str, QSettings.Format]:
+        return self._s.fileName(), self._s.format()
+
+    def _set(self, key: str, value) -> None:
+        self._s.setValue(key, value)
+        self._changed()
+
+    def _changed(self) -> None:
+        if self._write is not None:
+            self._write()
 
     # analysis and display choices
     @property
@@ -52,7 +94,7 @@ class Settings:
 
     @model_id.setter
     def model_id(self, value: str) -> None:
-        self._s.setValue("analysis/model", value)
+        self._set("analysis/model", value)
 
     @property
     def threshold(self) -> float:
@@ -61,7 +103,7 @@ class Settings:
 
     @threshold.setter
     def threshold(self, value: float) -> None:
-        self._s.setValue("display/threshold", float(value))
+        self._set("display/threshold", float(value))
 
     @property
     def smoothing(self) -> bool:
@@ -69,7 +111,7 @@ class Settings:
 
     @smoothing.setter
     def smoothing(self, value: bool) -> None:
-        self._s.setValue("display/smoothing", bool(value))
+        self._set("display/smoothing", bool(value))
 
     @property
     def show_angle_labels(self) -> bool:
@@ -77,7 +119,7 @@ class Settings:
 
     @show_angle_labels.setter
     def show_angle_labels(self, value: bool) -> None:
-        self._s.setValue("display/angle_labels", bool(value))
+        self._set("display/angle_labels", bool(value))
 
     @property
     def angles(self) -> list[str]:
@@ -87,7 +129,7 @@ class Settings:
     @angles.setter
     def angles(self, names: list[str]) -> None:
         # an empty list must survive the round trip, so store a sentinel-free joined string
-        self._s.setValue("display/angles", list(names) if names else "")
+        self._set("display/angles", list(names) if names else "")
 
     @property
     def person(self) -> int:
@@ -96,7 +138,7 @@ class Settings:
 
     @person.setter
     def person(self, value: int) -> None:
-        self._s.setValue("display/person", int(value))
+        self._set("display/person", int(value))
 
     @property
     def people(self) -> int:
@@ -105,7 +147,7 @@ class Settings:
 
     @people.setter
     def people(self, value: int) -> None:
-        self._s.setValue("analysis/people", int(value))
+        self._set("analysis/people", int(value))
 
     @property
     def speed(self) -> float:
@@ -113,7 +155,7 @@ class Settings:
 
     @speed.setter
     def speed(self, value: float) -> None:
-        self._s.setValue("playback/speed", float(value))
+        self._set("playback/speed", float(value))
 
     # files
     @property
@@ -124,11 +166,12 @@ class Settings:
         items = [p for p in self.recent_files if p != path]
         items.insert(0, path)
         items = items[:MAX_RECENT]
-        self._s.setValue("files/recent", items)
+        self._set("files/recent", items)
         return items
 
     def clear_recent(self) -> None:
         self._s.remove("files/recent")
+        self._changed()
 
     @property
     def last_folder(self) -> str:
@@ -136,14 +179,14 @@ class Settings:
 
     @last_folder.setter
     def last_folder(self, value: str) -> None:
-        self._s.setValue("files/last_folder", value)
+        self._set("files/last_folder", value)
 
     def export_folder(self, kind: str) -> str:
         """The folder the last export of this kind (video, data, plot) went to; "" before any."""
         return str(self._s.value(f"files/export_folder_{kind}", ""))
 
     def set_export_folder(self, kind: str, folder: str) -> None:
-        self._s.setValue(f"files/export_folder_{kind}", folder)
+        self._set(f"files/export_folder_{kind}", folder)
 
     # window layout
     def state(self, key: str) -> QByteArray | None:
@@ -151,4 +194,4 @@ class Settings:
         return value if isinstance(value, QByteArray) and not value.isEmpty() else None
 
     def set_state(self, key: str, value: QByteArray) -> None:
-        self._s.setValue(f"window/{key}", value)
+        self._set(f"window/{key}", value)
