@@ -54,3 +54,33 @@ def test_a_row_between_others_moves_them_down_in_place(qtbot):
     timeline.set_row_visible("hip", True)
     tops = {row.key: row.plot.geometry().top() for row in timeline.visible_rows()}
     assert sorted(tops, key=tops.get) == ["knee", "hip", "elbow", "shoulder", "trunk"]
+
+
+def test_new_rows_are_laid_out_together_and_drawn_one_per_turn(qtbot):
+    """The first curves' rows are laid out together in a turn of their own (every row resized once, not once per
+    new row) and the rows after the first are drawn in turns of their own (opacity 0 until then: not painted)."""
+    timeline = Timeline()
+    qtbot.addWidget(timeline)
+    timeline.resize(900, 400)
+    timeline.show()
+    qtbot.waitUntil(lambda: len(timeline._spares) == SPARE_ROWS, timeout=5000)
+    frames = 600
+    t = np.arange(frames) / 30.0
+    timeline.set_duration(float(t[-1]))
+    laid = []
+    relayout = timeline._relayout
+
+    def recording():
+        relayout()
+        laid.append([(row.plot.opacity(), row.plot.geometry().top()) for row in timeline.visible_rows()])
+
+    timeline._relayout = recording
+    timeline.set_curves(t, _curves(frames, ["left_knee", "right_knee", "left_hip", "left_elbow"]), growing=True,
+                        upto=60)
+    assert timeline.row_keys() == ["knee", "hip", "elbow"] and not laid   # laid out in the next turn
+    qtbot.waitUntil(lambda: timeline._pending is None and all(
+        row.plot.opacity() == 1.0 and row.label.opacity() == 1.0 for row in timeline.visible_rows()), timeout=2000)
+    assert len(laid) == 1 and [opacity for opacity, _top in laid[0]] == [1.0, 0.0, 0.0]
+    tops = [top for _opacity, top in laid[0]]
+    assert tops == sorted(tops) and len(set(tops)) == 3
+    assert [row.plot.geometry().top() for row in timeline.visible_rows()] == tops   # shown where they were laid

@@ -1,12 +1,14 @@
 """Placing the timeline's rows in pyqtgraph's GraphicsLayout without laying it out at each item: its addItem
 activates the layout every time (each activation resizes every row, whose linked views re-range the others),
-and a row put between others would otherwise mean removing every row from the scene and adding it again."""
+and a row put between others would otherwise mean removing every row from the scene and adding it again.
+New rows laid out together are then drawn one per turn (Veiled)."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 
 import pyqtgraph as pg
+from PySide6.QtCore import QObject, QTimer
 
 
 @contextmanager
@@ -43,3 +45,35 @@ def take_out(ci: pg.GraphicsLayout, item) -> None:
     """Remove `item` from the layout and the scene (a row hidden or gone)."""
     if item in ci.items:
         ci.removeItem(item)
+
+
+class Veiled:
+    """Rows in the layout that are drawn one per event-loop turn, in order, once `start`ed (after the layout):
+    until its turn a row has opacity 0, which Qt does not paint, so each turn's paint draws one row, not all."""
+
+    def __init__(self, owner: QObject, interval_ms: int):
+        self._owner, self._interval, self._rows, self._timed = owner, interval_ms, [], False
+
+    def add(self, rows: list) -> None:
+        for row in rows:
+            self._show(row, False)
+            self._rows.append(row)
+
+    def drop(self, row) -> None:
+        self._rows = [r for r in self._rows if r is not row]
+
+    def start(self) -> None:
+        if self._rows and not self._timed:
+            self._timed = True
+            QTimer.singleShot(self._interval, self._owner, self._next)
+
+    def _next(self) -> None:
+        self._timed = False
+        if self._rows:
+            self._show(self._rows.pop(0), True)
+        self.start()
+
+    @staticmethod
+    def _show(row, on: bool) -> None:
+        for item in (row.plot, row.label):
+            item.setOpacity(1.0 if on else 0.0)

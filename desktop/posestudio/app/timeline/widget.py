@@ -11,14 +11,14 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QScrollArea, QToolButt
 
 from posestudio.app.timeline.hover import frame_at, readout
 from posestudio.app.timeline.range_select import RangeSelection
-from posestudio.app.timeline.row_layout import one_activation, place, take_out
+from posestudio.app.timeline.row_layout import Veiled, one_activation, place, take_out
 from posestudio.app.timeline.rows import ROW_MIN_HEIGHT, JointRow, row_key, row_sort_key, row_title, side
 from posestudio.core.kinematics import DEFAULT_ANGLES
 from posestudio.core.render import LEFT_RGB, RIGHT_RGB
 
 MAIN = "main"   # the open clip's curves; compare mode adds another clip key, drawn dashed
 _BUILTIN = frozenset(a.name for a in DEFAULT_ANGLES)
-NEXT_ROW_MS = 5   # rows are laid out one per event-loop turn (with the repaint it brings), this far apart
+NEXT_ROW_MS = 5   # new rows are drawn one per event-loop turn (with the paint each brings), this far apart
 SPARE_ROWS = 4    # rows made ahead, in turns of their own: a plot costs 10-15 ms, on top of its layout and paint
 SPARE_MS = 150    # between two spare rows made ahead when the window shows
 REFILL_MS = 1500  # after rows were taken: their layout and repaint are done by then
@@ -61,6 +61,7 @@ class Timeline(RangeSelection, QWidget):
         self._view_x: tuple[float, float] | None = None   # the time range in view (all rows share it)
         self._laid: list[JointRow] = []                    # the rows in the layout, in order
         self._spares: list[JointRow] = []                  # rows made ahead, not in use yet
+        self._veiled = Veiled(self, NEXT_ROW_MS)           # new rows laid out, drawn one per turn
         self._spare_timer = QTimer(self)
         self._spare_timer.setSingleShot(True)
         self._spare_timer.timeout.connect(self._make_spare)
@@ -151,6 +152,7 @@ class Timeline(RangeSelection, QWidget):
         ci.setGeometry(self.view.range)
         for row in shown:
             row.settle()
+        self._veiled.start()
         self.rows_menu.clear()
         for key in self.row_keys():
             action = self.rows_menu.addAction(row_title(key))
@@ -210,6 +212,7 @@ class Timeline(RangeSelection, QWidget):
 
     def _remove_row(self, key: str) -> None:
         row = self.rows.pop(key)
+        self._veiled.drop(row)
         for item in [i for i in (row.label, row.plot) if i in self.view.ci.items]:
             self.view.ci.removeItem(item)
 
@@ -252,14 +255,14 @@ class Timeline(RangeSelection, QWidget):
             self.rows[key].remove_clip(clip_key)
             if not self.rows[key].curves:
                 self._remove_row(key)
-        created = False
+        created: list[JointRow] = []
         for key in sorted(by_row, key=row_sort_key):
             row = self.rows.get(key)
             if row is None:
-                if created:
-                    continue  # one new row per event-loop turn keeps each turn short
-                created = True
+                if created and not self._spares:
+                    continue  # a row made from nothing costs 10-15 ms: one per event-loop turn
                 row = self._new_row(key)
+                created.append(row)
                 spans = None
             else:
                 spans = changed
@@ -269,14 +272,21 @@ class Timeline(RangeSelection, QWidget):
             else:
                 row.fit_y()
         if created:
-            self._relayout()
-        if all(key in self.rows for key in by_row):
+            # laid out at once, in a turn of their own: the rows are resized (every axis drawn again) once, not
+            # once per new row (the first curves took 3 turns of 27-43 ms of GUI CPU); the new rows after the
+            # first are drawn in later turns (Veiled)
+            self._veiled.add(created[1:])
+        if not created and all(key in self.rows for key in by_row):
             self._pending = None
         else:
             # the rows there are have these samples now; the next turn makes the next row and fills it
             self._pending = (clip_key, t, values, growing, count, [], dashed, pyramids)
             # a real timer, not a zero one: the repaint and playback's timers run between two rows
-            QTimer.singleShot(NEXT_ROW_MS, self, self._apply_pending)
+            QTimer.singleShot(NEXT_ROW_MS, self, self._lay_out if created else self._apply_pending)
+
+    def _lay_out(self) -> None:
+        self._relayout()
+        self._apply_pending()   # the rows still to make, if any
 
     # ----- time axis, cursor (the selected range: range_select.py) -----
     def set_duration(self, seconds: float) -> None:
