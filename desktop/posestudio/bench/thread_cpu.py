@@ -77,6 +77,9 @@ class ThreadCpu:
     def sample(self) -> None:
         now = thread_times()
         for tid, (name, cpu) in now.items():
+            if tid in self._last and name.endswith(" (native)"):
+                # a Python thread just past join() still shows in /proc, no longer in threading.enumerate()
+                name = self._last[tid][0]
             if tid not in self._start:
                 self._start[tid] = cpu if self._first else 0.0  # a thread born after the start counts whole
             self._last[tid] = (name, cpu)
