@@ -23,6 +23,7 @@ segment's model comes to the person a sequential run follows (or to the clip's e
 
 from __future__ import annotations
 
+import itertools
 import logging
 import queue
 import threading
@@ -270,16 +271,20 @@ def run_segments(source, result, estimators, split: int, tracker, progress, canc
                 return True
 
     second.start()
-    frames = open_frames(source, 0, split, estimators[0].crops_from_planes)
+    # open-ended: past the split the same decoder feeds the carry-on, with no second open and seek
+    frames = open_frames(source, 0, None, estimators[0].crops_from_planes)
     try:
-        more = True
-        for index, t, frame in _decoded(source, frames):
+        more, decoded = True, _decoded(source, frames)
+        for index, t, frame in decoded:
             if cancel is not None and cancel.is_set():
                 raise Cancelled("The analysis")
+            if index >= split:
+                decoded = itertools.chain([(index, t, frame)], decoded)
+                break
             joiner.add(False, index, t, *_people(estimators[0], frame, result.max_people))
             report()
             more = more and take_second(block=False)
-        more = _carry_on(source, estimators[0], joiner, split, more, take_second, cancel)
+        more = _carry_on(source, estimators[0], joiner, split, more, take_second, cancel, decoded)
         joiner.first_ended(source, report)
         report()
         while more:
@@ -295,22 +300,19 @@ def run_segments(source, result, estimators, split: int, tracker, progress, canc
     return partial["i"]
 
 
-def _carry_on(source, estimator, joiner: _Joiner, split: int, more: bool, take_second, cancel) -> bool:
-    """The first segment's model on past the split until both models see the same people AGREE_FRAMES frames
-    in a row (see the module's note); returns whether the second segment is still going."""
-    agreed, index = 0, split
-    frames = open_frames(source, split, None, estimator.crops_from_planes)
-    try:
-        for index, t, frame in _decoded(source, frames):
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("The analysis")
-            while more and not joiner.has(index):
-                more = take_second(block=True)
-            agreed = agreed + 1 if joiner.replace(index, t, *_people(estimator, frame, joiner.result.max_people)) else 0
-            if agreed >= AGREE_FRAMES:
-                break
-    finally:
-        frames.close()
+def _carry_on(source, estimator, joiner: _Joiner, split: int, more: bool, take_second, cancel, decoded) -> bool:
+    """The first segment's model on past the split, on `decoded` (its decoder's frames from the split on),
+    until both models see the same people AGREE_FRAMES frames in a row (see the module's note); returns whether
+    the second segment is still going."""
+    agreed, index = 0, split - 1
+    for index, t, frame in decoded:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("The analysis")
+        while more and not joiner.has(index):
+            more = take_second(block=True)
+        agreed = agreed + 1 if joiner.replace(index, t, *_people(estimator, frame, joiner.result.max_people)) else 0
+        if agreed >= AGREE_FRAMES:
+            break
     if index + 1 - split > AGREE_FRAMES:
         log.info("%s: the second segment's model followed other people at the split; the first's carried on to "
                  "frame %d", source.path, index + 1)
