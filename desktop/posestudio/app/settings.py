@@ -72,9 +72,12 @@ class Settings:
     def stop_writing_with(self, write: Callable[[], None]) -> None:
         """Back to QSettings writing the file itself, unless another writer took over since."""
         if self._write is write:
-            self._s.removeEventFilter(self._no_auto_write)
             self._write = None
-            self._s.sync()   # also lets QSettings ask for its own writes again
+            try:
+                self._s.removeEventFilter(self._no_auto_write)
+                self._s.sync()   # also lets QSettings ask for its own writes again
+            except RuntimeError:  # its C++ object went first (a window dropped at interpreter exit)
+                pass
 
     def file(self) -> tuple[str, QSettings.Format]:
         return self._s.fileName(), self._s.format()
