@@ -21,27 +21,29 @@ class Decoder(threading.Thread):
         super().__init__(name=name, daemon=True)
         self.source, self.out, self.stop, self.make_frames = source, out, threading.Event(), make_frames
 
-    def _put(self, item) -> bool:
-        while not self.stop.is_set():
-            try:
-                self.out.put(item, timeout=POLL_S)
-                return True
-            except queue.Full:
-                continue
-        return False
-
     def run(self) -> None:
         frames = self.make_frames()
         try:
             for item in frames:
-                if not self._put(item):
+                if not put_until(self.out, item, self.stop):
                     return
-            self._put(END)
+            put_until(self.out, END, self.stop)
         except BaseException as exc:  # handed to the consumer, which re-raises it on its own thread
             log.exception("decoding failed")
-            self._put(exc)
+            put_until(self.out, exc, self.stop)
         finally:
             frames.close()  # closes the decoder now, not whenever the generator is collected
+
+
+def put_until(out: queue.Queue, item, stop: threading.Event) -> bool:
+    """Put `item` on the bounded queue, waiting while it is full; False if `stop` was set first."""
+    while not stop.is_set():
+        try:
+            out.put(item, timeout=POLL_S)
+            return True
+        except queue.Full:
+            continue
+    return False
 
 
 def open_frames(source, start: int = 0, stop: int | None = None, lazy: bool = False):

@@ -32,7 +32,7 @@ import time
 import numpy as np
 
 from posestudio.core.analysis.body import torso_colours
-from posestudio.core.analysis.frame_feed import POLL_S, QUEUE_FRAMES, decoding_failed, open_frames
+from posestudio.core.analysis.frame_feed import POLL_S, QUEUE_FRAMES, decoding_failed, open_frames, put_until
 from posestudio.core.errors import Cancelled, PoseStudioError
 from posestudio.core.models.geometry import box_iou
 
@@ -115,12 +115,10 @@ def same_people(boxes_a, boxes_b) -> bool:
         return False
     left = list(boxes_b)
     for a in boxes_a:
-        if a is None:
+        overlaps = [0.0 if a is None or b is None else box_iou(a, b) for b in left]
+        if not overlaps or max(overlaps) < SAME_IOU:
             return False
-        best = max(range(len(left)), key=lambda j: 0.0 if left[j] is None else box_iou(a, left[j]), default=None)
-        if best is None or left[best] is None or box_iou(a, left[best]) < SAME_IOU:
-            return False
-        left.pop(best)
+        left.pop(overlaps.index(max(overlaps)))
     return True
 
 
@@ -134,12 +132,7 @@ class _Second(threading.Thread):
         self.out, self.halt = out, halt
 
     def _put(self, item) -> None:
-        while not self.halt.is_set():
-            try:
-                self.out.put(item, timeout=POLL_S)
-                return
-            except queue.Full:
-                continue
+        put_until(self.out, item, self.halt)
 
     def run(self) -> None:
         try:
@@ -168,9 +161,7 @@ class _Joiner:
         """One analysed frame; False for a warm-up frame (thrown away)."""
         if second and index < self.split:
             return False
-        result = self.result
-        if index >= len(result.analysed):  # more frames than announced: grow rather than drop them
-            self.grow(result, max(index + 1, 2 * len(result.analysed)))
+        result = self._room_for(index)
         if not second or self.first_done:
             self.store(result, index, t, people, self.tracker, looks)
             self.front = index + 1
@@ -181,15 +172,19 @@ class _Joiner:
         self.done += 1
         return True
 
+    def _room_for(self, index: int):
+        """The result, grown if `index` is past the frames announced (rather than dropping the frame)."""
+        if index >= len(self.result.analysed):
+            self.grow(self.result, max(index + 1, 2 * len(self.result.analysed)))
+        return self.result
+
     def has(self, index: int) -> bool:
         return bool(self.waiting) and self.waiting[-1][0] >= index
 
     def replace(self, index: int, t: float, people, looks) -> bool:
         """The first segment's model's people at a frame past the split, in place of the second's (appended when
         the second has none there); True if both saw the same people."""
-        result, boxes = self.result, [p.box for p in people]
-        if index >= len(result.analysed):
-            self.grow(result, max(index + 1, 2 * len(result.analysed)))
+        result, boxes = self._room_for(index), [p.box for p in people]
         pos = index - self.waiting[0][0] if self.waiting else 0
         entry = self.waiting[pos] if 0 <= pos < len(self.waiting) and self.waiting[pos][0] == index else None
         result.keypoints[index] = np.nan
