@@ -316,3 +316,15 @@ def test_a_file_replaced_after_opening_gives_the_sentence_not_a_crash(videos_dir
         path.write_bytes(b"\0" * 1000)
         with pytest.raises(VideoOpenError, match="could not be read any more"):
             list(source.frames())  # frames() opens the file again
+
+
+def test_one_thread_decoding_gives_the_same_frames(videos_dir):
+    """The two-segment analysis decodes on one thread each (core.analysis.segments): the pixels must be
+    the very ones FFmpeg's frame threads give, from the start and from a frame after a seek."""
+    with VideoSource(videos_dir / "sports2d_demo5_dumbbell_lateral_raise.mp4") as source:
+        for start, stop in ((0, 12), (283, 295)):
+            threaded = list(source.frames(start, stop))
+            single = list(source.frames(start, stop, threaded=False))
+            assert [(i, t) for i, t, _ in single] == [(i, t) for i, t, _ in threaded] and len(single) == 12
+            for (_i, _t, a), (_j, _u, b) in zip(threaded, single):
+                assert np.array_equal(a, b)

@@ -46,16 +46,18 @@ def put_until(out: queue.Queue, item, stop: threading.Event) -> bool:
     return False
 
 
-def open_frames(source, start: int = 0, stop: int | None = None, lazy: bool = False):
+def open_frames(source, start: int = 0, stop: int | None = None, lazy: bool = False, threaded: bool = True):
     """The source's frames [start, stop); lazy: as video Frames, which BlazePose crops from the decoder's
     YUV: converting whole frames to RGB took CPU from the model on two cores. Sources without them yield RGB
-    arrays. Models that need the whole RGB frame get it from the decode thread instead, beside the model."""
+    arrays. Models that need the whole RGB frame get it from the decode thread instead, beside the model.
+    threaded=False: one decoding thread (see VideoSource.frames), where the source takes it."""
     args = () if start == 0 and stop is None else (start, stop)
-    if not lazy:
+    options = {**({"lazy": True} if lazy else {}), **({} if threaded else {"threaded": False})}
+    if not options:
         return source.frames(*args)
     try:
-        return source.frames(*args, lazy=True)
-    except TypeError:  # a stand-in source (tests, wrappers) whose frames() takes no `lazy`
+        return source.frames(*args, **options)
+    except TypeError:  # a stand-in source (tests, wrappers) whose frames() takes neither
         return source.frames(*args)
 
 

@@ -231,17 +231,19 @@ class VideoSource:
             self._cache = (index, rgb)
             return rgb.copy()
 
-    def frames(self, start: int = 0, stop: int | None = None, *,
-               lazy: bool = False) -> Iterator[tuple[int, float, np.ndarray | Frame]]:
+    def frames(self, start: int = 0, stop: int | None = None, *, lazy: bool = False,
+               threaded: bool = True) -> Iterator[tuple[int, float, np.ndarray | Frame]]:
         """Yield (index, seconds, upright RGB) for frames start..stop-1, decoding sequentially.
 
         lazy=True yields a video Frame instead of the RGB array: a model crops it from the decoder's YUV
-        (frame.py); `frame.rgb` is the same array the default gives, converted on first use."""
+        (frame.py); `frame.rgb` is the same array the default gives, converted on first use.
+        threaded=False: the decoder on the calling thread alone, for callers that already keep every core busy
+        (FFmpeg's frame threads then only add CPU)."""
         stop = self.frame_count if stop is None else min(int(stop), self.frame_count)
         start = max(0, int(start))
         if start >= stop:
             return
-        reader = Reader(self.path, self._index, threaded=True)
+        reader = Reader(self.path, self._index, threaded=threaded)
         turns = self.rotation // 90
         try:
             for i in range(start, stop):
