@@ -64,6 +64,31 @@ def test_the_feed_keeps_only_frames_just_ahead_of_the_playhead_scaled(qtbot, vid
         loader.close()
 
 
+def test_the_display_reads_only_a_few_frames_ahead_while_the_analysis_feeds_it(qtbot, videos_dir, monkeypatch):
+    """Reading 45 frames ahead, the display's decoder stayed in front of an analysis barely faster than
+    playback and decoded its frames a second time; while frames are offered it reads FEED_AHEAD ahead."""
+    import posestudio.app.frame_loader as fl
+
+    loader = FrameLoader(str(videos_dir / DUMBBELL))
+    try:
+        with qtbot.waitSignal(loader.opened, timeout=10000):
+            loader.start()
+        loader.set_playing(True, (640, 360))
+        playing_ahead = loader._decoder._ahead
+        assert playing_ahead > fl.FEED_AHEAD
+        loader.request(10)
+        assert loader._decoder._ahead == playing_ahead   # nothing offered yet
+        with VideoSource(videos_dir / DUMBBELL) as source:
+            loader.feed.offer(12, source.frame_at(12))
+        loader.request(11)
+        assert loader._decoder._ahead == fl.FEED_AHEAD
+        monkeypatch.setattr(fl, "FEEDING_S", 0.0)  # the analysis has stopped offering
+        loader.request(12)
+        assert loader._decoder._ahead == playing_ahead
+    finally:
+        loader.close()
+
+
 @pytest.mark.slow
 def test_playing_while_analysing_shows_the_playheads_frame(window, open_clip, qtbot, videos_dir, require_model):
     require_model("movenet-lightning")

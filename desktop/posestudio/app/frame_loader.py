@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,12 @@ __all__ = ["CACHE_BYTES", "ClipInfo", "DisplayFrame", "FrameCache", "FrameLoader
 log = logging.getLogger(__name__)
 
 SEQUENTIAL_REACH = 48  # a request this far ahead of the decoder is reached by decoding forward, not seeking
+# While the analysis decodes the clip too (the feed offered a frame lately), the display reads only this far
+# ahead: reading 45 ahead, it kept in front of an analysis running barely faster than playback and decoded its
+# frames a second time (dumbbell clip, BlazePose full: 159 of 287 frames shown came from the analysis, against
+# 111). A few frames suffice for a decoder at normal priority beside a niced analysis.
+FEED_AHEAD = 6
+FEEDING_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -207,11 +214,18 @@ class FrameFeed:
         self.shape: tuple[int, int] = (0, 0)       # the clip's (height, width): anything else is not ours
         self.first, self.stop = 0, 0               # frames [first, stop) are wanted
         self.taken = 0
+        self.offered_at = -1e9                     # time.monotonic() of the latest offer while playing
+
+    def feeding(self) -> bool:
+        return time.monotonic() - self.offered_at < FEEDING_S
 
     def offer(self, index: int, frame) -> None:
         """`frame`: upright RGB (H, W, 3), or a decoded frame whose `rgb` is that (core.video's lazy frames)."""
         size = self.size
-        if size is None or not self.first <= index < self.stop or index in self.cache:
+        if size is None:
+            return
+        self.offered_at = time.monotonic()
+        if not self.first <= index < self.stop or index in self.cache:
             return
         if tuple(getattr(frame, "shape", ())[:2]) != self.shape:
             return
@@ -242,6 +256,8 @@ class FrameLoader(QObject):
         self._decoder.frame_ready.connect(self.frame_ready)
         self._decoder.decode_failed.connect(self.decode_failed)
         self._frame_bytes = 0
+        self._ahead = 4          # frames the decoder reads ahead while playing without a feed
+        self._fed = False        # the read-ahead is FEED_AHEAD
         self.feed = FrameFeed(self.cache)
         workers = workers if workers is not None else Workers(self)
         self.service = workers.service(self._decoder.run, "frame-loader", stop=self._decoder.stop)
@@ -274,6 +290,10 @@ class FrameLoader(QObject):
         self.cache.keep_from = index
         frame_bytes = max(feed.size[0] * feed.size[1] * 4, 1)
         feed.first, feed.stop = index, index + max(self.cache.max_bytes // (2 * frame_bytes), 1)
+        fed = feed.feeding()
+        if fed != self._fed:
+            self._fed = fed
+            self._decoder.set_read_ahead(min(FEED_AHEAD, self._ahead) if fed else self._ahead)
 
     def set_playing(self, playing: bool, size: tuple[int, int] | None = None) -> None:
         """Read ahead while playing. With `size` (the picture's width and height on screen) the frames made
@@ -287,9 +307,11 @@ class FrameLoader(QObject):
         frame_bytes = self._frame_bytes
         if playing and frame_bytes:
             budget = self.cache.max_bytes // (3 * frame_bytes)  # leave room behind the cursor
-            self._decoder.set_read_ahead(int(max(4, min(45, budget))))
+            self._ahead = int(max(4, min(45, budget)))
         else:
-            self._decoder.set_read_ahead(4)
+            self._ahead = 4
+        self._fed = False
+        self._decoder.set_read_ahead(self._ahead)
 
     def stop(self) -> None:
         """Ask the decoder to finish; it does within one frame's decoding time."""
