@@ -58,6 +58,14 @@ def test_the_feed_keeps_only_frames_just_ahead_of_the_playhead_scaled(qtbot, vid
             assert not kept.full and kept.fed and kept.shape == (360, 640, 4) and kept.source_size == (1280, 720)
             assert_is_frame(kept, 105, source)
         assert loader.request(105) is kept  # playing: shown at once
+        # the analysis's own frames (lazy: the model crops them from the decoder's planes) go straight to BGRA
+        loader.feed.stop = 120
+        with VideoSource(path) as source:
+            for index, _t, frame in source.frames(110, 113, lazy=True):
+                loader.feed.offer(index, frame)
+            lazy_kept = loader.cache.get(111)
+            assert lazy_kept.fed and lazy_kept.shape == (360, 640, 4) and lazy_kept.source_size == (1280, 720)
+            assert_is_frame(lazy_kept, 111, source)
         loader.set_playing(False)
         assert loader.request(105) is None  # a still wants the full-size frame: decoded again
     finally:

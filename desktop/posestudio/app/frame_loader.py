@@ -229,12 +229,18 @@ class FrameFeed:
             return
         if tuple(getattr(frame, "shape", ())[:2]) != self.shape:
             return
-        rgb = frame if isinstance(frame, np.ndarray) else getattr(frame, "rgb", None)
-        if isinstance(rgb, np.ndarray) and rgb.ndim == 3:
-            frame = scaled_frame(rgb, size)
-            frame.fed = True
-            self.cache.put(index, frame)
-            self.taken += 1
+        if hasattr(frame, "bgra"):
+            # the decoder's frame straight to BGRA: its `rgb` would convert the whole frame for nobody else
+            # (the model crops from the planes), then need widening to BGRA as well
+            shown = playing_frame(frame.bgra(), size)
+        else:
+            rgb = frame if isinstance(frame, np.ndarray) else getattr(frame, "rgb", None)
+            if not (isinstance(rgb, np.ndarray) and rgb.ndim == 3):
+                return
+            shown = scaled_frame(rgb, size)
+        shown.fed = True
+        self.cache.put(index, shown)
+        self.taken += 1
 
 
 class FrameLoader(QObject):
