@@ -36,3 +36,18 @@ def test_help_lists_the_subcommands():
     assert out.returncode == 0
     for name in ("models", "analyze", "eval", "bench", "export"):
         assert f"posestudio {name}" in out.stdout
+
+
+def test_commands_and_the_window_keep_opencv_on_their_own_threads(qapp):
+    """Pose Studio's own threads keep the cores busy; OpenCV's pool only added CPU (core/pools.py)."""
+    import cv2
+
+    from posestudio.app.main import make_app
+    from posestudio.cli import main
+
+    cv2.setNumThreads(2)
+    assert main(["models", "list"]) == 0
+    assert cv2.getNumThreads() == 1
+    cv2.setNumThreads(2)
+    make_app()
+    assert cv2.getNumThreads() == 1

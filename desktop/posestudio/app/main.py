@@ -21,6 +21,9 @@ APPLICATION = "PoseStudio"
 
 def make_app(argv: list[str] | None = None) -> QApplication:
     """The one QApplication, named so QSettings and log folders are stable."""
+    from posestudio.core.pools import opencv_on_callers_threads
+
+    opencv_on_callers_threads()
     app = QApplication.instance()
     if app is None:
         # fractional scaling as the desktop asks (Qt 6 is high-DPI aware; rounding would blur or crop)

@@ -64,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv and argv[0] in SUBCOMMANDS:
             args = _subcommand_parser(argv[0]).parse_args(argv)
+            from posestudio.core.pools import opencv_on_callers_threads
+
+            opencv_on_callers_threads()
             return int(args.func(args) or 0)
         if argv and argv[0] in ("-h", "--help") and len(argv) == 1:
             _window_parser().print_help()
