@@ -52,13 +52,13 @@ def open_frames(source, start: int = 0, stop: int | None = None, lazy: bool = Fa
     arrays. Models that need the whole RGB frame get it from the decode thread instead, beside the model.
     threaded=False: one decoding thread (see VideoSource.frames), where the source takes it."""
     args = () if start == 0 and stop is None else (start, stop)
-    options = {**({"lazy": True} if lazy else {}), **({} if threaded else {"threaded": False})}
-    if not options:
-        return source.frames(*args)
-    try:
-        return source.frames(*args, **options)
-    except TypeError:  # a stand-in source (tests, wrappers) whose frames() takes neither
-        return source.frames(*args)
+    tries = [{"lazy": True, "threaded": threaded}, {"lazy": True}] if lazy else [{"threaded": threaded}]
+    for options in tries:
+        try:
+            return source.frames(*args, **options)
+        except TypeError:  # a stand-in source (tests, wrappers) whose frames() takes fewer options
+            continue
+    return source.frames(*args)
 
 
 def drain(q: queue.Queue) -> None:

@@ -267,8 +267,8 @@ def run_segments(source, result, estimators, split: int, tracker, progress, canc
 
     second.start()
     # open-ended: past the split the same decoder feeds the carry-on, with no second open and seek. Each decoder
-    # on one thread: the two segments keep both cores busy, and FFmpeg's frame threads cost CPU then (on the
-    # dumbbell clip, MoveNet Lightning: 16.4 against 19.3 ms of CPU a frame, 114 against 97 frames/s)
+    # on one thread: the two segments keep both cores busy, and FFmpeg's frame threads cost CPU then (alternating
+    # rounds: the walking clip, BlazePose full, 28.5 against 31.0 ms of CPU a frame; the dumbbell clip a tie)
     frames = open_frames(source, 0, None, estimators[0].crops_from_planes, threaded=False)
     try:
         more, decoded = True, _decoded(source, frames)
