@@ -132,7 +132,7 @@ def follow_person_from(result: AnalysisResult, source, frame: int, x: float, y: 
         new = tracker.update(kps, boxes, t, appearance=torso_colours(image, kps, boxes))
         if index == frame and new and new[0] >= 0:
             ids[int(new[0])] = chosen  # the seeded person comes first in the frame it was seeded
-        _clear(work, index)
+        work.clear_frame(index)
         for slot, (person, pid) in enumerate(zip(found, new)):
             if pid < 0:
                 continue
@@ -149,15 +149,3 @@ def follow_person_from(result: AnalysisResult, source, frame: int, x: float, y: 
             getattr(result, name)[frame:] = getattr(work, name)[frame:]
     x0, y0, x1, y1 = roi.cx - roi.size / 2, roi.cy - roi.size / 2, roi.cx + roi.size / 2, roi.cy + roi.size / 2
     return FollowOutcome(chosen, seed, np.array([x0, y0, x1, y1]), done)
-
-
-def _clear(result: AnalysisResult, index: int) -> None:
-    result.keypoints[index] = np.nan
-    result.person_scores[index] = np.nan
-    result.person_ids[index] = -1
-    if result.world is not None:
-        result.world[index] = np.nan
-    if result.left_out is not None:  # marks were on the points that are now replaced
-        result.left_out[index] = False
-
-

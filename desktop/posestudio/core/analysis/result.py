@@ -74,6 +74,16 @@ class AnalysisResult:
         if self.world is not None and person.world is not None:
             self.world[index, slot] = person.world
 
+    def clear_frame(self, index: int) -> None:
+        """No person at frame `index` (its keypoints about to be replaced), nor marks left on their points."""
+        self.keypoints[index] = np.nan
+        self.person_scores[index] = np.nan
+        self.person_ids[index] = -1
+        if self.world is not None:
+            self.world[index] = np.nan
+        if self.left_out is not None:
+            self.left_out[index] = False
+
     def people_in_frame(self, i: int) -> list[int]:
         """Slots of frame i that hold a person."""
         return [p for p in range(self.max_people) if self.person_ids[i, p] >= 0]

@@ -187,11 +187,7 @@ class _Joiner:
         result, boxes = self._room_for(index), [p.box for p in people]
         pos = index - self.waiting[0][0] if self.waiting else 0
         entry = self.waiting[pos] if 0 <= pos < len(self.waiting) and self.waiting[pos][0] == index else None
-        result.keypoints[index] = np.nan
-        result.person_scores[index] = np.nan
-        result.person_ids[index] = -1
-        if result.world is not None:
-            result.world[index] = np.nan
+        result.clear_frame(index)
         for slot, person in enumerate(people):
             result.put_person(index, slot, person, -1)
         if entry is None:
