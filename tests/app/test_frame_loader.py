@@ -41,3 +41,20 @@ def test_scrubbing_shows_the_last_requested_frame_exactly(qtbot, videos_dir):
         assert loader.request(last + 1) is not None
     finally:
         loader.close()
+
+
+def test_the_display_decodes_up_to_1080p_on_its_own_thread_and_larger_frames_with_ffmpegs_threads():
+    from posestudio.app.frame_loader import _Decoder
+
+    class Source:
+        def __init__(self, width, height):
+            self.width, self.height, self.asked = width, height, []
+
+        def frames(self, *args, **options):
+            self.asked.append((args, options))
+            return iter(())
+
+    for (w, h), threaded in (((1280, 720), False), ((1920, 1080), False), ((3840, 2160), True)):
+        source = Source(w, h)
+        _Decoder._sequence(source, 12)
+        assert source.asked == [((12, None), {"lazy": True, "threaded": threaded})]

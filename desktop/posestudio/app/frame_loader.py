@@ -19,6 +19,7 @@ from posestudio.app.display_frames import (CACHE_BYTES, DisplayFrame, FrameCache
                                            scaled_frame)
 from posestudio.app.errors import user_message
 from posestudio.app.workers import Workers
+from posestudio.core.analysis.frame_feed import open_frames
 
 __all__ = ["CACHE_BYTES", "ClipInfo", "DisplayFrame", "FrameCache", "FrameLoader", "display_frame"]
 
@@ -31,6 +32,9 @@ SEQUENTIAL_REACH = 48  # a request this far ahead of the decoder is reached by d
 # 111). A few frames suffice for a decoder at normal priority beside a niced analysis.
 FEED_AHEAD = 6
 FEEDING_S = 0.5
+# Frames up to this size are decoded on the loader's thread alone (1.4 ms for 720p H.264, so even 1080p at
+# 60 frames/s keeps up): FFmpeg's frame threads doubled the display's CPU per frame beside a running analysis.
+THREADED_ABOVE = 1920 * 1080
 
 
 @dataclass(frozen=True)
@@ -128,10 +132,7 @@ class _Decoder(QObject):
     @staticmethod
     def _sequence(source, index: int):
         """Frames from `index` on; lazily converted to RGB where the source can (core.video's Frames)."""
-        try:
-            return source.frames(index, lazy=True)
-        except TypeError:
-            return source.frames(index)
+        return open_frames(source, index, lazy=True, threaded=source.width * source.height > THREADED_ABOVE)
 
     def _decode(self, source, index: int) -> np.ndarray:
         """Frame `index`, continuing the sequential reader when it is close ahead instead of seeking. Frames
