@@ -48,14 +48,19 @@ def _median(runs: list[dict], key: str) -> float:
 
 
 def measure_case(app, settings, video: Path, model: str, root: Path, args, tag: str) -> dict:
-    """Rounds of the three measurements on one clip with one model, interleaved (the machine's load drifts)."""
+    """Rounds of the three measurements on one clip with one model, interleaved (the machine's load drifts),
+    every other round in reverse order, so a drift in the load favours no mode."""
     settings.model_id = model
-    cli, paused, played = [], [], []
+    runs = {
+        "cli": lambda r: cli_run(video, model, args.cli_priority == "same", args.max_seconds),
+        "paused": lambda r: window_run(app, settings, video, False, root / f"cache-{tag}-p{r}", args.max_seconds),
+        "played": lambda r: window_run(app, settings, video, True, root / f"cache-{tag}-w{r}", args.max_seconds),
+    }
+    case = {mode: [] for mode in runs}
     for r in range(args.repeat):
-        cli.append(cli_run(video, model, args.cli_priority == "same", args.max_seconds))
-        paused.append(window_run(app, settings, video, False, root / f"cache-{tag}-p{r}", args.max_seconds))
-        played.append(window_run(app, settings, video, True, root / f"cache-{tag}-w{r}", args.max_seconds))
-    return {"cli": cli, "paused": paused, "played": played}
+        for mode in (list(runs) if r % 2 == 0 else list(runs)[::-1]):
+            case[mode].append(runs[mode](r))
+    return case
 
 
 def case_figures(case: dict) -> dict:
