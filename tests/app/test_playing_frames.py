@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from posestudio.app.display_frames import FedFrame
 from posestudio.app.frame_loader import FrameLoader
 from posestudio.core.video.source import VideoSource
 
@@ -36,7 +37,7 @@ def assert_is_frame(frame, index: int, source: VideoSource) -> None:
     assert own < 1.0 and own < near, f"frame {index}: differs by {own:.2f} from it, {near:.2f} from a neighbour"
 
 
-def test_the_feed_keeps_only_frames_just_ahead_of_the_playhead_scaled(qtbot, videos_dir):
+def test_the_feed_keeps_only_frames_just_ahead_of_the_playhead_for_the_display_to_convert(qtbot, videos_dir):
     path = videos_dir / DUMBBELL
     loader = FrameLoader(str(path))
     try:
@@ -54,20 +55,55 @@ def test_the_feed_keeps_only_frames_just_ahead_of_the_playhead_scaled(qtbot, vid
             assert not any(i in loader.cache for i in (95, 99, 110, 114))
             loader.feed.offer(111, np.zeros((10, 10, 3), np.uint8))   # not this clip's size: ignored
             assert 111 not in loader.cache
+            # handed over as decoded: the analysis's thread does no converting, and the view cannot paint it yet
             kept = loader.cache.get(105)
-            assert not kept.full and kept.fed and kept.shape == (360, 640, 4) and kept.source_size == (1280, 720)
-            assert_is_frame(kept, 105, source)
-        assert loader.request(105) is kept  # playing: shown at once
-        # the analysis's own frames (lazy: the model crops them from the decoder's planes) go straight to BGRA
+            assert isinstance(kept, FedFrame) and kept.fed and kept.nbytes == 1280 * 720 * 3
+            assert loader.request(105) is None
+            # the display's thread makes it the playing picture: scaled, BGRA, still marked as the analysis's
+            shown = loader._decoder._from_fed(kept)
+            assert not shown.full and shown.fed and shown.shape == (360, 640, 4) and shown.source_size == (1280, 720)
+            assert_is_frame(shown, 105, source)
+        # the analysis's own frames (lazy: the model crops them from the decoder's planes) are kept detached from
+        # what the model converts, and go through the display thread's own scaler
         loader.feed.stop = 120
         with VideoSource(path) as source:
             for index, _t, frame in source.frames(110, 113, lazy=True):
+                frame.rgb  # what a model that wants the whole frame does with it
                 loader.feed.offer(index, frame)
             lazy_kept = loader.cache.get(111)
-            assert lazy_kept.fed and lazy_kept.shape == (360, 640, 4) and lazy_kept.source_size == (1280, 720)
-            assert_is_frame(lazy_kept, 111, source)
+            assert isinstance(lazy_kept, FedFrame) and lazy_kept.frame._rgb is None
+            assert lazy_kept.nbytes == 1280 * 720 * 3 // 2   # the YUV 4:2:0 planes
+            shown = loader._decoder._from_fed(lazy_kept)
+            assert shown.fed and shown.shape == (360, 640, 4) and shown.source_size == (1280, 720)
+            assert_is_frame(shown, 111, source)
         loader.set_playing(False)
         assert loader.request(105) is None  # a still wants the full-size frame: decoded again
+    finally:
+        loader.close()
+
+
+def test_a_fed_frame_reaches_the_playing_view_through_the_display_thread(qtbot, videos_dir):
+    path = videos_dir / DUMBBELL
+    loader = FrameLoader(str(path))
+    try:
+        with qtbot.waitSignal(loader.opened, timeout=10000):
+            loader.start()
+        with qtbot.waitSignal(loader.frame_ready, timeout=10000):
+            pass   # frame 0, shown on opening
+        loader.set_playing(True, (640, 360))
+        loader.request(300)
+        # past what the display reads ahead of frame 300 by itself (at most 45), inside what the feed keeps
+        with VideoSource(path) as source:
+            for index, _t, frame in source.frames(380, 383, lazy=True):
+                loader.feed.offer(index, frame)
+            assert isinstance(loader.cache.peek(381), FedFrame)
+            with qtbot.waitSignal(loader.frame_ready, timeout=10000,
+                                  check_params_cb=lambda i, _f: i == 381) as blocker:
+                assert loader.request(381) is None   # not paintable yet: the display's thread converts it
+            _index, frame = blocker.args
+            assert frame.fed and not frame.full and frame.shape == (360, 640, 4)
+            assert_is_frame(frame, 381, source)
+            assert loader.cache.peek(381) is frame
     finally:
         loader.close()
 

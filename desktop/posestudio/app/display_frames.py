@@ -4,8 +4,8 @@ A DisplayFrame is either the clip's exact frame (`full`: RGB kept beside its pic
 a zoomed-in still need) or a picture only for playing (`full` False), scaled to the size the view paints it
 at so a paint copies it pixel for pixel: the display decoder's frames while playing, converted by the decoder
 straight to the screen's pixels (half the CPU of RGB and then converting), and the frames the analysis
-decoded ahead of the playhead (a third of the memory or less, so more of them fit). All carry their QImage in
-the format the screen paints without converting (RGB32).
+decoded ahead of the playhead, kept as decoded (FedFrame) until the decoder's thread converts them the same way
+just before they show. All carry their QImage in the format the screen paints without converting (RGB32).
 """
 
 from __future__ import annotations
@@ -34,6 +34,19 @@ class DisplayFrame(np.ndarray):
     def total_bytes(self) -> int:
         extra = self.image.sizeInBytes() if self.image is not None and self.full else 0
         return self.nbytes + extra
+
+
+class FedFrame:
+    """A frame the analysis decoded ahead of the playhead, kept as the decoder made it: the display's own
+    thread converts it when it is about to be shown, so the analysis's thread only hands it over. `frame`: a
+    core.video Frame (detached from the analysis's) or an RGB array."""
+
+    full = False
+    fed = True
+
+    def __init__(self, frame):
+        self.frame = frame
+        self.nbytes = int(frame.decoded_bytes if hasattr(frame, "decoded_bytes") else frame.nbytes)
 
 
 def display_frame(rgb: np.ndarray) -> DisplayFrame:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from posestudio.app.display_frames import (CACHE_BYTES, DisplayFrame, FrameCache, display_frame, playing_frame,
-                                           scaled_frame)
+from posestudio.app.display_frames import (CACHE_BYTES, DisplayFrame, FedFrame, FrameCache, display_frame,
+                                           playing_frame, scaled_frame)
 from posestudio.app.errors import user_message
 from posestudio.app.workers import Workers
 from posestudio.core.analysis.frame_feed import open_frames
@@ -78,12 +78,15 @@ class _Decoder(QObject):
         self._iter_next = -1
         self.playing = False
         self.size: tuple[int, int] | None = None   # while playing: the picture's size on screen
+        self._reformatter = None                   # this thread's scaler for the analysis's frames
 
     def usable(self, frame) -> bool:
         """A cached frame will do: a still needs the exact full-size frame; playing, that or one made for
         playing at the picture's present size (after a zoom, frames made for the old size are made again)."""
-        if frame is None or getattr(frame, "full", True):
-            return frame is not None
+        if frame is None or isinstance(frame, FedFrame):
+            return False
+        if getattr(frame, "full", True):
+            return True
         size = self.size
         return self.playing and (size is None or frame.shape[:2] in ((size[1], size[0]), frame.source_size[::-1]))
 
@@ -94,6 +97,21 @@ class _Decoder(QObject):
         if self.playing and hasattr(frame, "bgra"):
             return playing_frame(frame.bgra(), self.size)
         return display_frame(_rgb(frame))
+
+    def _from_fed(self, fed: FedFrame) -> DisplayFrame:
+        """A frame the analysis decoded, converted here for playing (through this thread's own scaler: the
+        frame's is the analysis's)."""
+        raw = fed.frame
+        if hasattr(raw, "bgra"):
+            if self._reformatter is None:
+                from av.video.reformatter import VideoReformatter
+
+                self._reformatter = VideoReformatter()
+            shown = playing_frame(raw.bgra(self._reformatter), self.size)
+        else:
+            shown = scaled_frame(raw, self.size) if self.size is not None else display_frame(raw)
+        shown.fed = True
+        return shown
 
     def request(self, index: int) -> None:
         with self._cond:
@@ -192,7 +210,8 @@ class _Decoder(QObject):
             frame = self._cache.get(target)
             if not self.usable(frame):
                 try:
-                    frame = self._decode(source, target)
+                    fed = isinstance(frame, FedFrame) and self.playing
+                    frame = self._from_fed(frame) if fed else self._decode(source, target)
                 except Exception as exc:
                     self._iter = None
                     log.warning("Could not decode frame %d of %s", target, self._path, exc_info=True)
@@ -206,8 +225,10 @@ class _Decoder(QObject):
 
 class FrameFeed:
     """Frames the clip's analysis has decoded, offered (on its decode thread) to the playing view: the ones
-    the playhead is about to reach are kept, scaled to the picture's size, so the display does not decode
-    them a second time. A plain object (no Qt): the analysis may outlive the loader by a frame."""
+    the playhead is about to reach are kept as decoded, so the display does not decode them a second time;
+    the display's thread converts them for the screen just before they show, so the analysis's thread (the
+    segment that already has the most to do) only hands them over. A plain object (no Qt): the analysis may
+    outlive the loader by a frame."""
 
     def __init__(self, cache: FrameCache):
         self.cache = cache
@@ -221,7 +242,7 @@ class FrameFeed:
         return time.monotonic() - self.offered_at < FEEDING_S
 
     def offer(self, index: int, frame) -> None:
-        """`frame`: upright RGB (H, W, 3), or a decoded frame whose `rgb` is that (core.video's lazy frames)."""
+        """`frame`: upright RGB (H, W, 3), or core.video's decoded frame whose `rgb` is that."""
         size = self.size
         if size is None:
             return
@@ -230,16 +251,12 @@ class FrameFeed:
             return
         if tuple(getattr(frame, "shape", ())[:2]) != self.shape:
             return
-        if hasattr(frame, "bgra"):
-            # the decoder's frame straight to BGRA: its `rgb` would convert the whole frame for nobody else
-            # (the model crops from the planes), then need widening to BGRA as well
-            shown = playing_frame(frame.bgra(), size)
+        if hasattr(frame, "detached"):
+            shown = FedFrame(frame.detached())
+        elif isinstance(frame, np.ndarray) and frame.ndim == 3:
+            shown = FedFrame(frame)
         else:
-            rgb = frame if isinstance(frame, np.ndarray) else getattr(frame, "rgb", None)
-            if not (isinstance(rgb, np.ndarray) and rgb.ndim == 3):
-                return
-            shown = scaled_frame(rgb, size)
-        shown.fed = True
+            return
         self.cache.put(index, shown)
         self.taken += 1
 
@@ -263,6 +280,7 @@ class FrameLoader(QObject):
         self._decoder.frame_ready.connect(self.frame_ready)
         self._decoder.decode_failed.connect(self.decode_failed)
         self._frame_bytes = 0
+        self._fed_bytes = 0
         self._ahead = 4          # frames the decoder reads ahead while playing without a feed
         self._fed = False        # the read-ahead is FEED_AHEAD
         self.feed = FrameFeed(self.cache)
@@ -274,6 +292,7 @@ class FrameLoader(QObject):
 
     def _on_opened(self, info: ClipInfo) -> None:
         self._frame_bytes = info.width * info.height * 7  # RGB and its RGB32 picture
+        self._fed_bytes = info.width * info.height * 3 // 2  # a frame the feed keeps as decoded (YUV 4:2:0)
         self.feed.shape = (info.height, info.width)
         self.opened.emit(info)
 
@@ -295,7 +314,7 @@ class FrameLoader(QObject):
         if feed.size is None:
             return
         self.cache.keep_from = index
-        frame_bytes = max(feed.size[0] * feed.size[1] * 4, 1)
+        frame_bytes = max(feed.size[0] * feed.size[1] * 4, self._fed_bytes, 1)
         feed.first, feed.stop = index, index + max(self.cache.max_bytes // (2 * frame_bytes), 1)
         fed = feed.feeding()
         if fed != self._fed:

@@ -55,11 +55,27 @@ class Frame:
             self._rgb = np.ascontiguousarray(np.rot90(rgb, self._turns)) if self._turns else rgb
         return self._rgb
 
-    def bgra(self) -> np.ndarray:
+    def bgra(self, reformatter=None) -> np.ndarray:
         """The whole upright frame as (H, W, 4) bytes B, G, R, 255 (a screen's 32-bit pixels), converted by the
-        decoder's scaler in one pass: half the CPU of `rgb` and then widening it (a playing window's picture)."""
-        bgra = self._frame.to_ndarray(format="bgra")
+        decoder's scaler in one pass: half the CPU of `rgb` and then widening it (a playing window's picture).
+        reformatter: an av.video.reformatter.VideoReformatter of the calling thread's own. A decoded frame keeps
+        one scaler, used by `rgb` too, and PyAV runs it without the interpreter lock: two threads converting
+        one frame through it at once would share its state."""
+        if reformatter is None:
+            bgra = self._frame.to_ndarray(format="bgra")
+        else:
+            bgra = reformatter.reformat(self._frame, format="bgra").to_ndarray()
         return np.ascontiguousarray(np.rot90(bgra, self._turns)) if self._turns else bgra
+
+    def detached(self) -> Frame:
+        """The same decoded picture in a wrapper of its own, with nothing converted from it yet: what another
+        thread keeps (the RGB the model made stays with this one)."""
+        return Frame(self._frame, self._turns)
+
+    @property
+    def decoded_bytes(self) -> int:
+        """What the decoded picture itself holds (its planes), as kept by `detached`."""
+        return int(sum(plane.buffer_size for plane in self._frame.planes))
 
     def __array__(self, dtype=None, copy=None):
         return self.rgb if dtype is None else self.rgb.astype(dtype)
