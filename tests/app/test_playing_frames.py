@@ -199,3 +199,30 @@ def test_playing_frames_are_made_at_the_pictures_size_and_again_after_a_zoom(qtb
             assert_is_frame(got[30], 30, source)
     finally:
         loader.close()
+
+
+def test_a_fed_frame_that_cannot_be_converted_is_decoded_by_the_display_instead(qtbot, videos_dir):
+    class Broken:
+        decoded_bytes = 100
+
+        def bgra(self, _reformatter=None):
+            raise RuntimeError("no pixels")
+
+    path = videos_dir / DUMBBELL
+    loader = FrameLoader(str(path))
+    try:
+        with qtbot.waitSignal(loader.opened, timeout=10000):
+            loader.start()
+        with qtbot.waitSignal(loader.frame_ready, timeout=10000):
+            pass
+        loader.set_playing(True, (640, 360))
+        loader.request(300)
+        loader.cache.put(381, FedFrame(Broken()))
+        with qtbot.waitSignal(loader.frame_ready, timeout=10000, check_params_cb=lambda i, _f: i == 381) as blocker:
+            loader.request(381)
+        _index, frame = blocker.args
+        assert not frame.fed and frame.shape == (360, 640, 4)
+        with VideoSource(path) as source:
+            assert_is_frame(frame, 381, source)
+    finally:
+        loader.close()

@@ -113,6 +113,17 @@ class _Decoder(QObject):
         shown.fed = True
         return shown
 
+    def _made(self, source, index: int, cached) -> DisplayFrame:
+        """Frame `index` for the screen: from the analysis's decoded frame while playing, else decoded here
+        (also when that conversion fails: the analysis's frames are a saving, never the only way)."""
+        if isinstance(cached, FedFrame) and self.playing:
+            try:
+                return self._from_fed(cached)
+            except Exception:
+                log.warning("Could not convert the analysis's frame %d of %s; decoding it", index, self._path,
+                            exc_info=True)
+        return self._decode(source, index)
+
     def request(self, index: int) -> None:
         with self._cond:
             self._wanted = index
@@ -210,8 +221,7 @@ class _Decoder(QObject):
             frame = self._cache.get(target)
             if not self.usable(frame):
                 try:
-                    fed = isinstance(frame, FedFrame) and self.playing
-                    frame = self._from_fed(frame) if fed else self._decode(source, target)
+                    frame = self._made(source, target, frame)
                 except Exception as exc:
                     self._iter = None
                     log.warning("Could not decode frame %d of %s", target, self._path, exc_info=True)
