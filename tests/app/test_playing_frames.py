@@ -1,6 +1,6 @@
-"""While playing, the window shows the frame at the playhead: taken from the analysis's own decoding when it
-has passed there (scaled to the view), else decoded (straight to the screen's BGRA, scaled to the view); paused, the exact
-full-size frame."""
+"""While playing, the window shows the frame at the playhead: the analysis's own decoded frame when it has
+passed there (converted and scaled to the view on the display's thread), else the display decodes it (straight
+to the screen's BGRA, scaled to the view); paused, the exact full-size frame."""
 
 from __future__ import annotations
 
@@ -37,75 +37,74 @@ def assert_is_frame(frame, index: int, source: VideoSource) -> None:
     assert own < 1.0 and own < near, f"frame {index}: differs by {own:.2f} from it, {near:.2f} from a neighbour"
 
 
-def test_the_feed_keeps_only_frames_just_ahead_of_the_playhead_for_the_display_to_convert(qtbot, videos_dir):
-    path = videos_dir / DUMBBELL
-    loader = FrameLoader(str(path))
+@pytest.fixture
+def opened_loader(qtbot, videos_dir):
+    """The dumbbell clip's loader, open and its first frame shown; closed after the test."""
+    loader = FrameLoader(str(videos_dir / DUMBBELL))
     try:
-        with qtbot.waitSignal(loader.opened, timeout=10000):
+        with qtbot.waitSignals([loader.opened, loader.frame_ready], timeout=10000):
             loader.start()
-        loader.close()  # the decoder stops: what lands in the cache here is the feed's
-        loader.set_playing(True, (640, 360))
-        loader.request(100)   # the playhead
-        loader.feed.stop = 110  # a small horizon, to see its end
-        with VideoSource(path) as source:
-            for index, _t, rgb in source.frames(95, 115):
-                loader.feed.offer(index, rgb)
-            assert loader.feed.taken == 10
-            assert all(i in loader.cache for i in range(100, 110))
-            assert not any(i in loader.cache for i in (95, 99, 110, 114))
-            loader.feed.offer(111, np.zeros((10, 10, 3), np.uint8))   # not this clip's size: ignored
-            assert 111 not in loader.cache
-            # handed over as decoded: the analysis's thread does no converting, and the view cannot paint it yet
-            kept = loader.cache.get(105)
-            assert isinstance(kept, FedFrame) and kept.fed and kept.nbytes == 1280 * 720 * 3
-            assert loader.request(105) is None
-            # the display's thread makes it the playing picture: scaled, BGRA, still marked as the analysis's
-            shown = loader._decoder._from_fed(kept)
-            assert not shown.full and shown.fed and shown.shape == (360, 640, 4) and shown.source_size == (1280, 720)
-            assert_is_frame(shown, 105, source)
-        # the analysis's own frames (lazy: the model crops them from the decoder's planes) are kept detached from
-        # what the model converts, and go through the display thread's own scaler
-        loader.feed.stop = 120
-        with VideoSource(path) as source:
-            for index, _t, frame in source.frames(110, 113, lazy=True):
-                frame.rgb  # what a model that wants the whole frame does with it
-                loader.feed.offer(index, frame)
-            lazy_kept = loader.cache.get(111)
-            assert isinstance(lazy_kept, FedFrame) and lazy_kept.frame._rgb is None
-            assert lazy_kept.nbytes == 1280 * 720 * 3 // 2   # the YUV 4:2:0 planes
-            shown = loader._decoder._from_fed(lazy_kept)
-            assert shown.fed and shown.shape == (360, 640, 4) and shown.source_size == (1280, 720)
-            assert_is_frame(shown, 111, source)
-        loader.set_playing(False)
-        assert loader.request(105) is None  # a still wants the full-size frame: decoded again
+        yield loader
     finally:
         loader.close()
 
 
-def test_a_fed_frame_reaches_the_playing_view_through_the_display_thread(qtbot, videos_dir):
-    path = videos_dir / DUMBBELL
-    loader = FrameLoader(str(path))
-    try:
-        with qtbot.waitSignal(loader.opened, timeout=10000):
-            loader.start()
-        with qtbot.waitSignal(loader.frame_ready, timeout=10000):
-            pass   # frame 0, shown on opening
-        loader.set_playing(True, (640, 360))
-        loader.request(300)
-        # past what the display reads ahead of frame 300 by itself (at most 45), inside what the feed keeps
-        with VideoSource(path) as source:
-            for index, _t, frame in source.frames(380, 383, lazy=True):
-                loader.feed.offer(index, frame)
-            assert isinstance(loader.cache.peek(381), FedFrame)
-            with qtbot.waitSignal(loader.frame_ready, timeout=10000,
-                                  check_params_cb=lambda i, _f: i == 381) as blocker:
-                assert loader.request(381) is None   # not paintable yet: the display's thread converts it
-            _index, frame = blocker.args
-            assert frame.fed and not frame.full and frame.shape == (360, 640, 4)
-            assert_is_frame(frame, 381, source)
-            assert loader.cache.peek(381) is frame
-    finally:
-        loader.close()
+def test_the_feed_keeps_only_frames_just_ahead_of_the_playhead_for_the_display_to_convert(
+        opened_loader, videos_dir):
+    path, loader = videos_dir / DUMBBELL, opened_loader
+    loader.close()  # the decoder stops: what lands in the cache here is the feed's
+    loader.set_playing(True, (640, 360))
+    loader.request(100)   # the playhead
+    loader.feed.stop = 110  # a small horizon, to see its end
+    with VideoSource(path) as source:
+        for index, _t, rgb in source.frames(95, 115):
+            loader.feed.offer(index, rgb)
+        assert loader.feed.taken == 10
+        assert all(i in loader.cache for i in range(100, 110))
+        assert not any(i in loader.cache for i in (95, 99, 110, 114))
+        loader.feed.offer(111, np.zeros((10, 10, 3), np.uint8))   # not this clip's size: ignored
+        assert 111 not in loader.cache
+        # handed over as decoded: the analysis's thread does no converting, and the view cannot paint it yet
+        kept = loader.cache.get(105)
+        assert isinstance(kept, FedFrame) and kept.fed and kept.nbytes == 1280 * 720 * 3
+        assert loader.request(105) is None
+        # the display's thread makes it the playing picture: scaled, BGRA, still marked as the analysis's
+        shown = loader._decoder._from_fed(kept)
+        assert not shown.full and shown.fed and shown.shape == (360, 640, 4) and shown.source_size == (1280, 720)
+        assert_is_frame(shown, 105, source)
+    # the analysis's own frames (lazy: the model crops them from the decoder's planes) are kept detached from
+    # what the model converts, and go through the display thread's own scaler
+    loader.feed.stop = 120
+    with VideoSource(path) as source:
+        for index, _t, frame in source.frames(110, 113, lazy=True):
+            frame.rgb  # what a model that wants the whole frame does with it
+            loader.feed.offer(index, frame)
+        lazy_kept = loader.cache.get(111)
+        assert isinstance(lazy_kept, FedFrame) and lazy_kept.frame._rgb is None
+        assert lazy_kept.nbytes == 1280 * 720 * 3 // 2   # the YUV 4:2:0 planes
+        shown = loader._decoder._from_fed(lazy_kept)
+        assert shown.fed and shown.shape == (360, 640, 4) and shown.source_size == (1280, 720)
+        assert_is_frame(shown, 111, source)
+    loader.set_playing(False)
+    assert loader.request(105) is None  # a still wants the full-size frame: decoded again
+
+
+def test_a_fed_frame_reaches_the_playing_view_through_the_display_thread(opened_loader, qtbot, videos_dir):
+    path, loader = videos_dir / DUMBBELL, opened_loader
+    loader.set_playing(True, (640, 360))
+    loader.request(300)
+    # past what the display reads ahead of frame 300 by itself (at most 45), inside what the feed keeps
+    with VideoSource(path) as source:
+        for index, _t, frame in source.frames(380, 383, lazy=True):
+            loader.feed.offer(index, frame)
+        assert isinstance(loader.cache.peek(381), FedFrame)
+        with qtbot.waitSignal(loader.frame_ready, timeout=10000,
+                              check_params_cb=lambda i, _f: i == 381) as blocker:
+            assert loader.request(381) is None   # not paintable yet: the display's thread converts it
+        _index, frame = blocker.args
+        assert frame.fed and not frame.full and frame.shape == (360, 640, 4)
+        assert_is_frame(frame, 381, source)
+        assert loader.cache.peek(381) is frame
 
 
 def test_the_display_reads_only_a_few_frames_ahead_while_the_analysis_feeds_it(qtbot, videos_dir, monkeypatch):
@@ -201,28 +200,21 @@ def test_playing_frames_are_made_at_the_pictures_size_and_again_after_a_zoom(qtb
         loader.close()
 
 
-def test_a_fed_frame_that_cannot_be_converted_is_decoded_by_the_display_instead(qtbot, videos_dir):
+def test_a_fed_frame_that_cannot_be_converted_is_decoded_by_the_display_instead(
+        opened_loader, qtbot, videos_dir):
     class Broken:
         decoded_bytes = 100
 
         def bgra(self, _reformatter=None):
             raise RuntimeError("no pixels")
 
-    path = videos_dir / DUMBBELL
-    loader = FrameLoader(str(path))
-    try:
-        with qtbot.waitSignal(loader.opened, timeout=10000):
-            loader.start()
-        with qtbot.waitSignal(loader.frame_ready, timeout=10000):
-            pass
-        loader.set_playing(True, (640, 360))
-        loader.request(300)
-        loader.cache.put(381, FedFrame(Broken()))
-        with qtbot.waitSignal(loader.frame_ready, timeout=10000, check_params_cb=lambda i, _f: i == 381) as blocker:
-            loader.request(381)
-        _index, frame = blocker.args
-        assert not frame.fed and frame.shape == (360, 640, 4)
-        with VideoSource(path) as source:
-            assert_is_frame(frame, 381, source)
-    finally:
-        loader.close()
+    path, loader = videos_dir / DUMBBELL, opened_loader
+    loader.set_playing(True, (640, 360))
+    loader.request(300)
+    loader.cache.put(381, FedFrame(Broken()))
+    with qtbot.waitSignal(loader.frame_ready, timeout=10000, check_params_cb=lambda i, _f: i == 381) as blocker:
+        loader.request(381)
+    _index, frame = blocker.args
+    assert not frame.fed and frame.shape == (360, 640, 4)
+    with VideoSource(path) as source:
+        assert_is_frame(frame, 381, source)
