@@ -41,7 +41,6 @@ class FedFrame:
     thread converts it when it is about to be shown, so the analysis's thread only hands it over. `frame`: a
     core.video Frame (detached from the analysis's) or an RGB array."""
 
-    full = False
     fed = True
 
     def __init__(self, frame):

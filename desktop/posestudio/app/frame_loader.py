@@ -33,7 +33,7 @@ SEQUENTIAL_REACH = 48  # a request this far ahead of the decoder is reached by d
 FEED_AHEAD = 6
 FEEDING_S = 0.5
 # Frames up to this size are decoded on the loader's thread alone (1.4 ms for 720p H.264, so even 1080p at
-# 60 frames/s keeps up): FFmpeg's frame threads doubled the display's CPU per frame beside a running analysis.
+# 60 frames/s keeps up): FFmpeg's frame threads cost the display more CPU per frame beside a running analysis.
 THREADED_ABOVE = 1920 * 1080
 
 
@@ -78,7 +78,7 @@ class _Decoder(QObject):
         self._iter_next = -1
         self.playing = False
         self.size: tuple[int, int] | None = None   # while playing: the picture's size on screen
-        self._reformatter = None                   # this thread's scaler for the analysis's frames
+        self._reformatter = None                   # this thread's scaler for frames while playing
 
     def usable(self, frame) -> bool:
         """A cached frame will do: a still needs the exact full-size frame; playing, that or one made for
@@ -93,23 +93,25 @@ class _Decoder(QObject):
     def _make(self, frame) -> DisplayFrame:
         """While playing, the decoder's frame straight to the screen's pixels (0.6 ms for a 720p frame, against
         1.2 ms for RGB and then RGB32), scaled to the picture's size here (0.6 ms), so the GUI thread copies it
-        instead of scaling it (0.3 ms against 0.9); otherwise the exact RGB frame with its picture."""
+        instead of scaling it (0.3 ms against 0.9); otherwise the exact RGB frame with its picture. The
+        conversion goes through this thread's own scaler: a frame the analysis handed over keeps the
+        analysis's, which PyAV runs without the interpreter lock."""
         if self.playing and hasattr(frame, "bgra"):
-            return playing_frame(frame.bgra(), self.size)
-        return display_frame(_rgb(frame))
-
-    def _from_fed(self, fed: FedFrame) -> DisplayFrame:
-        """A frame the analysis decoded, converted here for playing (through this thread's own scaler: the
-        frame's is the analysis's)."""
-        raw = fed.frame
-        if hasattr(raw, "bgra"):
             if self._reformatter is None:
                 from av.video.reformatter import VideoReformatter
 
                 self._reformatter = VideoReformatter()
-            shown = playing_frame(raw.bgra(self._reformatter), self.size)
+            return playing_frame(frame.bgra(self._reformatter), self.size)
+        return display_frame(_rgb(frame))
+
+    def _from_fed(self, fed: FedFrame) -> DisplayFrame:
+        """A frame the analysis decoded, made here for playing as the decoder's own are (an RGB array from a
+        source without decoded frames is scaled to the picture)."""
+        raw = fed.frame
+        if isinstance(raw, np.ndarray) and self.size is not None:
+            shown = scaled_frame(raw, self.size)
         else:
-            shown = scaled_frame(raw, self.size) if self.size is not None else display_frame(raw)
+            shown = self._make(raw)
         shown.fed = True
         return shown
 
