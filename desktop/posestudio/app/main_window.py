@@ -24,6 +24,7 @@ from posestudio.app.custom_angles import AngleDefining, CustomAngles
 from posestudio.app.elided_label import ElidedLabel
 from posestudio.app.export_actions import ExportActions
 from posestudio.app.frame_display import FrameDisplay
+from posestudio.app.gui_collector import GuiThreadCollector
 from posestudio.app.identity_edits import IdentityEdits
 from posestudio.app.left_out_actions import LeftOutActions
 from posestudio.app.live.presenter import LivePresenter
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.setWindowTitle("Pose Studio")
         self.workers = Workers(self)
+        self.collector = GuiThreadCollector(self)   # no collection on a worker while Qt objects live
         self._write_settings_off_gui_thread()
         self.session = ClipSession(self)
 
@@ -371,4 +373,5 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.save_layout()
         self.shutdown()
+        self.collector.stop()   # the workers are stopped
         super().closeEvent(event)
