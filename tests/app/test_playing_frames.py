@@ -22,10 +22,11 @@ def _rgb(frame) -> np.ndarray:
 
 
 def _difference(frame, full: np.ndarray) -> float:
-    """Mean absolute difference between a shown picture and a decoded frame scaled to its size."""
+    """Mean absolute difference between a shown picture and a decoded frame shrunk to its size by area
+    averaging, as the playing frames are."""
     picture = _rgb(frame)
     h, w = picture.shape[:2]
-    expected = full if full.shape[:2] == (h, w) else cv2.resize(full, (w, h), interpolation=cv2.INTER_NEAREST)
+    expected = full if full.shape[:2] == (h, w) else cv2.resize(full, (w, h), interpolation=cv2.INTER_AREA)
     return float(np.abs(picture.astype(np.int16) - expected.astype(np.int16)).mean())
 
 
@@ -34,7 +35,8 @@ def assert_is_frame(frame, index: int, source: VideoSource) -> None:
     own = _difference(frame, source.frame_at(index))
     near = min(_difference(frame, source.frame_at(j)) for j in (index - 1, index + 1)
                if 0 <= j < source.frame_count)
-    assert own < 1.0 and own < near, f"frame {index}: differs by {own:.2f} from it, {near:.2f} from a neighbour"
+    # under 2 levels: the scaler shrinks the chroma planes on their own, cv2 the RGB picture
+    assert own < 2.0 and own < near, f"frame {index}: differs by {own:.2f} from it, {near:.2f} from a neighbour"
 
 
 @pytest.fixture

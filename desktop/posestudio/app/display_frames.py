@@ -58,33 +58,34 @@ def display_frame(rgb: np.ndarray) -> DisplayFrame:
     return out
 
 
-def playing_frame(bgra: np.ndarray, size: tuple[int, int] | None = None) -> DisplayFrame:
-    """A frame for playing from its BGRA pixels (B, G, R, 255: QImage's RGB32 in memory), scaled by nearest
-    pixel to `size` (width, height: the picture on screen) when that is smaller, so the view copies it 1:1."""
-    h, w = bgra.shape[:2]
-    if size is not None and 1 <= int(size[0]) < w and 1 <= int(size[1]) < h:
-        bgra = cv2.resize(bgra, (int(size[0]), int(size[1])), interpolation=cv2.INTER_NEAREST)
+def playing_frame(bgra: np.ndarray, source_size: tuple[int, int]) -> DisplayFrame:
+    """A frame for playing from its BGRA pixels (B, G, R, 255: QImage's RGB32 in memory), made at the picture's
+    size on screen so the view copies it 1:1; source_size: the clip's (width, height) it stands for."""
     bgra = np.ascontiguousarray(bgra)
     th, tw = bgra.shape[:2]
     out = bgra.view(DisplayFrame)
     out.image = QImage(bgra.data, tw, th, 4 * tw, QImage.Format.Format_RGB32)  # borrows `out`'s buffer
-    out.source_size, out.full = (w, h), False
+    out.source_size, out.full = source_size, False
     return out
+
+
+def shrunk_size(size: tuple[int, int] | None, width: int, height: int) -> tuple[int, int] | None:
+    """`size` (the picture on screen) when a frame of width x height would shrink to fit it, else None."""
+    if size is not None and 1 <= int(size[0]) < width and 1 <= int(size[1]) < height:
+        return int(size[0]), int(size[1])
+    return None
 
 
 def scaled_frame(rgb: np.ndarray, size: tuple[int, int]) -> DisplayFrame:
     """The frame scaled to `size` (width, height) for painting 1:1; full size when it would not shrink."""
     h, w = rgb.shape[:2]
-    tw, th = int(size[0]), int(size[1])
-    if tw >= w or th >= h or tw < 1 or th < 1:
+    shrink = shrunk_size(size, w, h)
+    if shrink is None:
         return display_frame(rgb)
-    # nearest pixel, as the playing view scales anyway (VideoView.fast_scaling); linear costs twice as much
-    small = cv2.resize(np.ascontiguousarray(rgb), (tw, th), interpolation=cv2.INTER_NEAREST)
-    bgra = cv2.cvtColor(small, cv2.COLOR_RGB2BGRA)   # QImage's RGB32 is 0xffRRGGBB: B, G, R, 255 in memory
-    out = bgra.view(DisplayFrame)
-    out.image = QImage(bgra.data, tw, th, 4 * tw, QImage.Format.Format_RGB32)  # borrows `out`'s buffer
-    out.source_size, out.full = (w, h), False
-    return out
+    tw, th = shrink
+    # averaged over each pixel's area, as a decoded frame is shrunk by its scaler (Frame.bgra)
+    small = cv2.resize(np.ascontiguousarray(rgb), (tw, th), interpolation=cv2.INTER_AREA)
+    return playing_frame(cv2.cvtColor(small, cv2.COLOR_RGB2BGRA), (w, h))   # RGB32 is B, G, R, 255 in memory
 
 
 def _size(frame: np.ndarray) -> int:

@@ -16,7 +16,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from posestudio.app.display_frames import (CACHE_BYTES, DisplayFrame, FedFrame, FrameCache, display_frame,
-                                           playing_frame, scaled_frame)
+                                           playing_frame, scaled_frame, shrunk_size)
 from posestudio.app.errors import user_message
 from posestudio.app.workers import Workers
 from posestudio.core.analysis.frame_feed import open_frames
@@ -91,17 +91,18 @@ class _Decoder(QObject):
         return self.playing and (size is None or frame.shape[:2] in ((size[1], size[0]), frame.source_size[::-1]))
 
     def _make(self, frame) -> DisplayFrame:
-        """While playing, the decoder's frame straight to the screen's pixels (0.6 ms for a 720p frame, against
-        1.2 ms for RGB and then RGB32), scaled to the picture's size here (0.6 ms), so the GUI thread copies it
-        instead of scaling it (0.3 ms against 0.9); otherwise the exact RGB frame with its picture. The
-        conversion goes through this thread's own scaler: a frame the analysis handed over keeps the
-        analysis's, which PyAV runs without the interpreter lock."""
+        """While playing, the decoder's frame straight to the screen's pixels at the picture's size, in one pass
+        of the scaler (Frame.bgra), so the GUI thread copies it instead of scaling it; otherwise the exact RGB
+        frame with its picture. The conversion goes through this thread's own scaler: a frame the analysis
+        handed over keeps the analysis's, which PyAV runs without the interpreter lock."""
         if self.playing and hasattr(frame, "bgra"):
             if self._reformatter is None:
                 from av.video.reformatter import VideoReformatter
 
                 self._reformatter = VideoReformatter()
-            return playing_frame(frame.bgra(self._reformatter), self.size)
+            h, w = frame.shape[:2]
+            shrink = shrunk_size(self.size, w, h)   # shrunk in the conversion's own pass
+            return playing_frame(frame.bgra(self._reformatter, shrink), (w, h))
         return display_frame(_rgb(frame))
 
     def _from_fed(self, fed: FedFrame) -> DisplayFrame:
