@@ -154,3 +154,23 @@ def test_two_fronts_redraw_their_spans_not_the_stretch_between(qtbot):
         np.testing.assert_array_equal(pyramid.hi[k][:n], fresh.hi[k][:n])
     y0, y1 = timeline.rows["knee"].vb.viewRange()[1]
     assert y0 <= np.nanmin(values["left_knee"]) and y1 >= np.nanmax(values["left_knee"])
+
+
+def test_playback_leaves_out_cursor_moves_under_a_pixel_and_a_still_puts_it_exactly(qtbot):
+    timeline = _shown_timeline(qtbot)
+    frames = 9000   # a 5-minute clip at 30 frames a second: a frame is far less than a pixel of the plot
+    t = np.arange(frames) / 30.0
+    timeline.set_duration(float(t[-1]))
+    timeline.set_curves(t, {"left_knee": np.linspace(60.0, 170.0, frames)})
+    qtbot.waitUntil(lambda: bool(timeline.visible_rows()), timeout=5000)
+    row = timeline.visible_rows()[0]
+    qtbot.waitUntil(lambda: row.seconds_per_pixel(timeline.devicePixelRatioF()) > 0, timeout=5000)
+    pixel = row.seconds_per_pixel(timeline.devicePixelRatioF())
+    assert 0.2 < pixel < 0.6   # ~300 s over the plot's few hundred pixels
+    timeline.set_cursor(10.0)
+    timeline.set_cursor(10.0 + pixel / 2, if_visible=True)   # playback: it would not show
+    assert row.cursor.value() == timeline.cursor.value() == 10.0
+    timeline.set_cursor(10.0 + 1.5 * pixel, if_visible=True)   # it shows: it moves
+    assert row.cursor.value() == timeline.cursor.value() == 10.0 + 1.5 * pixel
+    timeline.set_cursor(10.0 + 1.6 * pixel)   # a still: exactly where asked
+    assert row.cursor.value() == 10.0 + 1.6 * pixel

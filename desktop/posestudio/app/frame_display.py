@@ -61,9 +61,10 @@ class FrameDisplay(QObject):
         if s.clip is None or s.loader is None:
             return
         now = time.monotonic()
-        if not self.playback.playing or now - self._cursor_at >= SIDE_EVERY_S:
+        playing = self.playback.playing
+        if not playing or now - self._cursor_at >= SIDE_EVERY_S:
             self._cursor_at = now
-            self.timeline.set_cursor(float(s.clip.timestamps[index]))
+            self.timeline.set_cursor(float(s.clip.timestamps[index]), if_visible=playing)
         s.loader.request(index)
 
     def _on_playing(self, playing: bool) -> None:

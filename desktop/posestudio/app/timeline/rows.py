@@ -193,6 +193,11 @@ class JointRow:
     def vb(self) -> pg.ViewBox:
         return self.plot.getViewBox()
 
+    def seconds_per_pixel(self, dpr: float) -> float:
+        """The time one device pixel of the plot spans (0 before it has a width)."""
+        (x0, x1), width = self.vb.viewRange()[0], self.vb.width() * dpr
+        return (x1 - x0) / width if width > 0 else 0.0
+
     def colour_for(self, name: str, names: list[str]):
         s = side(name)
         if s == "left":

@@ -299,9 +299,12 @@ class Timeline(RangeSelection, QWidget):
             for row in self.visible_rows()[:1]:
                 row.plot.setXRange(0.0, self._duration, padding=0.02)
 
-    def set_cursor(self, seconds: float) -> None:
+    def set_cursor(self, seconds: float, if_visible: bool = False) -> None:
         if any(row.cursor.moving for row in self.rows.values()):
             return  # the user's drag wins over playback updates
+        rows = self.visible_rows()   # if_visible (playback): a move under a device pixel would not show (rows repaint)
+        if if_visible and rows and abs(seconds - self.cursor.value()) < rows[0].seconds_per_pixel(self.devicePixelRatioF()):
+            return
         self.cursor.setValue(seconds)
         for row in self.rows.values():
             row.cursor.setValue(seconds)
