@@ -154,6 +154,7 @@ class SettingsPanel(QWidget):
         # angles
         self.angle_list = QListWidget()
         self.angle_list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.angle_list.setUniformItemSizes(True)   # one font, one line each: no per-row layout when a value changes
         self.angle_list.setToolTip("Tick the angles to plot; greyed ones need another model")
         self.angle_list.itemChanged.connect(self._on_angle_item)
         self.angle_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
