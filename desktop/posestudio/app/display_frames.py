@@ -83,8 +83,9 @@ def scaled_frame(rgb: np.ndarray, size: tuple[int, int]) -> DisplayFrame:
     if shrink is None:
         return display_frame(rgb)
     tw, th = shrink
-    # averaged over each pixel's area, as a decoded frame is shrunk by its scaler (Frame.bgra)
-    small = cv2.resize(np.ascontiguousarray(rgb), (tw, th), interpolation=cv2.INTER_AREA)
+    # linear: close to the scaler's area average (Frame.bgra) at 0.9 ms for 720p to 782 x 440; cv2's area
+    # averaging costs 6 ms there (a non-whole ratio), nearest pixel 0.8 and looks coarser
+    small = cv2.resize(np.ascontiguousarray(rgb), (tw, th), interpolation=cv2.INTER_LINEAR)
     return playing_frame(cv2.cvtColor(small, cv2.COLOR_RGB2BGRA), (w, h))   # RGB32 is B, G, R, 255 in memory
 
 
