@@ -198,6 +198,10 @@ class JointRow:
         (x0, x1), width = self.vb.viewRange()[0], self.vb.width() * dpr
         return (x1 - x0) / width if width > 0 else 0.0
 
+    def shows_move(self, old: float, new: float, dpr: float) -> bool:
+        """Whether a line moved from `old` to `new` seconds lands on another device pixel."""
+        return abs(new - old) >= self.seconds_per_pixel(dpr)
+
     def colour_for(self, name: str, names: list[str]):
         s = side(name)
         if s == "left":

@@ -303,7 +303,7 @@ class Timeline(RangeSelection, QWidget):
         if any(row.cursor.moving for row in self.rows.values()):
             return  # the user's drag wins over playback updates
         rows = self.visible_rows()   # if_visible (playback): a move under a device pixel would not show (rows repaint)
-        if if_visible and rows and abs(seconds - self.cursor.value()) < rows[0].seconds_per_pixel(self.devicePixelRatioF()):
+        if if_visible and rows and not rows[0].shows_move(self.cursor.value(), seconds, self.devicePixelRatioF()):
             return
         self.cursor.setValue(seconds)
         for row in self.rows.values():
