@@ -96,7 +96,7 @@ def test_small_frames_are_cropped_from_their_rgb(videos_dir):
 def _analyse(video, model_id, frames, lazy, monkeypatch):
     from posestudio.bench.speed import _FirstFrames
 
-    monkeypatch.setattr(run, "_frames", (lambda s: s.frames(lazy=True)) if lazy else (lambda s: s.frames()))
+    monkeypatch.setattr(run, "_frames", lambda s, _lazy: s.frames(lazy=True) if lazy else s.frames())
     with VideoSource(video) as source:
         return run.analyse_video(_FirstFrames(source, frames), model_id)
 

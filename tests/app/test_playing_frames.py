@@ -59,34 +59,27 @@ def test_the_feed_keeps_only_frames_just_ahead_of_the_playhead_for_the_display_t
     loader.request(100)   # the playhead
     loader.feed.stop = 110  # a small horizon, to see its end
     with VideoSource(path) as source:
-        for index, _t, rgb in source.frames(95, 115):
-            loader.feed.offer(index, rgb)
+        for index, _t, frame in source.frames(95, 115, lazy=True):
+            frame.rgb  # what a model that wants the whole frame (MoveNet) has made of it
+            loader.feed.offer(index, frame)
         assert loader.feed.taken == 10
         assert all(i in loader.cache for i in range(100, 110))
         assert not any(i in loader.cache for i in (95, 99, 110, 114))
-        loader.feed.offer(111, np.zeros((10, 10, 3), np.uint8))   # not this clip's size: ignored
-        assert 111 not in loader.cache
-        # handed over as decoded: the analysis's thread does no converting, and the view cannot paint it yet
+        # kept as decoded, apart from what the analysis converted: its thread does no converting for the
+        # display, the cache holds the YUV 4:2:0 planes, and the view cannot paint it yet
         kept = loader.cache.get(105)
-        assert isinstance(kept, FedFrame) and kept.fed and kept.nbytes == 1280 * 720 * 3
+        assert isinstance(kept, FedFrame) and kept.fed and kept.frame._rgb is None
+        assert kept.nbytes == 1280 * 720 * 3 // 2
         assert loader.request(105) is None
         # the display's thread makes it the playing picture: scaled, BGRA, still marked as the analysis's
         shown = loader._decoder._from_fed(kept)
         assert not shown.full and shown.fed and shown.shape == (360, 640, 4) and shown.source_size == (1280, 720)
         assert_is_frame(shown, 105, source)
-    # the analysis's own frames (lazy: the model crops them from the decoder's planes) are kept detached from
-    # what the model converts, and go through the display thread's own scaler
-    loader.feed.stop = 120
-    with VideoSource(path) as source:
-        for index, _t, frame in source.frames(110, 113, lazy=True):
-            frame.rgb  # what a model that wants the whole frame does with it
-            loader.feed.offer(index, frame)
-        lazy_kept = loader.cache.get(111)
-        assert isinstance(lazy_kept, FedFrame) and lazy_kept.frame._rgb is None
-        assert lazy_kept.nbytes == 1280 * 720 * 3 // 2   # the YUV 4:2:0 planes
-        shown = loader._decoder._from_fed(lazy_kept)
-        assert shown.fed and shown.shape == (360, 640, 4) and shown.source_size == (1280, 720)
-        assert_is_frame(shown, 111, source)
+        # an RGB array (a source without decoded frames) is left to the display, and is not feeding it
+        loader.feed.offered_at = -1e9
+        loader.feed.stop = 120
+        loader.feed.offer(111, source.frame_at(111))
+        assert 111 not in loader.cache and not loader.feed.feeding()
     loader.set_playing(False)
     assert loader.request(105) is None  # a still wants the full-size frame: decoded again
 
@@ -124,7 +117,7 @@ def test_the_display_reads_only_a_few_frames_ahead_while_the_analysis_feeds_it(q
         loader.request(10)
         assert loader._decoder._ahead == playing_ahead   # nothing offered yet
         with VideoSource(videos_dir / DUMBBELL) as source:
-            loader.feed.offer(12, source.frame_at(12))
+            loader.feed.offer(12, next(source.frames(12, 13, lazy=True))[2])
         loader.request(11)
         assert loader._decoder._ahead == fl.FEED_AHEAD
         monkeypatch.setattr(fl, "FEEDING_S", 0.0)  # the analysis has stopped offering

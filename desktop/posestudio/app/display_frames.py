@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-import cv2
 import numpy as np
 from PySide6.QtGui import QImage
 
@@ -39,13 +38,13 @@ class DisplayFrame(np.ndarray):
 class FedFrame:
     """A frame the analysis decoded ahead of the playhead, kept as the decoder made it: the display's own
     thread converts it when it is about to be shown, so the analysis's thread only hands it over. `frame`: a
-    core.video Frame (detached from the analysis's) or an RGB array."""
+    core.video Frame, detached from the analysis's."""
 
     fed = True
 
     def __init__(self, frame):
         self.frame = frame
-        self.nbytes = int(frame.decoded_bytes if hasattr(frame, "decoded_bytes") else frame.nbytes)
+        self.nbytes = int(frame.decoded_bytes)
 
 
 def display_frame(rgb: np.ndarray) -> DisplayFrame:
@@ -74,19 +73,6 @@ def shrunk_size(size: tuple[int, int] | None, width: int, height: int) -> tuple[
     if size is not None and 1 <= int(size[0]) < width and 1 <= int(size[1]) < height:
         return int(size[0]), int(size[1])
     return None
-
-
-def scaled_frame(rgb: np.ndarray, size: tuple[int, int]) -> DisplayFrame:
-    """The frame scaled to `size` (width, height) for painting 1:1; full size when it would not shrink."""
-    h, w = rgb.shape[:2]
-    shrink = shrunk_size(size, w, h)
-    if shrink is None:
-        return display_frame(rgb)
-    tw, th = shrink
-    # linear: close to the scaler's area average (Frame.bgra) at 0.9 ms for 720p to 782 x 440; cv2's area
-    # averaging costs 6 ms there (a non-whole ratio), nearest pixel 0.8 and looks coarser
-    small = cv2.resize(np.ascontiguousarray(rgb), (tw, th), interpolation=cv2.INTER_LINEAR)
-    return playing_frame(cv2.cvtColor(small, cv2.COLOR_RGB2BGRA), (w, h))   # RGB32 is B, G, R, 255 in memory
 
 
 def _size(frame: np.ndarray) -> int:

@@ -16,7 +16,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from posestudio.app.display_frames import (CACHE_BYTES, DisplayFrame, FedFrame, FrameCache, display_frame,
-                                           playing_frame, scaled_frame, shrunk_size)
+                                           playing_frame, shrunk_size)
 from posestudio.app.errors import user_message
 from posestudio.app.workers import Workers
 from posestudio.core.analysis.frame_feed import open_frames
@@ -106,13 +106,8 @@ class _Decoder(QObject):
         return display_frame(_rgb(frame))
 
     def _from_fed(self, fed: FedFrame) -> DisplayFrame:
-        """A frame the analysis decoded, made here for playing as the decoder's own are (an RGB array from a
-        source without decoded frames is scaled to the picture)."""
-        raw = fed.frame
-        if isinstance(raw, np.ndarray) and self.size is not None:
-            shown = scaled_frame(raw, self.size)
-        else:
-            shown = self._make(raw)
+        """A frame the analysis decoded, made here for playing as the decoder's own are."""
+        shown = self._make(fed.frame)
         shown.fed = True
         return shown
 
@@ -255,22 +250,15 @@ class FrameFeed:
         return time.monotonic() - self.offered_at < FEEDING_S
 
     def offer(self, index: int, frame) -> None:
-        """`frame`: upright RGB (H, W, 3), or core.video's decoded frame whose `rgb` is that."""
-        size = self.size
-        if size is None:
+        """`frame`: core.video's decoded frame (its planes are kept, not what the analysis converts from it).
+        Anything else (an RGB array from a source without decoded frames) is left to the display to decode:
+        shrinking an RGB frame cost the display's thread three times what the scaler's one pass does."""
+        if self.size is None or not hasattr(frame, "detached"):
             return
         self.offered_at = time.monotonic()
-        if not self.first <= index < self.stop or index in self.cache:
+        if not self.first <= index < self.stop or index in self.cache or tuple(frame.shape[:2]) != self.shape:
             return
-        if tuple(getattr(frame, "shape", ())[:2]) != self.shape:
-            return
-        if hasattr(frame, "detached"):
-            shown = FedFrame(frame.detached())
-        elif isinstance(frame, np.ndarray) and frame.ndim == 3:
-            shown = FedFrame(frame)
-        else:
-            return
-        self.cache.put(index, shown)
+        self.cache.put(index, FedFrame(frame.detached()))
         self.taken += 1
 
 

@@ -47,18 +47,29 @@ def put_until(out: queue.Queue, item, stop: threading.Event) -> bool:
 
 
 def open_frames(source, start: int = 0, stop: int | None = None, lazy: bool = False, threaded: bool = True):
-    """The source's frames [start, stop); lazy: as video Frames, which BlazePose crops from the decoder's
-    YUV: converting whole frames to RGB took CPU from the model on two cores. Sources without them yield RGB
-    arrays. Models that need the whole RGB frame get it from the decode thread instead, beside the model.
-    threaded=False: one decoding thread (see VideoSource.frames), where the source takes it."""
+    """The source's frames [start, stop), on the calling (decode) thread. lazy: as video Frames, which BlazePose
+    crops from the decoder's YUV: converting whole frames to RGB took CPU from the model on two cores. Otherwise
+    RGB arrays (models that need the whole frame, such as MoveNet), converted here, beside the model; they are
+    still decoded as Frames so that a tap on the source (the window's feed) keeps the decoder's planes, which
+    the display shrinks for the screen in one pass of the scaler (a third of the CPU of shrinking the RGB).
+    Sources without Frames yield RGB arrays. threaded=False: one decoding thread (see VideoSource.frames),
+    where the source takes it."""
     args = () if start == 0 and stop is None else (start, stop)
-    tries = [{"lazy": True, "threaded": threaded}, {"lazy": True}] if lazy else [{"threaded": threaded}]
-    for options in tries:
+    for options in ({"lazy": True, "threaded": threaded}, {"lazy": True}, {"threaded": threaded}):
         try:
-            return source.frames(*args, **options)
+            frames = source.frames(*args, **options)
         except TypeError:  # a stand-in source (tests, wrappers) whose frames() takes fewer options
             continue
+        return frames if lazy or "lazy" not in options else _as_rgb(frames)
     return source.frames(*args)
+
+
+def _as_rgb(frames):
+    try:
+        for index, t, frame in frames:
+            yield index, t, frame.rgb if hasattr(frame, "plane_regions") else frame
+    finally:
+        frames.close()
 
 
 def drain(q: queue.Queue) -> None:

@@ -100,9 +100,9 @@ def _analyse(source, model_id, progress, cancel, on_frames, estimator, two_segme
     return result
 
 
-def _frames(source):
-    """The sequential decode thread's lazy frames (tests replace this to compare with RGB frames)."""
-    return open_frames(source, lazy=True)
+def _frames(source, lazy: bool):
+    """The sequential decode thread's frames (a test replaces this to compare Frames with RGB arrays)."""
+    return open_frames(source, lazy=lazy)
 
 
 def _sequential(source, result, estimator, tracker, progress, cancel, on_frames) -> int:
@@ -110,7 +110,7 @@ def _sequential(source, result, estimator, tracker, progress, cancel, on_frames)
     total = len(result.analysed)
     frames: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
     lazy = estimator.crops_from_planes
-    decoder = Decoder(source, frames, lambda: _frames(source) if lazy else source.frames())
+    decoder = Decoder(source, frames, lambda: _frames(source, lazy))
     decoder.start()
     done = 0
     last_partial_t, last_partial_i = time.monotonic(), 0
