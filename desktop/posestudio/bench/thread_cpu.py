@@ -62,6 +62,28 @@ def thread_times() -> dict[int, tuple[str, float]]:
     return out
 
 
+class SampledCpu(threading.Thread):
+    """A ThreadCpu sampled every `interval` seconds on a thread of its own until stop(), which takes the last
+    sample. Not on the window's thread: a sample reads a file per thread, each read gives up the interpreter
+    lock and waits to get it back from busy analysis threads, so sampling there took 16-22 ms at the end of
+    an analysis, inside the very stalls the bench measures."""
+
+    def __init__(self, interval: float):
+        super().__init__(name="bench-cpu-sampler", daemon=True)
+        self.cpu = ThreadCpu()
+        self._interval = interval
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.wait(self._interval):
+            self.cpu.sample()
+        self.cpu.sample()
+
+    def stop(self) -> None:
+        """Take the last sample now (on the sampling thread); join() before reading the figures."""
+        self._halt.set()
+
+
 class ThreadCpu:
     """Call sample() now and then (and at the end); by_group() is the CPU each group of threads used since
     the first sample. A thread's CPU after its last sample before it ended is missed (at most the interval)."""

@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from posestudio.bench.thread_cpu import ThreadCpu
+from posestudio.bench.thread_cpu import SampledCpu, ThreadCpu
 
 SAMPLE_S = 0.25   # how often the CPU of each thread is read
 # The stall bench's ticker: a 1 ms one cost the GUI thread 30-40 ms of CPU a second (a tenth of what the window
@@ -125,7 +125,7 @@ def window_run(app, settings, video: Path, playing: bool, cache: Path, max_secon
     loop = QEventLoop()
     ticker = Ticker(STALL_TICK_MS, process=False)
     run = {"t0": 0.0, "start": None, "end": None, "error": None, "frames": 0, "fed": 0, "first": None, "analysed": 0,
-           "cpu": None, "sampled": 0.0}
+           "cpu": None}
     original_set_frame = window.view.set_frame
 
     def counting_set_frame(index, frame):
@@ -155,7 +155,7 @@ def window_run(app, settings, video: Path, playing: bool, cache: Path, max_secon
     def finish(error: str | None = None) -> None:
         run["end"] = time.perf_counter()
         run["analysed"] = analysed_now()
-        run["cpu"].sample()
+        run["cpu"].stop()
         run["error"] = error
         if error is not None:
             window.runner.cancel(quiet=True)
@@ -169,9 +169,6 @@ def window_run(app, settings, video: Path, playing: bool, cache: Path, max_secon
         if task is not None and run["start"] is None:
             run["start"] = now
             task.progress.connect(lambda done, _total: run.__setitem__("progress", done))
-        if now - run["sampled"] >= SAMPLE_S:
-            run["sampled"] = now
-            run["cpu"].sample()
         if run["start"] is not None and task is None:
             finish()
         elif now - run["t0"] > max_seconds:
@@ -184,7 +181,8 @@ def window_run(app, settings, video: Path, playing: bool, cache: Path, max_secon
     def begin() -> None:
         ticker.take()  # from here: the window is up and painted, as when a user drops a file on it
         run["t0"] = time.perf_counter()
-        run["cpu"] = ThreadCpu()  # model loading counts, as in the command line's run
+        run["cpu"] = SampledCpu(SAMPLE_S)  # model loading counts, as in the command line's run
+        run["cpu"].start()
         watcher.start()
         window.opener.open_paths([str(video)])
 
@@ -193,6 +191,9 @@ def window_run(app, settings, video: Path, playing: bool, cache: Path, max_secon
     loop.exec()
     ticker.timer.stop()
     watcher.stop()
+    sampler = run["cpu"]
+    sampler.stop()
+    sampler.join()
     stats = ticker.take()
     span = (run["end"] or time.perf_counter()) - (run["start"] or run["t0"])
     analysed = run["analysed"]
@@ -202,7 +203,7 @@ def window_run(app, settings, video: Path, playing: bool, cache: Path, max_secon
     app.processEvents()
     return {**stats, "fps": analysed / span if span > 0 and analysed else 0.0, "analysed": analysed,
             "span": span, "frames_shown": run["frames"], "first_frame_s": run["first"], "frames_fed": run["fed"],
-            "error": run["error"] or (None if analysed else message), **_cpu_figures(run["cpu"], analysed)}
+            "error": run["error"] or (None if analysed else message), **_cpu_figures(sampler.cpu, analysed)}
 
 
 def idle_run(app, settings, seconds: float) -> dict:
