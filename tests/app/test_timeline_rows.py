@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QPointF
 
 from posestudio.app.timeline import Timeline
+from posestudio.app.timeline.widget import MAIN
 from posestudio.app.timeline.decimate import MinMaxPyramid
 from posestudio.core.render import LEFT_RGB, RIGHT_RGB
 
@@ -120,6 +121,42 @@ def test_growing_curves_work_on_the_new_samples_and_draw_what_is_in_view(qtbot):
     assert timeline.row_keys() == ["knee", "trunk", "custom"]
     with pytest.raises(KeyError):
         timeline.rows["hip"]
+
+
+def test_whole_curves_are_set_one_row_a_turn_and_another_clips_come_after_all_of_them(qtbot):
+    """A finished analysis's curves redraw every row's axes: one row a turn keeps each turn short."""
+    timeline = _shown_timeline(qtbot)
+    frames = 900
+    t = np.arange(frames) / 30.0
+    timeline.set_duration(float(t[-1]))
+    names = ["left_knee", "right_knee", "left_hip", "right_hip", "left_elbow", "right_elbow"]
+
+    def curves(level: float) -> dict:
+        return {n: level + 20 * np.sin(t + i) for i, n in enumerate(names)}
+
+    timeline.set_curves(t, curves(90.0))
+    qtbot.waitUntil(lambda: timeline._pending is None, timeout=5000)
+    assert timeline.row_keys() == ["knee", "hip", "elbow"]
+
+    def rows_with(values: dict) -> list[str]:
+        return [key for key, row in timeline.rows.items()
+                if all(c.y is values[n] for (clip, n), c in row.curves.items() if clip == MAIN)]
+
+    final = curves(40.0)
+    timeline.set_curves(t, final)
+    assert len(rows_with(final)) == 1   # this turn: one row; the others in the turns after
+    qtbot.waitUntil(lambda: timeline._pending is None, timeout=5000)
+    assert sorted(rows_with(final)) == ["elbow", "hip", "knee"]
+    for row in timeline.rows.values():
+        low, high = row.vb.viewRange()[1]
+        assert low <= 20.0 and 60.0 <= high < 90.0   # fitted to the new curves
+    # another clip's curves (compare mode) while rows are still to set: this clip's are all set first
+    newest = curves(100.0)
+    timeline.set_curves(t, newest)
+    timeline.set_clip_curves("other", t, curves(70.0), dashed=True)
+    assert sorted(rows_with(newest)) == ["elbow", "hip", "knee"]
+    qtbot.waitUntil(lambda: timeline._pending is None, timeout=5000)
+    assert all(any(k[0] == "other" for k in row.curves) for row in timeline.rows.values())
 
 
 def test_two_fronts_redraw_their_spans_not_the_stretch_between(qtbot):

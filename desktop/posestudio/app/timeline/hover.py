@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from posestudio.app.angles import label_for
+from posestudio.app.timeline.rows import side
 
 
 def frame_at(timestamps: np.ndarray, seconds: float) -> int:
@@ -22,3 +23,10 @@ def readout(seconds: float, index: int, curves: list[tuple[str, float]]) -> str:
     for name, value in curves:
         parts.append(f"{label_for(name)} {value:.1f}°" if np.isfinite(value) else f"{label_for(name)} —")
     return "   ".join(parts)
+
+
+def curve_values(rows, clip: str, index: int) -> list[tuple[str, float]]:
+    """(angle name, value at frame `index`) of `clip`'s curves in `rows`, left before right in each row."""
+    return [(name, curve.value_at(index)) for row in rows
+            for (key, name), curve in sorted(row.curves.items(), key=lambda kv: (
+                side(kv[0][1]) != "left", side(kv[0][1]) != "right", kv[0][1])) if key == clip]

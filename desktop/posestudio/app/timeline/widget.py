@@ -9,10 +9,11 @@ import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
-from posestudio.app.timeline.hover import frame_at, readout
+from posestudio.app.timeline.hover import curve_values, frame_at, readout
 from posestudio.app.timeline.range_select import RangeSelection
 from posestudio.app.timeline.row_layout import Veiled, one_activation, place, take_out
-from posestudio.app.timeline.rows import ROW_MIN_HEIGHT, JointRow, row_key, row_sort_key, row_title, side
+from posestudio.app.timeline.marks import SUDDEN_TIP, marks_by_row, sudden_text
+from posestudio.app.timeline.rows import ROW_MIN_HEIGHT, JointRow, row_key, row_sort_key, row_title
 from posestudio.core.kinematics import DEFAULT_ANGLES
 from posestudio.core.render import LEFT_RGB, RIGHT_RGB
 
@@ -57,6 +58,7 @@ class Timeline(RangeSelection, QWidget):
         self._drawn: dict[str, tuple[int, tuple]] = {}   # clip -> (samples drawn, ids of the arrays drawn)
         self._duration = 0.0
         self._pending: tuple | None = None
+        self._set_rows: set[str] = set()   # rows given the pending curves (set one per turn)
         self._syncing = False
         self._view_x: tuple[float, float] | None = None   # the time range in view (all rows share it)
         self._laid: list[JointRow] = []                    # the rows in the layout, in order
@@ -240,11 +242,14 @@ class Timeline(RangeSelection, QWidget):
             spans = [(max(int(a), 0), min(int(b), count)) for a, b in changed or ()]
             if ids == drawn_ids:
                 spans.append((min(drawn, count), count))
+        if self._pending is not None and self._pending[0] != clip_key:
+            self._apply_pending(whole=True)   # another clip's rows still to set: all now
         self._pending = (clip_key, timestamps, values, growing, count, spans, dashed, pyramids)
+        self._set_rows = set()
         self._drawn[clip_key] = (count, ids)
         self._apply_pending()
 
-    def _apply_pending(self) -> None:
+    def _apply_pending(self, whole: bool = False) -> None:
         if self._pending is None:
             return
         clip_key, t, values, growing, count, changed, dashed, pyramids = self._pending
@@ -256,6 +261,7 @@ class Timeline(RangeSelection, QWidget):
             if not self.rows[key].curves:
                 self._remove_row(key)
         created: list[JointRow] = []
+        budget, left = 1 + whole * len(by_row), False   # whole curves: a row a turn, each redraws its axes
         for key in sorted(by_row, key=row_sort_key):
             row = self.rows.get(key)
             if row is None:
@@ -264,24 +270,28 @@ class Timeline(RangeSelection, QWidget):
                 row = self._new_row(key)
                 created.append(row)
                 spans = None
-            else:
+            elif growing:
                 spans = changed
+            elif key in self._set_rows or budget == 0:
+                left = left or key not in self._set_rows
+                continue
+            else:
+                budget, spans = budget - 1, None
+            self._set_rows.add(key)
             row.set_curves(clip_key, t, by_row[key], count, spans, dashed, pyramids)
             if growing:
                 row.widen_y(by_row[key], spans)
             else:
                 row.fit_y()
         if created:
-            # laid out at once, in a turn of their own: the rows are resized (every axis drawn again) once, not
-            # once per new row (the first curves took 3 turns of 27-43 ms of GUI CPU); the new rows after the
-            # first are drawn in later turns (Veiled)
+            # laid out at once, in a turn of their own: the rows are resized (every axis drawn again) once, not per
+            # new row (the first curves took 3 turns of 27-43 ms of GUI CPU); rows after the first drawn later
             self._veiled.add(created[1:])
-        if not created and all(key in self.rows for key in by_row):
+        if not created and not left and all(key in self.rows for key in by_row):
             self._pending = None
         else:
-            # the rows there are have these samples now; the next turn makes the next row and fills it
+            # the next turn makes or sets the next row; a real timer: the repaint and playback's run in between
             self._pending = (clip_key, t, values, growing, count, [], dashed, pyramids)
-            # a real timer, not a zero one: the repaint and playback's timers run between two rows
             QTimer.singleShot(NEXT_ROW_MS, self, self._lay_out if created else self._apply_pending)
 
     def _lay_out(self) -> None:
@@ -327,20 +337,13 @@ class Timeline(RangeSelection, QWidget):
     def set_marks(self, marks: list[tuple]) -> None:
         """Rings at (seconds, degrees, tooltip, angle name) in that angle's row; an empty list removes them."""
         self.marks_shown = [tuple(m) + (None,) * (4 - len(m)) for m in marks]
-        self._marks_by_row = {}   # one pass over the marks: an hour's can be thousands
-        for m in self.marks_shown:
-            self._marks_by_row.setdefault(None if m[3] is None else row_key(m[3], m[3] in _BUILTIN), []).append(m)
+        self._marks_by_row = marks_by_row(self.marks_shown, lambda name: row_key(name, name in _BUILTIN))
         for row in self.rows.values():
             self._apply_marks(row)
-        count = len(marks)
-        self.warning.setVisible(bool(count))
-        if count:
-            self.warning.setText(f"⚠ {count} sudden change{'s' if count > 1 else ''} (red ring"
-                                 f"{'s' if count > 1 else ''})")
-            self.warning.setToolTip("A curve changes faster than 1200°/s. A real movement rarely does; a model "
-                                    "that drew a body part in the wrong place and then corrected itself often "
-                                    "does. Ctrl+J goes to the next one. If the video shows the part was wrong, "
-                                    "Shift+drag over those frames and right-click to leave it out.")
+        self.warning.setVisible(bool(marks))
+        if marks:
+            self.warning.setText(sudden_text(len(marks)))
+            self.warning.setToolTip(SUDDEN_TIP)
 
     def _apply_marks(self, row: JointRow) -> None:
         row.set_marks(self._marks_by_row.get(None, []) + self._marks_by_row.get(row.key, []))
@@ -390,10 +393,7 @@ class Timeline(RangeSelection, QWidget):
     def readout_at(self, seconds: float) -> str:
         """The time and each visible curve's value at that time (the frame showing then)."""
         index = frame_at(self._t, seconds)
-        values = [(name, curve.value_at(index)) for row in self.visible_rows()
-                  for (clip, name), curve in sorted(row.curves.items(), key=lambda kv: (
-                      side(kv[0][1]) != "left", side(kv[0][1]) != "right", kv[0][1])) if clip == MAIN]
-        return readout(seconds, index, values)
+        return readout(seconds, index, curve_values(self.visible_rows(), MAIN, index))
 
     def export_item(self):
         """What a plot export draws: the visible rows with their labels and axes."""
