@@ -283,3 +283,21 @@ def test_single_person_slide_onto_an_overlapping_player_in_other_clothes_gets_an
     assert set(white_to_blue[:10]) == {0} and set(white_to_blue[10:]) == {1}
     assert set(run(_shirt(5), 30)) == {0}   # same clothes, a small shift: the same person moving
     assert set(run(_shirt(40), 0)) == {0}   # colours change in place (a flip against the light): same person
+
+
+def test_single_person_observed_ahead_gives_the_ids_update_gives():
+    """The join of two segments works out what the tracker takes from each waiting frame before their ids
+    (observe), then gives the ids in order (update_observed): the same as update() frame by frame."""
+    from posestudio.core.analysis.single_person import SinglePersonTracker
+
+    rng = np.random.default_rng(3)
+    frames = []
+    for i in range(120):   # walks, hops away and back, is lost, changes shirt
+        x = 600 if 40 <= i < 55 else 100 + 4 * i
+        kp = np.full((17, 3), np.nan) if 70 <= i < 80 else _standing(x + rng.normal(0, 2))
+        frames.append(([kp] + [_standing(900)] * (i % 3 == 0), [_shirt(5 if i < 90 else 40)], i / 30))
+    at_once, ahead = SinglePersonTracker(), SinglePersonTracker()
+    seen = [ahead.observe(kps, looks) for kps, looks, _t in frames]   # before any id is given
+    ids = [at_once.update(kps, None, t, appearance=looks) for kps, looks, t in frames]
+    assert ids == [ahead.update_observed(len(kps), o, t) for (kps, _l, t), o in zip(frames, seen)]
+    assert len({i[0] for i in ids}) >= 2 and any(len(i) == 2 and i[1] == -1 for i in ids)

@@ -42,6 +42,7 @@ WARMUP_FRAMES = 30              # the second segment's frames before the split, 
 MIN_FRAMES = 6 * WARMUP_FRAMES  # shorter clips stay sequential: the warm-up would eat the gain
 DECODE_COST = 0.2               # a decoded frame's CPU in model runs (720p H.264 against BlazePose full)
 _END = object()
+_LATER = object()               # a waiting frame the tracker looks at only when its turn comes
 _JOIN_S = 5.0
 # At the join the second segment's frames (half the clip) get their ids in a burst of Python on the analysis
 # thread; taken in chunks with a pause between, and reported in bounded partials, the window's thread gets
@@ -168,9 +169,17 @@ class _Joiner:
         else:  # keypoints now, ids and the analysed flag once the tracker gets here
             for slot, person in enumerate(people):
                 result.put_person(index, slot, person, -1)
-            self.waiting.append((index, t, looks, [p.box for p in people]))
+            boxes = [p.box for p in people]
+            self.waiting.append((index, t, looks, boxes, self._observe(index, boxes, looks)))
         self.done += 1
         return True
+
+    def _observe(self, index: int, boxes, looks):
+        """What the tracker takes from a waiting frame, worked out now where it can be (SinglePersonTracker), so
+        that little Python is left for first_ended's burst; _LATER otherwise."""
+        if not hasattr(self.tracker, "observe"):
+            return _LATER
+        return self.tracker.observe([self.result.keypoints[index, slot] for slot in range(len(boxes))], looks)
 
     def _room_for(self, index: int):
         """The result, grown if `index` is past the frames announced (rather than dropping the frame)."""
@@ -190,11 +199,12 @@ class _Joiner:
         result.clear_frame(index)
         for slot, person in enumerate(people):
             result.put_person(index, slot, person, -1)
+        observed = self._observe(index, boxes, looks)
         if entry is None:
-            self.waiting.append((index, t, looks, boxes))
+            self.waiting.append((index, t, looks, boxes, observed))
             self.done += 1
             return False
-        self.waiting[pos] = (index, t, looks, boxes)
+        self.waiting[pos] = (index, t, looks, boxes, observed)
         return same_people(entry[3], boxes)
 
     def first_ended(self, source, report=None) -> None:
@@ -203,9 +213,12 @@ class _Joiner:
                         self.split)
         self.first_done = True
         result = self.result
-        for n, (index, t, looks, boxes) in enumerate(self.waiting, 1):
-            kps = [result.keypoints[index, slot].copy() for slot in range(len(boxes))]
-            ids = self.tracker.update(kps, boxes, t, appearance=looks)
+        for n, (index, t, looks, boxes, observed) in enumerate(self.waiting, 1):
+            if observed is _LATER:
+                kps = [result.keypoints[index, slot].copy() for slot in range(len(boxes))]
+                ids = self.tracker.update(kps, boxes, t, appearance=looks)
+            else:
+                ids = self.tracker.update_observed(len(boxes), observed, t)
             result.timestamps[index] = t
             for slot, pid in enumerate(ids):
                 result.person_ids[index, slot] = int(pid)

@@ -36,22 +36,35 @@ class SinglePersonTracker:
         self._looks: dict[int, np.ndarray] = {}  # id -> running torso colour histogram
 
     def update(self, keypoints_list, boxes=None, timestamp: float | None = None, appearance=None) -> list[int]:
-        ids = []
+        return self.update_observed(len(keypoints_list), self.observe(keypoints_list, appearance), timestamp)
+
+    def observe(self, keypoints_list, appearance=None):
+        """What update() takes from a frame, whatever came before: (centre, size, torso colours) of the first
+        person when well seen, else None. The join of two segments works it out while their frames wait
+        (segments.py): most of update()'s Python, out of the burst that gives the frames their ids."""
         for kp in keypoints_list[:1]:
             # a few stray points give a tiny box that seems to jump: judge only well-seen bodies
             box = box_from_keypoints(kp, self.min_score, margin=0.0) if valid_points(kp, self.min_score).sum() >= 5 else None
             if box is not None and box_size(box) > 0:
-                centre, size, t = box_centre(box), box_size(box), float(timestamp or 0.0)
                 look = None if not appearance or appearance[0] is None else normalised(appearance[0])
-                last = self._seen.get(self.current)
-                if last is not None and t - last[2] <= self.window_s and self._hop(last, centre, size, look):
-                    self.current = self._returning(centre, size, t, look)
-                self._seen[self.current] = (centre, size, t)
-                if look is not None:
-                    ref = self._looks.get(self.current)
-                    self._looks[self.current] = look if ref is None else normalised(0.8 * ref + 0.2 * look)
-            ids.append(self.current)
-        return ids + [-1] * (len(keypoints_list) - len(ids))
+                return box_centre(box), box_size(box), look
+        return None
+
+    def update_observed(self, people: int, observed, timestamp: float | None = None) -> list[int]:
+        """update() for a frame of `people` people that observe() has seen as `observed`."""
+        if not people:
+            return []
+        if observed is not None:
+            centre, size, look = observed
+            t = float(timestamp or 0.0)
+            last = self._seen.get(self.current)
+            if last is not None and t - last[2] <= self.window_s and self._hop(last, centre, size, look):
+                self.current = self._returning(centre, size, t, look)
+            self._seen[self.current] = (centre, size, t)
+            if look is not None:
+                ref = self._looks.get(self.current)
+                self._looks[self.current] = look if ref is None else normalised(0.8 * ref + 0.2 * look)
+        return [self.current] + [-1] * (people - 1)
 
     def _hop(self, last, centre, size, look) -> bool:
         moved = float(np.hypot(*(centre - last[0]))) / max(size, last[1])
