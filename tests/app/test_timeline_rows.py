@@ -211,3 +211,18 @@ def test_playback_leaves_out_cursor_moves_under_a_pixel_and_a_still_puts_it_exac
     assert row.cursor.value() == timeline.cursor.value() == 10.0 + 1.5 * pixel
     timeline.set_cursor(10.0 + 1.6 * pixel)   # a still: exactly where asked
     assert row.cursor.value() == 10.0 + 1.6 * pixel
+
+
+def test_a_row_made_ahead_has_its_curve_items_ready(qtbot):
+    from posestudio.app.timeline.rows import JointRow
+
+    spare, keyed = JointRow("", lambda *_: None), JointRow("knee", lambda *_: None)
+    ready = list(spare._spare_items)
+    assert len(ready) == 2 and all(item in spare.plot.items for item in ready) and keyed._spare_items == []
+    t = np.arange(100) / 30.0
+    spare.set_key("knee")
+    spare.set_curves("main", t, {"left_knee": np.full(100, 90.0), "right_knee": np.full(100, 100.0)}, 100, None, False)
+    used = {id(c.item) for c in spare.curves.values()}
+    assert used == {id(item) for item in ready} and spare._spare_items == []
+    assert _colour(spare.curves[("main", "left_knee")]) == tuple(LEFT_RGB)
+    assert spare.curves[("main", "left_knee")].item.opts["pen"].color().getRgb()[:3] == tuple(LEFT_RGB)

@@ -19,6 +19,7 @@ CUSTOM_ROW = "custom"
 CENTRE_COLOURS = (CENTER_RGB, (120, 220, 90), (230, 90, 200), (250, 220, 60))
 MIN_COLUMNS = 200     # pixel columns a curve is drawn for before its plot has a width
 ROW_MIN_HEIGHT = 64   # pixels: below this a row's curves cannot be read
+SPARE_ITEMS = 2       # curve items a row made ahead keeps ready: a joint's left and right
 
 
 def side(name: str) -> str:
@@ -71,21 +72,28 @@ class ViewBox(pg.ViewBox):
         super().mouseDragEvent(ev, axis)
 
 
+def empty_curve_item(plot: pg.PlotItem) -> pg.PlotCurveItem:
+    item = pg.PlotCurveItem(connect="finite")
+    # the cursor's repaint crosses every curve each frame: drawn from a pixmap until it changes
+    item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    plot.addItem(item, ignoreBounds=True)   # the rows set their ranges themselves
+    return item
+
+
 class Curve:
     """One angle's curve, drawn for the time in view at most about two points per pixel column (decimate.py),
     again when the view moves or samples arrive: the cost follows the plot's width, not the clip's length.
     Zoomed out, where a column holds several samples, each column's min and max are joined by a 1-pixel line:
     Qt draws wider lines two to three times slower, and the joins fill the band between the mins and maxes anyway."""
 
-    def __init__(self, plot: pg.PlotItem, colour, dashed: bool):
+    def __init__(self, plot: pg.PlotItem, colour, dashed: bool, item: pg.PlotCurveItem | None = None):
+        """item: one made ahead in the plot (JointRow.spare_item), else made here."""
         style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
         self.plot, self.pen = plot, pg.mkPen(colour, width=2, style=style)
         self.thin_pen = pg.mkPen(colour, width=1, style=style)
         self.colour = colour
-        self.item = pg.PlotCurveItem(pen=self.pen, connect="finite")
-        # the cursor's repaint crosses every curve each frame: drawn from a pixmap until it changes
-        self.item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        plot.addItem(self.item, ignoreBounds=True)   # the rows set their ranges themselves
+        self.item = item if item is not None else empty_curve_item(plot)
+        self.item.setPen(self.pen)
         self.pyramid: MinMaxPyramid | None = None
         self.t = self.y = np.zeros(0)
         self.count = 0
@@ -184,6 +192,9 @@ class JointRow:
         self.vb.sigXRangeChanged.connect(lambda *_: self.redraw())
         self._width = -1   # the plot's width the curves were drawn for: a change of height alone redraws nothing
         self.vb.sigResized.connect(lambda *_: self._on_resized())
+        # a row made ahead (the timeline keeps a few) has its left and right curves' items ready: making them
+        # in the turn the first curves come was a third of that turn (6 curves, about 4 ms of GUI CPU)
+        self._spare_items = [empty_curve_item(self.plot) for _ in range(SPARE_ITEMS if not key else 0)]
 
     def set_key(self, key: str) -> None:
         """A row made ahead (the timeline keeps a few) gets its joint when it is taken."""
@@ -222,7 +233,8 @@ class JointRow:
             curve = self.curves.get((clip_key, name))
             spans = changed
             if curve is None:
-                curve = self.curves[(clip_key, name)] = Curve(self.plot, self.colour_for(name, names), dashed)
+                item = self._spare_items.pop() if self._spare_items else None
+                curve = self.curves[(clip_key, name)] = Curve(self.plot, self.colour_for(name, names), dashed, item)
                 spans = None
             curve.set_data(t, values[name], count, spans, (pyramids or {}).get(name))
         self._update_label()
