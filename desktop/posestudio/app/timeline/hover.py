@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from posestudio.app.angles import label_for
-from posestudio.app.timeline.rows import side
+from posestudio.app.timeline.rows import left_first
 
 
 def frame_at(timestamps: np.ndarray, seconds: float) -> int:
@@ -28,5 +28,4 @@ def readout(seconds: float, index: int, curves: list[tuple[str, float]]) -> str:
 def curve_values(rows, clip: str, index: int) -> list[tuple[str, float]]:
     """(angle name, value at frame `index`) of `clip`'s curves in `rows`, left before right in each row."""
     return [(name, curve.value_at(index)) for row in rows
-            for (key, name), curve in sorted(row.curves.items(), key=lambda kv: (
-                side(kv[0][1]) != "left", side(kv[0][1]) != "right", kv[0][1])) if key == clip]
+            for (key, name), curve in sorted(row.curves.items(), key=lambda kv: left_first(kv[0][1])) if key == clip]

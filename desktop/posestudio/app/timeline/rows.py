@@ -27,6 +27,11 @@ def side(name: str) -> str:
     return side_of(name)
 
 
+def left_first(name: str) -> tuple:
+    """Sort key of angle names: left, then right, then the rest, each by name (a row's curves, label, read-out)."""
+    return side(name) != "left", side(name) != "right", name
+
+
 def family(name: str) -> str:
     s = side(name)
     if s == "center":
@@ -87,7 +92,7 @@ class Curve:
     Qt draws wider lines two to three times slower, and the joins fill the band between the mins and maxes anyway."""
 
     def __init__(self, plot: pg.PlotItem, colour, dashed: bool, item: pg.PlotCurveItem | None = None):
-        """item: one made ahead in the plot (JointRow.spare_item), else made here."""
+        """item: one made ahead in the plot (a spare row's, JointRow._spare_items), else made here."""
         style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
         self.plot, self.pen = plot, pg.mkPen(colour, width=2, style=style)
         self.thin_pen = pg.mkPen(colour, width=1, style=style)
@@ -228,7 +233,7 @@ class JointRow:
         place (Curve.set_data); `pyramids`: name -> MinMaxPyramid of those made off the GUI thread."""
         for key in [k for k in self.curves if k[0] == clip_key and k[1] not in values]:
             self.curves.pop(key).remove()
-        names = sorted(values, key=lambda n: (side(n) != "left", side(n) != "right", n))
+        names = sorted(values, key=left_first)
         for name in names:
             curve = self.curves.get((clip_key, name))
             spans = changed
@@ -240,7 +245,7 @@ class JointRow:
         self._update_label()
 
     def _update_label(self) -> None:
-        names = sorted({n for _, n in self.curves}, key=lambda n: (side(n) != "left", side(n) != "right", n))
+        names = sorted({n for _, n in self.curves}, key=left_first)
         parts = []
         for name in names:
             colour = next(c.colour for (_, n), c in self.curves.items() if n == name)

@@ -261,7 +261,7 @@ class Timeline(RangeSelection, QWidget):
             if not self.rows[key].curves:
                 self._remove_row(key)
         created: list[JointRow] = []
-        budget, left = 1 + whole * len(by_row), False   # whole curves: a row a turn, each redraws its axes
+        budget, left = (len(by_row) if whole else 1), False   # whole curves: a row a turn, each redraws its axes
         for key in sorted(by_row, key=row_sort_key):
             row = self.rows.get(key)
             if row is None:
