@@ -58,7 +58,7 @@ def test_a_row_between_others_moves_them_down_in_place(qtbot):
 
 def test_new_rows_are_laid_out_together_and_drawn_one_per_turn(qtbot):
     """The first curves' rows are laid out together in a turn of their own (every row resized once, not once per
-    new row) and the rows after the first are drawn in turns of their own (opacity 0 until then: not painted)."""
+    new row); each row gets its curves and is drawn in turns of its own (opacity 0 until then: not painted)."""
     timeline = Timeline()
     qtbot.addWidget(timeline)
     timeline.resize(900, 400)
@@ -78,9 +78,11 @@ def test_new_rows_are_laid_out_together_and_drawn_one_per_turn(qtbot):
     timeline.set_curves(t, _curves(frames, ["left_knee", "right_knee", "left_hip", "left_elbow"]), growing=True,
                         upto=60)
     assert timeline.row_keys() == ["knee", "hip", "elbow"] and not laid   # laid out in the next turn
+    assert [bool(row.curves) for row in timeline.visible_rows()] == [True, False, False]   # the others' later
     qtbot.waitUntil(lambda: timeline._pending is None and all(
         row.plot.opacity() == 1.0 and row.label.opacity() == 1.0 for row in timeline.visible_rows()), timeout=2000)
-    assert len(laid) == 1 and [opacity for opacity, _top in laid[0]] == [1.0, 0.0, 0.0]
+    assert len(laid) == 1 and [opacity for opacity, _top in laid[0]] == [0.0, 0.0, 0.0]
+    assert all(len(row.curves) == (2 if row.key == "knee" else 1) for row in timeline.visible_rows())
     tops = [top for _opacity, top in laid[0]]
     assert tops == sorted(tops) and len(set(tops)) == 3
     assert [row.plot.geometry().top() for row in timeline.visible_rows()] == tops   # shown where they were laid

@@ -242,14 +242,21 @@ class JointRow:
                 curve = self.curves[(clip_key, name)] = Curve(self.plot, self.colour_for(name, names), dashed, item)
                 spans = None
             curve.set_data(t, values[name], count, spans, (pyramids or {}).get(name))
-        self._update_label()
+        self.update_label()
 
-    def _update_label(self) -> None:
-        names = sorted({n for _, n in self.curves}, key=left_first)
+    def has_clip(self, clip_key: str) -> bool:
+        return any(k[0] == clip_key for k in self.curves)
+
+    def update_label(self, names: list[str] | None = None) -> None:
+        """The row's title and its curves' sides in their colours; `names`: the angles it is about to show (a
+        new row is labelled when laid out: a label widening after the layout would lay out every row again)."""
+        if names is None:
+            colours = {n: c.colour for (_, n), c in self.curves.items()}
+        else:
+            colours = {n: self.colour_for(n, list(names)) for n in names}
         parts = []
-        for name in names:
-            colour = next(c.colour for (_, n), c in self.curves.items() if n == name)
-            s = side(name)
+        for name in sorted(colours, key=left_first):
+            colour, s = colours[name], side(name)
             short = {"left": "L", "right": "R"}.get(s) or family(name).replace("_", " ")
             parts.append(f"<span style='color:#{colour[0]:02x}{colour[1]:02x}{colour[2]:02x}'>{short}</span>")
         text = f"<b>{row_title(self.key)}</b> (°)<br>{' '.join(parts)}"

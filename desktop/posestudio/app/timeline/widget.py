@@ -194,7 +194,7 @@ class Timeline(RangeSelection, QWidget):
         self.rows[key] = row
         if self._range is not None:
             self._add_region(row, *self._range)
-        self._apply_spans(row)
+        row.set_spans(self._spans)
         self._apply_marks(row)
         return row
 
@@ -261,19 +261,19 @@ class Timeline(RangeSelection, QWidget):
             if not self.rows[key].curves:
                 self._remove_row(key)
         created: list[JointRow] = []
-        budget, left = (len(by_row) if whole else 1), False   # whole curves: a row a turn, each redraws its axes
+        budget, left = (len(by_row) if whole else 1), False
         for key in sorted(by_row, key=row_sort_key):
             row = self.rows.get(key)
             if row is None:
                 if created and not self._spares:
                     continue  # a row made from nothing costs 10-15 ms: one per event-loop turn
                 row = self._new_row(key)
+                row.update_label(list(by_row[key]))
                 created.append(row)
-                spans = None
-            elif growing:
+            if growing and row.has_clip(clip_key):
                 spans = changed
-            elif key in self._set_rows or budget == 0:
-                left = left or key not in self._set_rows
+            elif key in self._set_rows or budget == 0:   # a row a turn: whole curves (each redraws its axes) and
+                left = left or key not in self._set_rows  # a row's first ones (its label too)
                 continue
             else:
                 budget, spans = budget - 1, None
@@ -285,8 +285,8 @@ class Timeline(RangeSelection, QWidget):
                 row.fit_y()
         if created:
             # laid out at once, in a turn of their own: the rows are resized (every axis drawn again) once, not per
-            # new row (the first curves took 3 turns of 27-43 ms of GUI CPU); rows after the first drawn later
-            self._veiled.add(created[1:])
+            # new row (the first curves took 3 turns of 27-43 ms of GUI CPU); each drawn in a later turn of its own
+            self._veiled.add(created)
         if not created and not left and all(key in self.rows for key in by_row):
             self._pending = None
         else:
@@ -360,10 +360,7 @@ class Timeline(RangeSelection, QWidget):
             return   # asked again with each redraw while analysing: the bands are items, made again otherwise
         self._spans = list(spans)
         for row in self.rows.values():
-            self._apply_spans(row)
-
-    def _apply_spans(self, row: JointRow) -> None:
-        row.set_spans(self._spans)
+            row.set_spans(self._spans)
 
     # ----- mouse -----
     def _row_at(self, pos) -> JointRow | None:
