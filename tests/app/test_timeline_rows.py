@@ -226,3 +226,22 @@ def test_a_row_made_ahead_has_its_curve_items_ready(qtbot):
     assert used == {id(item) for item in ready} and spare._spare_items == []
     assert _colour(spare.curves[("main", "left_knee")]) == tuple(LEFT_RGB)
     assert spare.curves[("main", "left_knee")].item.opts["pen"].color().getRgb()[:3] == tuple(LEFT_RGB)
+
+
+def test_a_row_labelled_before_its_curves_keeps_that_label(qtbot):
+    """A new row is labelled from the angles it is about to show, before the layout; its curves, set in a later
+    turn, must leave the label alone (a label changing after the layout laid out every row again)."""
+    from posestudio.app.timeline.rows import JointRow
+
+    t = np.arange(100) / 30.0
+    # given out of the order they are drawn in: two centre angles' colours follow that order
+    for key, names in (("knee", ["right_knee", "left_knee"]), ("trunk", ["trunk_lean", "trunk"])):
+        row = JointRow("", lambda *_: None)
+        row.set_key(key)
+        row.update_label(names)
+        before = row._label_text
+        assert "<b>" in before and before.count("<span") == 2
+        written = []
+        row.label.setText = lambda text, **kw: written.append(text)
+        row.set_curves(MAIN, t, {n: np.full(100, 90.0 + i) for i, n in enumerate(names)}, 100, None, False)
+        assert row._label_text == before and written == []

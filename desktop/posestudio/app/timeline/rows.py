@@ -249,11 +249,12 @@ class JointRow:
 
     def update_label(self, names: list[str] | None = None) -> None:
         """The row's title and its curves' sides in their colours; `names`: the angles it is about to show (a
-        new row is labelled when laid out: a label widening after the layout would lay out every row again)."""
+        new row is labelled when taken, before the layout: a label widening later would lay out every row again)."""
         if names is None:
             colours = {n: c.colour for (_, n), c in self.curves.items()}
         else:
-            colours = {n: self.colour_for(n, list(names)) for n in names}
+            ordered = sorted(names, key=left_first)   # as set_curves colours them
+            colours = {n: self.colour_for(n, ordered) for n in ordered}
         parts = []
         for name in sorted(colours, key=left_first):
             colour, s = colours[name], side(name)
