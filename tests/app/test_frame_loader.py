@@ -58,3 +58,18 @@ def test_the_display_decodes_up_to_1080p_on_its_own_thread_and_larger_frames_wit
         source = Source(w, h)
         _Decoder._sequence(source, 12)
         assert source.asked == [((12, None), {"lazy": True, "threaded": threaded})]
+
+
+def test_a_retired_loader_lets_its_frames_go_once_its_thread_has_ended(qtbot, videos_dir):
+    """Opening another clip retires the loader: its frames go then, not when a full collection comes round
+    for its Python side (with a window doing little that took minutes: four clips opened kept 530 MB)."""
+    loader = FrameLoader(str(videos_dir / "sports2d_demo5_dumbbell_lateral_raise.mp4"))
+    with qtbot.waitSignal(loader.opened, timeout=10000):
+        loader.start()
+    loader.set_playing(True, (640, 360))
+    loader.request(0)
+    qtbot.waitUntil(lambda: len(loader.cache) > 5, timeout=10000)   # read ahead while playing
+    cache, feed = loader.cache, loader.feed
+    with qtbot.waitSignal(loader.destroyed, timeout=10000):
+        loader.retire()
+    assert len(cache) == 0 and cache.nbytes == 0 and feed.size is None

@@ -119,6 +119,11 @@ class FrameCache:
                 dropped = self._items.pop(behind) if behind is not None else self._items.popitem(last=False)[1]
                 self._bytes -= _size(dropped)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
     @property
     def nbytes(self) -> int:
         return self._bytes

@@ -345,12 +345,19 @@ class FrameLoader(QObject):
         self._decoder.stop()
 
     def retire(self) -> None:
-        """Stop the decoder; the loader is deleted once its thread has ended (the workers keep that thread)."""
+        """Stop the decoder; once its thread has ended (the workers keep that thread) the frames go and the loader
+        is deleted. The frames go by hand: the loader's Python side waits for a full collection, which the
+        allocations of a window doing little may not bring for minutes (four clips opened kept 530 MB)."""
         self.stop()
+        self.feed.size = None   # an analysis still running hands it no more frames
         if self.service.is_running():
-            self.service.finished.connect(self.deleteLater)
+            self.service.finished.connect(self._release)
         else:
-            self.deleteLater()
+            self._release()
+
+    def _release(self) -> None:
+        self.cache.clear()
+        self.deleteLater()
 
     def close(self, timeout_ms: int = 3000) -> None:
         self._decoder.stop()
