@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from posestudio.bench.window_runs import Ticker
+from posestudio.bench.window_runs import Ticker, close_window
 
 DEFAULT_VIDEO = "sports2d_demo5_dumbbell_lateral_raise.mp4"
 PAUSE_MS = 50.0
@@ -176,9 +176,7 @@ def run(app, settings, a: Path, b: Path, seconds: float, start: float, sync, cac
             shown_a=len(pane_a.times), due_a=due_a, pauses_a=pauses(pane_a.times),
             shown_b=len(pane_b.times), due_b=due_b, pauses_b=pauses(pane_b.times),
             late_b=late, asked_b=len(state["wanted"]), wait_b_max_ms=1000 * max(waits, default=0.0))
-    window.close()
-    window.deleteLater()
-    app.processEvents()
+    close_window(app, window)
     return out
 
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from posestudio.bench.gui_timing import GcTimes, HandlerTimes, LongTurns, format_times
 from posestudio.bench.stall import default_video
-from posestudio.bench.window_runs import Ticker
+from posestudio.bench.window_runs import Ticker, close_window
 
 
 def repeated_result(short, source):
@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from posestudio.app.main import freeze_startup_objects, make_app
 
-    make_app()
+    app = make_app()
     from PySide6.QtCore import QSettings
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
@@ -221,8 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             analysed = int(window.session.result.analysed.sum())
         window.playback.pause()
         window.runner.cancel(quiet=True)
-        window.close()
-        window.deleteLater()
+        close_window(app, window)   # its frame cache is not carried into the next part
 
     if turns is not None:
         turns.stop()
