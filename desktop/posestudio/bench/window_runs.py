@@ -68,10 +68,11 @@ class Ticker:
 
 
 def close_window(app, window) -> None:
-    """Close a window and delete it now, and its Python side. deleteLater() waits for an event-loop turn that a
-    bench between two runs never gives, and the window's objects were frozen out of collection with the
-    start-up's (freeze_startup_objects, as the app does once): every window the bench had closed stayed, with
-    its frame cache (600 MB of memory a run). The next window freezes its start-up objects again."""
+    """Close a window and delete its Qt side now; its Python side goes at the next collection once the caller
+    lets go (at the latest the next window's freeze_startup_objects). deleteLater() waits for an event-loop turn
+    that a bench between two runs never gives, and each window's objects were frozen out of collection with the
+    start-up's (as the app does once): every window the bench had closed stayed, with its frame cache (600 MB of
+    memory a run). Unfrozen here; the next window freezes its start-up objects again."""
     import gc
 
     from PySide6.QtCore import QCoreApplication, QEvent
